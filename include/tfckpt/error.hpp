@@ -1,0 +1,180 @@
+// tfckpt: errors as values. The core never throws; result<T> carries either a value or an
+// error that names the file, the key and the byte offset where things went wrong.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "config.hpp"
+
+namespace tfckpt {
+
+enum class errc {
+  ok = 0,
+  io_error,           // open/read/write/rename failed (errno text in the message)
+  not_found,          // file, key or checkpoint does not exist
+  corruption,         // structurally invalid bytes (bad varint, bad block, bad proto, ...)
+  checksum_mismatch,  // a stored crc32c disagrees with the bytes
+  unsupported,        // valid but not handled (legacy V1 format, big-endian variant, ...)
+  invalid_argument,   // the caller asked for something impossible
+  limit_exceeded,     // a size, count or depth above the configured limits
+  dtype_mismatch,     // stored dtype differs from the requested one (TensorFlow does not cast)
+  shape_mismatch,     // stored shape differs from the requested one
+  version_mismatch,   // bundle header version not readable by this consumer
+  unmatched,          // restore: objects or values left unmatched
+};
+
+constexpr std::string_view to_string(errc c) noexcept {
+  switch (c) {
+    case errc::ok: return "ok";
+    case errc::io_error: return "io_error";
+    case errc::not_found: return "not_found";
+    case errc::corruption: return "corruption";
+    case errc::checksum_mismatch: return "checksum_mismatch";
+    case errc::unsupported: return "unsupported";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::limit_exceeded: return "limit_exceeded";
+    case errc::dtype_mismatch: return "dtype_mismatch";
+    case errc::shape_mismatch: return "shape_mismatch";
+    case errc::version_mismatch: return "version_mismatch";
+    case errc::unmatched: return "unmatched";
+  }
+  return "unknown";
+}
+
+// Marks "no byte offset known".
+inline constexpr std::uint64_t no_offset = ~std::uint64_t{0};
+
+struct error {
+  errc code = errc::ok;
+  std::string message;
+  std::string file;                 // empty when not tied to a file
+  std::string key;                  // tensor key or object path; may hold binary slice keys
+  std::uint64_t offset = no_offset; // byte offset in `file`
+
+  error() = default;
+  error(errc c, std::string msg) : code(c), message(std::move(msg)) {}
+
+  // Context is added as an error travels outwards; inner (more precise) context wins.
+  error& in_file(std::string_view f) & { if (file.empty()) file = f; return *this; }
+  error&& in_file(std::string_view f) && { return std::move(in_file(f)); }
+  error& at_key(std::string_view k) & { if (key.empty()) key = k; return *this; }
+  error&& at_key(std::string_view k) && { return std::move(at_key(k)); }
+  error& at_offset(std::uint64_t o) & { if (offset == no_offset) offset = o; return *this; }
+  error&& at_offset(std::uint64_t o) && { return std::move(at_offset(o)); }
+
+  // "file: key 'k': at offset N: message [code]"
+  std::string to_string() const {
+    std::string s;
+    if (!file.empty()) s += file + ": ";
+    if (!key.empty()) s += "key '" + printable(key) + "': ";
+    if (offset != no_offset) s += "at offset " + std::to_string(offset) + ": ";
+    s += message;
+    s += " [";
+    s += tfckpt::to_string(code);
+    s += "]";
+    return s;
+  }
+
+  // Keys can be binary (slice keys); show them escaped, never raw control bytes.
+  static std::string printable(std::string_view k) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char ch : k) {
+      if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+        out += static_cast<char>(ch);
+      } else {
+        out += "\\x";
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+      }
+    }
+    return out;
+  }
+};
+
+#if TFCKPT_HAS_EXCEPTIONS
+// Thrown only by the opt-in accessor result::value().
+class bad_result : public std::runtime_error {
+ public:
+  explicit bad_result(tfckpt::error e) : std::runtime_error(e.to_string()), error_(std::move(e)) {}
+  const tfckpt::error& error() const noexcept { return error_; }
+
+ private:
+  tfckpt::error error_;
+};
+#define TFCKPT_THROW_ERROR(e) TFCKPT_THROW(::tfckpt::bad_result(e))
+#else
+#define TFCKPT_THROW_ERROR(e) TFCKPT_THROW(e)
+#endif
+
+// result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
+// which throws bad_result (or aborts without exceptions) on error.
+template <class T>
+class [[nodiscard]] result {
+ public:
+  result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit by design
+  result(tfckpt::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+
+  bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  T& operator*() & noexcept { return *std::get_if<0>(&v_); }
+  const T& operator*() const& noexcept { return *std::get_if<0>(&v_); }
+  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&v_)); }
+  T* operator->() noexcept { return std::get_if<0>(&v_); }
+  const T* operator->() const noexcept { return std::get_if<0>(&v_); }
+
+  T& value() & { check(); return **this; }
+  const T& value() const& { check(); return **this; }
+  T&& value() && { check(); return std::move(**this); }
+
+  const tfckpt::error& error() const& noexcept { return *std::get_if<1>(&v_); }
+  tfckpt::error& error() & noexcept { return *std::get_if<1>(&v_); }
+  tfckpt::error&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
+
+ private:
+  void check() const {
+    if (!has_value()) TFCKPT_THROW_ERROR(*std::get_if<1>(&v_));
+  }
+  std::variant<T, tfckpt::error> v_;
+};
+
+template <>
+class [[nodiscard]] result<void> {
+ public:
+  result() = default;
+  result(tfckpt::error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
+
+  bool has_value() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  void value() const {
+    if (!ok_) TFCKPT_THROW_ERROR(err_);
+  }
+  const tfckpt::error& error() const& noexcept { return err_; }
+  tfckpt::error& error() & noexcept { return err_; }
+  tfckpt::error&& error() && noexcept { return std::move(err_); }
+
+ private:
+  tfckpt::error err_;
+  bool ok_ = true;
+};
+
+inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(c, std::move(msg)); }
+
+}  // namespace tfckpt
+
+// Propagate an error from an expression yielding result<...>; used inside functions returning
+// result<...>. Names its temporary with __LINE__ so it can be used twice in one scope.
+#define TFCKPT_CAT2(a, b) a##b
+#define TFCKPT_CAT(a, b) TFCKPT_CAT2(a, b)
+#define TFCKPT_TRY(expr)                                          \
+  do {                                                            \
+    auto&& TFCKPT_CAT(tfckpt_r_, __LINE__) = (expr);              \
+    if (!TFCKPT_CAT(tfckpt_r_, __LINE__))                         \
+      return std::move(TFCKPT_CAT(tfckpt_r_, __LINE__)).error();  \
+  } while (0)

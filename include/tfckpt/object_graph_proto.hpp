@@ -1,0 +1,232 @@
+// tfckpt: tensorflow.TrackableObjectGraph (trackable_object_graph.proto), the object graph a TF2
+// checkpoint stores under `_CHECKPOINTABLE_OBJECT_GRAPH`. Decoded with limits and validation
+// (node ids in range), encoded byte-identically to TensorFlow.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/protobuf.hpp"
+#include "error.hpp"
+
+namespace tfckpt {
+
+// The bundle key holding the serialized graph (trackable/constants.py OBJECT_GRAPH_PROTO_KEY).
+inline constexpr std::string_view object_graph_key = "_CHECKPOINTABLE_OBJECT_GRAPH";
+
+struct object_reference {
+  std::int32_t node_id = 0;
+  std::string local_name;
+};
+
+struct serialized_tensor {
+  std::string name;            // escaped attribute name, e.g. VARIABLE_VALUE
+  std::string full_name;       // the variable's shared name (name-based compatibility only)
+  std::string checkpoint_key;  // the bundle key
+  bool optional_restore = false;
+};
+
+struct slot_variable_reference {
+  std::int32_t original_variable_node_id = 0;
+  std::string slot_name;
+  std::int32_t slot_variable_node_id = 0;
+};
+
+struct registered_saver {
+  std::string name;
+  std::string object_name;
+};
+
+struct trackable_object {
+  std::vector<object_reference> children;
+  std::vector<serialized_tensor> attributes;
+  std::vector<slot_variable_reference> slot_variables;
+  std::optional<registered_saver> saver;
+  std::optional<bool> has_checkpoint_values;  // google.protobuf.BoolValue; absent in older TF
+};
+
+struct trackable_object_graph {
+  std::vector<trackable_object> nodes;  // node id = index; node 0 is the root
+};
+
+struct object_graph_limits {
+  std::size_t max_nodes = 1u << 22;
+  std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
+};
+
+namespace detail {
+
+inline error graph_error(std::string_view what) {
+  return make_error(errc::corruption, "malformed TrackableObjectGraph: " + std::string(what));
+}
+
+template <class Fn>
+bool for_each_field(std::string_view bytes, Fn&& fn) {
+  proto_reader r(bytes);
+  std::uint32_t f;
+  wire_type t;
+  while (!r.done()) {
+    if (!r.next(f, t) || !fn(r, f, t)) return false;
+  }
+  return true;
+}
+
+inline bool read_string_field(proto_reader& r, wire_type t, std::string& out) {
+  std::string_view v;
+  if (t != wire_type::length_delimited || !r.read_bytes(v)) return false;
+  out.assign(v);
+  return true;
+}
+
+inline bool decode_trackable_object(std::string_view bytes, trackable_object& o, std::size_t& edges) {
+  return for_each_field(bytes, [&](proto_reader& r, std::uint32_t f, wire_type t) {
+    if (t != wire_type::length_delimited || f < 1 || f > 5) return r.skip(t);
+    std::string_view sub;
+    if (!r.read_bytes(sub)) return false;
+    ++edges;
+    switch (f) {
+      case 1: {
+        auto& c = o.children.emplace_back();
+        return for_each_field(sub, [&](proto_reader& s, std::uint32_t g, wire_type u) {
+          if (g == 1 && u == wire_type::varint) return s.read_int32(c.node_id);
+          if (g == 2) return read_string_field(s, u, c.local_name);
+          return s.skip(u);
+        });
+      }
+      case 2: {
+        auto& a = o.attributes.emplace_back();
+        return for_each_field(sub, [&](proto_reader& s, std::uint32_t g, wire_type u) {
+          if (g == 1) return read_string_field(s, u, a.name);
+          if (g == 2) return read_string_field(s, u, a.full_name);
+          if (g == 3) return read_string_field(s, u, a.checkpoint_key);
+          if (g == 4 && u == wire_type::varint) return s.read_bool(a.optional_restore);
+          return s.skip(u);
+        });
+      }
+      case 3: {
+        auto& sv = o.slot_variables.emplace_back();
+        return for_each_field(sub, [&](proto_reader& s, std::uint32_t g, wire_type u) {
+          if (g == 1 && u == wire_type::varint) return s.read_int32(sv.original_variable_node_id);
+          if (g == 2) return read_string_field(s, u, sv.slot_name);
+          if (g == 3 && u == wire_type::varint) return s.read_int32(sv.slot_variable_node_id);
+          return s.skip(u);
+        });
+      }
+      case 4: {
+        auto& rs = o.saver.emplace();
+        return for_each_field(sub, [&](proto_reader& s, std::uint32_t g, wire_type u) {
+          if (g == 1) return read_string_field(s, u, rs.name);
+          if (g == 2) return read_string_field(s, u, rs.object_name);
+          return s.skip(u);
+        });
+      }
+      default: {  // 5: BoolValue wrapper; present-but-empty means false
+        bool v = false;
+        const bool ok = for_each_field(sub, [&](proto_reader& s, std::uint32_t g, wire_type u) {
+          if (g == 1 && u == wire_type::varint) return s.read_bool(v);
+          return s.skip(u);
+        });
+        o.has_checkpoint_values = v;
+        return ok;
+      }
+    }
+  });
+}
+
+}  // namespace detail
+
+// Structural checks: every node id refers to an existing node. (Cycles through `children` are
+// legal in TF graphs: a Checkpoint(root, ...) has a self edge `root`.)
+inline result<void> validate_object_graph(const trackable_object_graph& g) {
+  const auto n = static_cast<std::int64_t>(g.nodes.size());
+  auto bad = [&](std::size_t node, std::string_view what, std::int64_t id) {
+    return make_error(errc::corruption, "object graph node " + std::to_string(node) + ": " +
+                                            std::string(what) + " refers to node " +
+                                            std::to_string(id) + " of " + std::to_string(n));
+  };
+  if (n == 0) return make_error(errc::corruption, "object graph has no root node");
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    for (const auto& c : g.nodes[i].children)
+      if (c.node_id < 0 || c.node_id >= n) return bad(i, "child '" + c.local_name + "'", c.node_id);
+    for (const auto& s : g.nodes[i].slot_variables) {
+      if (s.original_variable_node_id < 0 || s.original_variable_node_id >= n)
+        return bad(i, "slot '" + s.slot_name + "' original variable", s.original_variable_node_id);
+      if (s.slot_variable_node_id < 0 || s.slot_variable_node_id >= n)
+        return bad(i, "slot '" + s.slot_name + "' variable", s.slot_variable_node_id);
+    }
+  }
+  return {};
+}
+
+inline result<trackable_object_graph> decode_object_graph(std::string_view bytes,
+                                                          const object_graph_limits& limits = {}) {
+  trackable_object_graph g;
+  std::size_t edges = 0;
+  const bool ok = detail::for_each_field(bytes, [&](detail::proto_reader& r, std::uint32_t f,
+                                                    detail::wire_type t) {
+    if (f != 1 || t != detail::wire_type::length_delimited) return r.skip(t);
+    std::string_view node;
+    if (!r.read_bytes(node)) return false;
+    if (g.nodes.size() >= limits.max_nodes || edges > limits.max_edges) return false;
+    return detail::decode_trackable_object(node, g.nodes.emplace_back(), edges);
+  });
+  if (g.nodes.size() >= limits.max_nodes || edges > limits.max_edges)
+    return make_error(errc::limit_exceeded, "object graph exceeds the node/edge limits (" +
+                                                std::to_string(limits.max_nodes) + " nodes)");
+  if (!ok) return detail::graph_error("truncated or invalid field");
+  TFCKPT_TRY(validate_object_graph(g));
+  return g;
+}
+
+inline std::string encode_object_graph(const trackable_object_graph& g) {
+  using detail::proto_writer;
+  std::string out;
+  proto_writer w(out);
+  for (const auto& node : g.nodes) {
+    std::string n;
+    proto_writer nw(n);
+    for (const auto& c : node.children) {
+      std::string s;
+      proto_writer sw(s);
+      sw.int64_field(1, c.node_id);
+      sw.string_field(2, c.local_name);
+      nw.bytes_field_always(1, s);
+    }
+    for (const auto& a : node.attributes) {
+      std::string s;
+      proto_writer sw(s);
+      sw.string_field(1, a.name);
+      sw.string_field(2, a.full_name);
+      sw.string_field(3, a.checkpoint_key);
+      sw.bool_field(4, a.optional_restore);
+      nw.bytes_field_always(2, s);
+    }
+    for (const auto& sv : node.slot_variables) {
+      std::string s;
+      proto_writer sw(s);
+      sw.int64_field(1, sv.original_variable_node_id);
+      sw.string_field(2, sv.slot_name);
+      sw.int64_field(3, sv.slot_variable_node_id);
+      nw.bytes_field_always(3, s);
+    }
+    if (node.saver) {
+      std::string s;
+      proto_writer sw(s);
+      sw.string_field(1, node.saver->name);
+      sw.string_field(2, node.saver->object_name);
+      nw.bytes_field_always(4, s);
+    }
+    if (node.has_checkpoint_values) {
+      std::string s;
+      proto_writer(s).bool_field(1, *node.has_checkpoint_values);
+      nw.bytes_field_always(5, s);
+    }
+    w.bytes_field_always(1, n);
+  }
+  return out;
+}
+
+}  // namespace tfckpt
