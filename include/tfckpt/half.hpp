@@ -25,7 +25,7 @@ struct float16 {
       if (abs < 0x33000000u) return from_bits(static_cast<std::uint16_t>(sign));
       const std::uint32_t e = abs >> 23;
       const std::uint32_t m = (abs & 0x7fffffu) | 0x800000u;
-      const std::uint32_t shift = 126 - e;  // 14 + (113 - e) - 1 ... so that the result is m >> (shift)
+      const std::uint32_t shift = 126 - e;  // value = m * 2^(e-150) = (m >> (126-e)) * 2^-24
       std::uint32_t h = m >> shift;
       const std::uint32_t rem = m & ((1u << shift) - 1);
       const std::uint32_t half_way = 1u << (shift - 1);
