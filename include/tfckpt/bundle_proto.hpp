@@ -199,7 +199,7 @@ inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
     if (f == 1 && t == wire_type::varint) {
       ok = r.read_int32(h.num_shards);
     } else if (f == 2 && t == wire_type::varint) {
-      std::int32_t e;
+      std::int32_t e = 0;  // read on the error path too (g++ -O2 -Wmaybe-uninitialized)
       ok = r.read_int32(e);
       if (ok && e != 0 && e != 1) return proto_error("BundleHeaderProto", "unknown endianness " + std::to_string(e));
       h.endian = static_cast<endianness>(e);
@@ -252,7 +252,7 @@ inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
     if (!r.next(f, t)) return proto_error("BundleEntryProto", "bad tag");
     bool ok = true;
     if (f == 1 && t == wire_type::varint) {
-      std::int64_t d;
+      std::int64_t d = 0;
       ok = r.read_int64(d);
       if (ok && !is_storable(d) && d != static_cast<std::int64_t>(dtype::resource))
         return make_error(errc::corruption, "unknown dtype " + std::to_string(d) + " in bundle entry");

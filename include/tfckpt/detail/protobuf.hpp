@@ -42,7 +42,7 @@ class proto_reader {
   bool read_varint(std::uint64_t& v) noexcept { return get_varint64(in_, v); }
   // int32/int64/enum fields: negative values travel as sign-extended 64-bit varints.
   bool read_int64(std::int64_t& v) noexcept {
-    std::uint64_t u;
+    std::uint64_t u = 0;  // g++ 12 -O2 -Wmaybe-uninitialized false positive in callers otherwise
     if (!get_varint64(in_, u)) return false;
     v = static_cast<std::int64_t>(u);
     return true;
