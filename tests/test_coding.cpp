@@ -27,7 +27,10 @@ TEST_CASE("varint: known encodings") {
 
 TEST_CASE("varint: lengths agree with the encoder at every 7-bit boundary") {
   for (int bits = 0; bits <= 64; ++bits) {
-    for (std::uint64_t v : {bits == 64 ? ~0ull : (1ull << bits), bits == 0 ? 0ull : (1ull << bits) - 1}) {
+    // 2^bits and 2^bits - 1; for bits == 64 both saturate to the all-ones value (no shift by 64).
+    const std::uint64_t pow2 = bits == 64 ? ~0ull : (1ull << bits);
+    const std::uint64_t below = bits == 64 ? ~0ull : (bits == 0 ? 0ull : pow2 - 1);
+    for (std::uint64_t v : {pow2, below}) {
       std::string s;
       put_varint64(s, v);
       CHECK(static_cast<int>(s.size()) == varint_length(v));

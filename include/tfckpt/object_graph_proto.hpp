@@ -55,6 +55,11 @@ struct trackable_object_graph {
 struct object_graph_limits {
   std::size_t max_nodes = 1u << 22;
   std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
+  // Breadth-first depth from the root, and the summed length of every node's first path (what
+  // the graph layer builds for diagnostics): a chain of nodes would otherwise cost
+  // quadratically many path bytes.
+  std::size_t max_depth = 4096;
+  std::uint64_t max_path_bytes = std::uint64_t{1} << 30;
 };
 
 namespace detail {
@@ -161,6 +166,39 @@ inline result<void> validate_object_graph(const trackable_object_graph& g) {
   return {};
 }
 
+namespace detail {
+// Breadth-first from the root over `children` (ids already validated): rejects graphs deeper
+// than limits.max_depth or whose first paths (escaped names: at most 2 bytes per name byte, plus
+// '/') sum past limits.max_path_bytes. Iterative; cycles end at visited nodes.
+inline result<void> check_graph_depth(const trackable_object_graph& g, const object_graph_limits& limits) {
+  std::vector<std::size_t> depth(g.nodes.size(), 0);
+  std::vector<std::uint64_t> path_len(g.nodes.size(), 0);
+  std::vector<bool> seen(g.nodes.size(), false);
+  std::vector<std::size_t> queue{0};
+  seen[0] = true;
+  std::uint64_t total = 0;
+  for (std::size_t q = 0; q < queue.size(); ++q) {
+    const std::size_t p = queue[q];
+    for (const auto& c : g.nodes[p].children) {
+      const auto id = static_cast<std::size_t>(c.node_id);
+      if (seen[id]) continue;
+      seen[id] = true;
+      depth[id] = depth[p] + 1;
+      path_len[id] = path_len[p] + 1 + 2 * std::uint64_t{c.local_name.size()};
+      total += path_len[id];
+      if (depth[id] > limits.max_depth)
+        return make_error(errc::limit_exceeded, "object graph is deeper than " + std::to_string(limits.max_depth) +
+                                                    " levels (node " + std::to_string(id) + ")");
+      if (total > limits.max_path_bytes)
+        return make_error(errc::limit_exceeded, "object graph paths exceed " +
+                                                    std::to_string(limits.max_path_bytes) + " bytes");
+      queue.push_back(id);
+    }
+  }
+  return {};
+}
+}  // namespace detail
+
 inline result<trackable_object_graph> decode_object_graph(std::string_view bytes,
                                                           const object_graph_limits& limits = {}) {
   trackable_object_graph g;
@@ -178,6 +216,7 @@ inline result<trackable_object_graph> decode_object_graph(std::string_view bytes
                                                 std::to_string(limits.max_nodes) + " nodes)");
   if (!ok) return detail::graph_error("truncated or invalid field");
   TFCKPT_TRY(validate_object_graph(g));
+  TFCKPT_TRY(detail::check_graph_depth(g, limits));
   return g;
 }
 

@@ -1,0 +1,122 @@
+// tfckpt: read a TensorFlow tensor bundle (`P.index` + `P.data-SSSSS-of-NNNNN`), from files or
+// from memory. Mirrors tensor_bundle.cc BundleReader: header checks, entry lookup, checksums on
+// every read (unless opted out), strings, variants, multiple shards and partitioned tensors.
+//
+//   auto r = tfckpt::bundle_reader::open("runs/exp1");       // directory, prefix or .index path
+//   if (!r) { std::puts(r.error().to_string().c_str()); return 1; }
+//   for (const auto& e : r->entries()) ...                     // key order, slice parts hidden
+//   auto t = r->read("model/w/.ATTRIBUTES/VARIABLE_VALUE");    // result<tensor>
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "bundle_proto.hpp"
+#include "detail/bundle_data.hpp"
+#include "detail/string_record.hpp"
+#include "slice.hpp"
+#include "state_file.hpp"
+#include "detail/table_reader.hpp"
+#include "object_graph_proto.hpp"
+#include "tensor.hpp"
+
+namespace tfckpt {
+
+struct read_options {
+  bool verify_checksums = true;
+  std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
+  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
+  std::uint64_t max_entries = std::uint64_t{1} << 26;
+  std::int32_t max_shards = 1 << 20;
+  // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
+  // or one read (record + decoded elements, or an assembled tensor + its parts).
+  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
+  // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
+  // keys let a small index describe quadratically many key bytes (each key extending the last).
+  std::uint64_t max_index_expansion = 256;
+  object_graph_limits graph;
+};
+
+struct entry {
+  std::string key;
+  bundle_entry info;
+};
+
+struct verify_summary {
+  std::uint64_t tensors = 0;  // records checked (slice parts count individually)
+  std::uint64_t bytes = 0;    // record bytes read
+  std::uint64_t blocks = 0;   // index-file blocks checked
+};
+
+class bundle_reader {
+ public:
+  // `path`: a prefix, a `.index` / `.data-*` file of one, or a directory (its `checkpoint` state
+  // file names the latest prefix; a SavedModel directory maps to variables/variables).
+  static result<bundle_reader> open(const std::string& path, const read_options& opts = {});
+
+  // A bundle held in memory (embedded in a binary, or fuzz input). The views must outlive the
+  // reader. `shards[i]` is data file i.
+  static result<bundle_reader> open_memory(std::string_view index,
+                                           std::vector<std::string_view> shards,
+                                           const read_options& opts = {});
+
+  const std::string& prefix() const noexcept { return prefix_; }
+  const bundle_header& header() const noexcept { return header_; }
+  // Visible entries in key order: the header and the parts of partitioned tensors are hidden.
+  std::span<const entry> entries() const noexcept { return visible_; }
+  // The hidden parts of partitioned tensors (binary slice keys), key order.
+  std::span<const entry> slice_parts() const noexcept { return parts_; }
+  // Any entry by exact key (slice parts included); nullptr when absent.
+  const entry* find(std::string_view key) const noexcept;
+  bool has_object_graph() const noexcept { return find(object_graph_key) != nullptr; }
+  result<trackable_object_graph> object_graph() const;
+  std::string data_path(std::int32_t shard) const;
+
+  // The whole tensor (partitioned ones assembled).
+  result<tensor> read(std::string_view key) const;
+  // Into caller memory, no intermediate copy: fixed-size dtypes only. The dtype and the byte
+  // size of `dst` must match exactly (TensorFlow does not cast).
+  result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
+  template <class T>
+  result<void> read_into(std::string_view key, std::span<T> dst) const {
+    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+                  "tfckpt: read_into needs a fixed-size element type; use read() for strings");
+    return read_into(key, dtype_of<T>, std::as_writable_bytes(dst));
+  }
+  // Reads every block and every record and checks every checksum.
+  result<verify_summary> verify() const;
+
+ private:
+  bundle_reader() = default;
+  result<void> load_index();
+  result<void> check_record(const entry& e) const;
+  result<void> read_record_into(const entry& e, char* dst) const;
+  result<std::string> read_record(const entry& e) const;
+  result<tensor> read_plain(const entry& e) const;
+  result<tensor> read_partitioned(const entry& e) const;
+  result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
+  result<void> check_parts(const entry& e) const;
+  error located(error err, const entry& e) const;
+
+  read_options opts_;
+  std::string prefix_;  // empty for in-memory bundles
+  std::string index_name_;
+  bundle_header header_;
+  std::vector<entry> visible_;  // key order
+  std::vector<entry> parts_;    // slice parts of partitioned tensors, key order
+  std::shared_ptr<detail::shard_set> shards_;
+  std::shared_ptr<const std::string> index_owned_;  // a file-based reader's index bytes (verify())
+  std::string_view index_view_;  // the index bytes (owned or caller's)
+};
+
+}  // namespace tfckpt
+
+#include "detail/bundle_reader_impl.hpp"

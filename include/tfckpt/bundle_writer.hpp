@@ -1,0 +1,248 @@
+// tfckpt: write a TensorFlow tensor bundle byte-identical to tensor_bundle.cc BundleWriter:
+// records appended to the data file(s) in the order they are added, the index holding the header
+// and every entry in bytewise key order, TF's table parameters. Files are written under temporary
+// names, fsynced and renamed only by finish(), so a crash never leaves a half-written bundle
+// under the final name.
+//
+//   auto w = tfckpt::bundle_writer::create("out/ckpt-1");
+//   TFCKPT_TRY(w->add("w", tfckpt::tensor::from_values<float>({2}, values)));
+//   TFCKPT_TRY(w->finish());
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bundle_proto.hpp"
+#include "detail/crc32c.hpp"
+#include "detail/file_io.hpp"
+#include "detail/string_record.hpp"
+#include "detail/table_builder.hpp"
+#include "naming.hpp"
+#include "slice.hpp"
+#include "tensor.hpp"
+
+namespace tfckpt {
+
+struct write_options {
+  std::int32_t num_shards = 1;
+  // BundleWriter::Options::data_alignment: zero padding after each record so every record
+  // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
+  std::size_t data_alignment = 1;
+  bool sync = true;  // fsync files and the directory before reporting success
+};
+
+class bundle_writer {
+ public:
+  // Any shard: the writer picks the one holding the fewest bytes.
+  static constexpr std::int32_t any_shard = -1;
+
+  static result<bundle_writer> create(std::string prefix, const write_options& opts = {}) {
+    if (prefix.empty()) return make_error(errc::invalid_argument, "empty checkpoint prefix");
+    if (opts.num_shards < 1) return make_error(errc::invalid_argument, "num_shards must be >= 1");
+    if (opts.data_alignment < 1) return make_error(errc::invalid_argument, "data_alignment must be >= 1");
+    bundle_writer w;
+    w.prefix_ = std::move(prefix);
+    w.opts_ = opts;
+    if (const std::string dir = detail::path_dirname(w.prefix_); !dir.empty())
+      TFCKPT_TRY(detail::make_directories(dir));
+    for (std::int32_t s = 0; s < opts.num_shards; ++s) {
+      const std::string final_name = data_filename(w.prefix_, s, opts.num_shards);
+      auto f = detail::writable_file::create(detail::temp_path_for(final_name), /*exclusive=*/true);
+      if (!f) return std::move(f).error();
+      w.shards_.push_back(shard{std::move(*f), final_name, 0});
+    }
+    return w;
+  }
+
+  bundle_writer(bundle_writer&&) noexcept = default;
+  bundle_writer& operator=(bundle_writer&&) noexcept = default;
+  ~bundle_writer() { abandon(); }
+
+  const std::string& prefix() const noexcept { return prefix_; }
+
+  // Fixed-size dtypes: `bytes` = the row-major little-endian elements.
+  result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
+                   std::int32_t shard = any_shard) {
+    TFCKPT_TRY(check_new(key, t, shape));
+    if (!is_fixed_size(t))
+      return make_error(errc::invalid_argument, "add() needs a fixed-size dtype; use add_strings").at_key(key);
+    const auto n = static_cast<std::uint64_t>(num_elements(shape));
+    if (bytes.size() != n * dtype_size(t))
+      return make_error(errc::invalid_argument, std::to_string(bytes.size()) + " bytes given for " +
+                                                    std::string(dtype_name(t)) + shape_to_string(shape))
+          .at_key(key);
+    return append(std::string(key), t, shape, bytes, detail::crc32c(bytes.data(), bytes.size()), shard);
+  }
+
+  template <class T>
+  result<void> add(std::string_view key, const shape_t& shape, std::span<const T> values,
+                   std::int32_t shard = any_shard) {
+    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+                  "tfckpt: add<T> needs a fixed-size element type; use add_strings for strings");
+    return add(key, dtype_of<T>, shape,
+               std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()), shard);
+  }
+
+  result<void> add_strings(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+                           std::int32_t shard = any_shard) {
+    return add_elements(key, dtype::string, shape, values, shard);
+  }
+  // DT_VARIANT: each element is a serialized VariantTensorDataProto.
+  result<void> add_variant(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+                           std::int32_t shard = any_shard) {
+    return add_elements(key, dtype::variant, shape, values, shard);
+  }
+
+  result<void> add(std::string_view key, const tensor& t, std::int32_t shard = any_shard) {
+    if (t.dtype() == dtype::string || t.dtype() == dtype::variant)
+      return add_elements(key, t.dtype(), t.shape(), t.strings(), shard);
+    return add(key, t.dtype(), t.shape(), t.byte_view(), shard);
+  }
+
+  // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
+  // tensor degenerates to a plain add, as in TF.
+  result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
+                         std::string_view slice_bytes, std::int32_t shard = any_shard) {
+    TFCKPT_TRY(check_slice(slice, full_shape));
+    if (is_full_slice(slice, full_shape)) return add(key, t, full_shape, slice_bytes, shard);
+    if (!is_fixed_size(t))
+      return make_error(errc::invalid_argument, "partitioned tensors need a fixed-size dtype").at_key(key);
+    auto it = entries_.find(std::string(key));
+    if (it == entries_.end()) {
+      TFCKPT_TRY(check_new(key, t, full_shape));
+      bundle_entry full;
+      full.dtype = t;
+      full.shape = full_shape;
+      it = entries_.emplace(std::string(key), std::move(full)).first;
+    } else if (it->second.slices.empty() || it->second.dtype != t || it->second.shape != full_shape) {
+      return make_error(errc::invalid_argument, "slice disagrees with the tensor already added under this key")
+          .at_key(key);
+    }
+    it->second.slices.push_back(slice);
+    return add(encode_tensor_name_slice(key, slice), t, slice_shape(slice, full_shape), slice_bytes, shard);
+  }
+
+  // Writes the index and moves every file to its final name. The writer is spent afterwards.
+  result<void> finish() {
+    if (finished_) return make_error(errc::invalid_argument, "finish() called twice").in_file(prefix_);
+    finished_ = true;
+    auto r = finish_files();
+    if (!r) abandon();
+    return r;
+  }
+
+ private:
+  struct shard {
+    detail::writable_file file;  // open on the temp name
+    std::string final_name;
+    std::uint64_t bytes;
+  };
+
+  bundle_writer() = default;
+
+  result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
+    if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
+    if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
+    if (entries_.count(std::string(key)))
+      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
+    if (!is_storable(static_cast<std::int32_t>(t)))
+      return make_error(errc::invalid_argument, "dtype cannot be stored in a bundle").at_key(key);
+    if (shape.size() > max_rank || num_elements(shape) < 0)
+      return make_error(errc::invalid_argument, "invalid shape " + shape_to_string(shape)).at_key(key);
+    return {};
+  }
+
+  template <class Strings>
+  result<void> add_elements(std::string_view key, dtype t, const shape_t& shape, const Strings& values,
+                            std::int32_t shard) {
+    TFCKPT_TRY(check_new(key, t, shape));
+    if (static_cast<std::uint64_t>(num_elements(shape)) != static_cast<std::uint64_t>(std::size(values)))
+      return make_error(errc::invalid_argument, std::to_string(std::size(values)) + " elements given for shape " +
+                                                    shape_to_string(shape))
+          .at_key(key);
+    std::string rec;
+    const std::uint32_t crc = t == dtype::string ? detail::encode_string_record(values, rec)
+                                                 : detail::encode_variant_record(values, rec);
+    return append(std::string(key), t, shape, rec, crc, shard);
+  }
+
+  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec, std::uint32_t crc,
+                      std::int32_t shard_id) {
+    if (shard_id == any_shard) {
+      shard_id = 0;
+      for (std::size_t s = 1; s < shards_.size(); ++s)
+        if (shards_[s].bytes < shards_[static_cast<std::size_t>(shard_id)].bytes) shard_id = static_cast<std::int32_t>(s);
+    }
+    if (shard_id < 0 || shard_id >= static_cast<std::int32_t>(shards_.size()))
+      return make_error(errc::invalid_argument, "shard " + std::to_string(shard_id) + " out of range").at_key(key);
+    shard& s = shards_[static_cast<std::size_t>(shard_id)];
+    bundle_entry e;
+    e.dtype = t;
+    e.shape = shape;
+    e.shard_id = shard_id;
+    e.offset = static_cast<std::int64_t>(s.bytes);
+    e.size = static_cast<std::int64_t>(rec.size());
+    e.crc32c = detail::crc32c_mask(crc);
+    if (auto r = s.file.append(rec); !r) return std::move(r).error().at_key(key);
+    s.bytes += rec.size();
+    if (const std::size_t pad = (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment) {
+      if (auto r = s.file.append(std::string(pad, '\0')); !r) return std::move(r).error().at_key(key);
+      s.bytes += pad;
+    }
+    entries_.emplace(std::move(key), std::move(e));
+    return {};
+  }
+
+  result<void> finish_files() {
+    detail::table_builder table;
+    bundle_header header;
+    header.num_shards = opts_.num_shards;
+    table.add("", encode_bundle_header(header));
+    for (const auto& [key, e] : entries_) table.add(key, encode_bundle_entry(e));
+    const std::string index = table.finish();
+
+    const std::string index_name = index_filename(prefix_);
+    auto index_file = detail::writable_file::create(detail::temp_path_for(index_name), true);
+    if (!index_file) return std::move(index_file).error();
+    index_temp_ = index_file->path();
+    TFCKPT_TRY(index_file->append(index));
+    for (shard& s : shards_) {
+      if (opts_.sync) TFCKPT_TRY(s.file.sync());
+      TFCKPT_TRY(s.file.close());
+    }
+    if (opts_.sync) TFCKPT_TRY(index_file->sync());
+    TFCKPT_TRY(index_file->close());
+    // An old index must never describe new data: drop it before the data files move in.
+    if (detail::file_exists(index_name)) TFCKPT_TRY(detail::remove_file(index_name));
+    for (shard& s : shards_) TFCKPT_TRY(detail::rename_file(s.file.path(), s.final_name));
+    TFCKPT_TRY(detail::rename_file(index_temp_, index_name));
+    index_temp_.clear();
+    shards_.clear();
+    if (opts_.sync) TFCKPT_TRY(detail::fsync_directory(detail::path_dirname(index_name)));
+    return {};
+  }
+
+  // Removes every temporary file; the final names are left as they were.
+  void abandon() noexcept {
+    for (shard& s : shards_) {
+      (void)s.file.close();
+      if (!s.file.path().empty()) (void)detail::remove_file(s.file.path());
+    }
+    shards_.clear();
+    if (!index_temp_.empty()) (void)detail::remove_file(index_temp_);
+    index_temp_.clear();
+  }
+
+  std::string prefix_;
+  write_options opts_;
+  std::vector<shard> shards_;
+  std::map<std::string, bundle_entry> entries_;  // std::map<string> sorts bytewise, as TF
+  std::string index_temp_;
+  bool finished_ = false;
+};
+
+}  // namespace tfckpt

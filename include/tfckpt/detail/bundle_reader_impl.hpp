@@ -1,0 +1,449 @@
+// tfckpt: bundle_reader implementation (included at the end of bundle_reader.hpp).
+#pragma once
+
+#include "byte_swap.hpp"
+
+namespace tfckpt {
+
+namespace detail {
+
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Strips `.data-SSSSS-of-NNNNN` (digits, at least 5 each) if present.
+inline std::optional<std::string> strip_data_suffix(const std::string& path) {
+  const auto pos = path.rfind(".data-");
+  if (pos == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(path).substr(pos + 6);
+  const auto of = rest.find("-of-");
+  auto digits = [](std::string_view d) {
+    return d.size() >= 5 && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (of == std::string_view::npos || !digits(rest.substr(0, of)) || !digits(rest.substr(of + 4)))
+    return std::nullopt;
+  return path.substr(0, pos);
+}
+
+inline bool looks_like_sstable(const std::string& path) {
+  auto f = read_file(path, std::uint64_t{1} << 30);
+  if (!f || f->size() < 48) return false;
+  return decode_fixed64(f->data() + f->size() - 8) == 0xdb4775248b80fb57ull;
+}
+
+// A V1 checkpoint is one or more `P-SSSSS-of-NNNNN` sstables (or any name) without a .index.
+inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::string_view name_prefix) {
+  auto names = list_directory(dir.empty() ? "." : dir);
+  if (!names) return std::nullopt;
+  for (const auto& n : *names) {
+    if (n.compare(0, name_prefix.size(), name_prefix) != 0 || ends_with(n, ".index")) continue;
+    const std::string full = path_join(dir, n);
+    if (!is_directory(full) && looks_like_sstable(full)) return full;
+  }
+  return std::nullopt;
+}
+
+// Whether a BundleHeaderProto's bytes carry field 1 (num_shards) as a varint.
+inline bool header_has_num_shards(std::string_view bytes) {
+  proto_reader r(bytes);
+  std::uint32_t f;
+  wire_type t;
+  while (!r.done()) {
+    if (!r.next(f, t)) return false;
+    if (f == 1 && t == wire_type::varint) return true;
+    if (!r.skip(t)) return false;
+  }
+  return false;
+}
+
+inline error legacy_v1_error(const std::string& path) {
+  return make_error(errc::unsupported,
+                    "legacy V1 (TensorSlice) checkpoint: this format predates TensorFlow's V2 tensor "
+                    "bundle (there is no .index file); re-save it with a V2 saver "
+                    "(tf.compat.v1.train.Saver(write_version=tf.compat.v1.train.SaverDef.V2))")
+      .in_file(path);
+}
+
+// Directory → latest checkpoint; `.index`/`.data-*` path → its prefix; else the prefix itself.
+inline result<std::string> resolve_prefix(const std::string& path) {
+  if (path.empty()) return make_error(errc::invalid_argument, "empty checkpoint path");
+  if (is_directory(path)) {
+    if (file_exists(path_join(path, "checkpoint"))) {
+      auto latest = latest_checkpoint(path);
+      if (!latest) return std::move(latest).error();
+      return *latest;
+    }
+    const std::string saved_model = path_join(path_join(path, "variables"), "variables");
+    if (file_exists(saved_model + ".index")) return saved_model;
+    auto names = list_directory(path);
+    if (!names) return std::move(names).error().in_file(path);
+    std::vector<std::string> prefixes;
+    for (const auto& n : *names)
+      if (ends_with(n, ".index")) prefixes.push_back(n.substr(0, n.size() - 6));
+    if (prefixes.size() == 1) return path_join(path, prefixes[0]);
+    if (prefixes.empty())
+      if (auto v1 = find_legacy_v1(path, ""); v1) return legacy_v1_error(*v1);
+    return make_error(errc::not_found,
+                      prefixes.empty() ? "no checkpoint in this directory (no `checkpoint` state file and no .index file)"
+                                       : "several checkpoints in this directory and no `checkpoint` state file to choose one; name a prefix")
+        .in_file(path);
+  }
+  if (ends_with(path, ".index")) return path.substr(0, path.size() - 6);
+  if (auto p = strip_data_suffix(path); p && file_exists(*p + ".index")) return *p;
+  if (!file_exists(path + ".index")) {
+    if (file_exists(path) && !is_directory(path) && looks_like_sstable(path)) return legacy_v1_error(path);
+    if (auto v1 = find_legacy_v1(path_dirname(path), path_basename(path) + "-"); v1) return legacy_v1_error(*v1);
+    return make_error(errc::not_found, "no checkpoint here: " + path + ".index does not exist").in_file(path);
+  }
+  return path;
+}
+
+}  // namespace detail
+
+inline result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
+  auto prefix = detail::resolve_prefix(path);
+  if (!prefix) return std::move(prefix).error();
+  bundle_reader r;
+  r.opts_ = opts;
+  r.prefix_ = *prefix;
+  r.index_name_ = index_filename(*prefix);
+  auto bytes = detail::read_file(r.index_name_, opts.max_index_bytes);
+  if (!bytes) return std::move(bytes).error().in_file(r.index_name_);
+  r.index_owned_ = std::make_shared<const std::string>(std::move(*bytes));
+  r.index_view_ = *r.index_owned_;
+  if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
+  r.shards_ = std::make_shared<detail::shard_set>(r.prefix_, r.header_.num_shards);
+  return r;
+}
+
+inline result<bundle_reader> bundle_reader::open_memory(std::string_view index,
+                                                        std::vector<std::string_view> shards,
+                                                        const read_options& opts) {
+  bundle_reader r;
+  r.opts_ = opts;
+  r.index_name_ = "<memory index>";
+  r.index_view_ = index;
+  if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
+  if (static_cast<std::size_t>(r.header_.num_shards) != shards.size())
+    return make_error(errc::invalid_argument, "the header declares " + std::to_string(r.header_.num_shards) +
+                                                  " shards but " + std::to_string(shards.size()) + " were given");
+  r.shards_ = std::make_shared<detail::shard_set>(std::move(shards));
+  return r;
+}
+
+// Header first (key ""), then every entry; partitioned tensors' parts are moved out of sight.
+inline result<void> bundle_reader::load_index() {
+  detail::table_read_options topts;
+  topts.verify_checksums = opts_.verify_checksums;
+  auto table = detail::table_reader::open(index_view_, topts);
+  if (!table) {
+    if (table.error().code == errc::corruption && index_view_.size() < 48)
+      return make_error(errc::corruption, "file is too short to be an sstable (" +
+                                              std::to_string(index_view_.size()) + " bytes)");
+    return std::move(table).error();
+  }
+  auto it = table->make_iterator();
+  TFCKPT_TRY(it.seek_to_first());
+  if (!it.valid() || !it.key().empty())
+    return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
+  auto header = decode_bundle_header(it.value());
+  if (!header) return std::move(header).error().at_offset(it.block_offset());
+  header_ = *header;
+  // decode_bundle_header defaults an absent num_shards to 1, so the V1 test below cannot see a
+  // missing field in header_: look for it in the raw bytes. Every V2 writer emits num_shards
+  // (>= 1, a varint in field 1); a legacy V1 TensorSlice table's "" entry is a SavedTensorSlices
+  // proto whose field 1 is a length-delimited `meta`, so it has none.
+  if (!detail::header_has_num_shards(it.value()))
+    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count "
+                                         "(a legacy V1 TensorSlice table?)");
+  if (header_.num_shards == 0 && header_.version.producer == 0)
+    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count or version "
+                                         "(a legacy V1 TensorSlice table?)");
+  if (header_.num_shards < 1 || header_.num_shards > opts_.max_shards)
+    return make_error(errc::corruption, "bad num_shards " + std::to_string(header_.num_shards) + " in bundle header");
+  // versions.cc CheckVersions with consumer 1 (kTensorBundleVersion) and min producer 0.
+  const auto& v = header_.version;
+  if (v.producer < 0 || v.min_consumer > 1 ||
+      std::find(v.bad_consumers.begin(), v.bad_consumers.end(), 1) != v.bad_consumers.end())
+    return make_error(errc::version_mismatch,
+                      "bundle version (producer " + std::to_string(v.producer) + ", min_consumer " +
+                          std::to_string(v.min_consumer) + ") is not readable by consumer version 1");
+
+  std::vector<entry> all;
+  std::unordered_set<std::string> hidden;
+  // Memory the entry table will hold, bounded before it grows (see max_index_expansion).
+  std::uint64_t table_bytes = 0;
+  const std::uint64_t table_limit =
+      std::min<std::uint64_t>(opts_.max_total_bytes,
+                              (std::uint64_t{64} << 20) + opts_.max_index_expansion * index_view_.size());
+  TFCKPT_TRY(it.next());
+  for (; it.valid();) {
+    if (all.size() >= opts_.max_entries)
+      return make_error(errc::limit_exceeded, "more than " + std::to_string(opts_.max_entries) + " entries");
+    auto e = decode_bundle_entry(it.value());
+    if (!e) return std::move(e).error().at_key(it.key()).at_offset(it.block_offset());
+    table_bytes += sizeof(entry) + 2 * it.key().size() + e->shape.size() * sizeof(std::int64_t);
+    for (const tensor_slice& s : e->slices)
+      table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + it.key().size() + 64;
+    if (table_bytes > table_limit)
+      return make_error(errc::limit_exceeded, "the entry table would need more than " + std::to_string(table_limit) +
+                                                  " bytes (max_total_bytes / max_index_expansion)")
+          .at_key(it.key());
+    if (e->shard_id >= header_.num_shards)
+      return make_error(errc::corruption, "entry names shard " + std::to_string(e->shard_id) + " of " +
+                                              std::to_string(header_.num_shards))
+          .at_key(it.key());
+    if (e->dtype == dtype::invalid)
+      return make_error(errc::corruption, "entry has no dtype").at_key(it.key());
+    for (const tensor_slice& s : e->slices) {
+      if (auto ok = check_slice(s, e->shape); !ok) return std::move(ok).error().at_key(it.key());
+      hidden.insert(encode_tensor_name_slice(it.key(), s));
+    }
+    all.push_back(entry{std::string(it.key()), std::move(*e)});
+    TFCKPT_TRY(it.next());
+  }
+  for (auto& e : all) (hidden.count(e.key) ? parts_ : visible_).push_back(std::move(e));
+  return {};
+}
+
+inline const entry* bundle_reader::find(std::string_view key) const noexcept {
+  for (const auto* list : {&visible_, &parts_}) {
+    auto it = std::lower_bound(list->begin(), list->end(), key,
+                               [](const entry& e, std::string_view k) { return e.key < k; });
+    if (it != list->end() && it->key == key) return &*it;
+  }
+  return nullptr;
+}
+
+inline std::string bundle_reader::data_path(std::int32_t shard) const { return shards_->path(shard); }
+
+inline error bundle_reader::located(error err, const entry& e) const {
+  return std::move(err).at_key(e.key).in_file(shards_->path(e.info.shard_id)).at_offset(
+      static_cast<std::uint64_t>(e.info.offset));
+}
+
+// The size an entry's record must have, for fixed-size dtypes (tensor_bundle.cc GetValue).
+inline result<void> bundle_reader::check_record(const entry& e) const {
+  const std::int64_t n = num_elements(e.info.shape);
+  const std::size_t elem = dtype_size(e.info.dtype);
+  if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(INT64_MAX) / elem ||
+                    e.info.size != n * static_cast<std::int64_t>(elem)))
+    return located(make_error(errc::corruption, "invalid size in bundle entry: " + std::to_string(e.info.size) +
+                                                    " bytes for " + std::string(dtype_name(e.info.dtype)) +
+                                                    shape_to_string(e.info.shape)),
+                   e);
+  if (static_cast<std::uint64_t>(e.info.size) > opts_.max_tensor_bytes)
+    return located(make_error(errc::limit_exceeded, "tensor of " + std::to_string(e.info.size) +
+                                                        " bytes exceeds max_tensor_bytes"),
+                   e);
+  // String/variant reads also hold one std::string (and a length) per element.
+  const std::uint64_t per_elem = elem == 0 ? sizeof(std::string) + sizeof(std::uint64_t) : 0;
+  const std::uint64_t count = n < 0 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(n);
+  if (static_cast<std::uint64_t>(e.info.size) > opts_.max_total_bytes ||
+      (per_elem != 0 && count > (opts_.max_total_bytes - static_cast<std::uint64_t>(e.info.size)) / per_elem))
+    return located(make_error(errc::limit_exceeded, "reading " + std::string(dtype_name(e.info.dtype)) +
+                                                        shape_to_string(e.info.shape) +
+                                                        " would allocate more than max_total_bytes"),
+                   e);
+  return {};
+}
+
+// REQUIRES: dst holds e.info.size bytes. Verifies the record CRC for fixed-size dtypes.
+inline result<void> bundle_reader::read_record_into(const entry& e, char* dst) const {
+  if (auto r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
+                             static_cast<std::uint64_t>(e.info.size), dst);
+      !r)
+    return located(std::move(r).error(), e);
+  if (opts_.verify_checksums && is_fixed_size(e.info.dtype)) {
+    const std::uint32_t crc = detail::crc32c(dst, static_cast<std::size_t>(e.info.size));
+    if (crc != detail::crc32c_unmask(e.info.crc32c))
+      return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                             std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
+                                                             ", computed " + std::to_string(crc)),
+                     e);
+  }
+  if (header_.endian == endianness::big) {
+    if (!is_fixed_size(e.info.dtype) && e.info.dtype != dtype::string)
+      return located(make_error(errc::unsupported, "cannot read a variant tensor from a big-endian bundle"), e);
+    if (is_fixed_size(e.info.dtype)) detail::swap_elements(dst, static_cast<std::size_t>(e.info.size), e.info.dtype);
+  }
+  return {};
+}
+
+inline result<std::string> bundle_reader::read_record(const entry& e) const {
+  TFCKPT_TRY(check_record(e));
+  auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
+  if (!sz) return located(std::move(sz).error(), e);
+  if (static_cast<std::uint64_t>(e.info.offset) > *sz || static_cast<std::uint64_t>(e.info.size) > *sz - static_cast<std::uint64_t>(e.info.offset))
+    return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                    std::to_string(*sz) + " bytes, record of " +
+                                                    std::to_string(e.info.size) + ")"),
+                   e);
+  std::string rec(static_cast<std::size_t>(e.info.size), '\0');
+  TFCKPT_TRY(read_record_into(e, rec.data()));
+  return rec;
+}
+
+inline result<tensor> bundle_reader::read_plain(const entry& e) const {
+  auto rec = read_record(e);
+  if (!rec) return std::move(rec).error();
+  const std::int64_t n = num_elements(e.info.shape);
+  if (e.info.dtype == dtype::string || e.info.dtype == dtype::variant) {
+    auto elems = e.info.dtype == dtype::string
+                     ? detail::decode_string_record(*rec, n, e.info.crc32c, opts_.verify_checksums,
+                                                    header_.endian == endianness::big)
+                     : detail::decode_variant_record(*rec, n, e.info.crc32c, opts_.verify_checksums);
+    if (!elems) return located(std::move(elems).error(), e);
+    return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
+  }
+  if (!is_fixed_size(e.info.dtype))  // resource: kept as one raw element
+    return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
+  tensor t(e.info.dtype, e.info.shape);
+  // memcpy from/to the null data() of a zero-element tensor is undefined behaviour.
+  if (!rec->empty()) std::memcpy(t.bytes().data(), rec->data(), rec->size());
+  return t;
+}
+
+// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
+// record lies inside its data file. Nothing is allocated from the declared sizes.
+inline result<void> bundle_reader::check_parts(const entry& e) const {
+  if (!slices_cover(e.info.slices, e.info.shape))
+    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  for (const tensor_slice& s : e.info.slices) {
+    const entry* part = find(encode_tensor_name_slice(e.key, s));
+    if (!part)
+      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
+                                                      " of partitioned tensor"),
+                     e);
+    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
+      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
+                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
+                                                      shape_to_string(part->info.shape)),
+                     e);
+    TFCKPT_TRY(check_record(*part));
+    auto sz = shards_->size(part->info.shard_id);
+    if (!sz) return located(std::move(sz).error(), *part);
+    if (static_cast<std::uint64_t>(part->info.offset) > *sz ||
+        static_cast<std::uint64_t>(part->info.size) > *sz - static_cast<std::uint64_t>(part->info.offset))
+      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                      std::to_string(*sz) + " bytes, record of " +
+                                                      std::to_string(part->info.size) + ")"),
+                     *part);
+  }
+  return {};
+}
+
+// Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
+inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std::size_t dst_size) const {
+  if (!is_fixed_size(e.info.dtype))
+    return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
+                                                     " tensors cannot be assembled"),
+                   e);
+  if (!slices_cover(e.info.slices, e.info.shape))
+    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  for (const tensor_slice& s : e.info.slices) {
+    const std::string part_key = encode_tensor_name_slice(e.key, s);
+    const entry* part = find(part_key);
+    if (!part)
+      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
+                                                      " of partitioned tensor"),
+                     e);
+    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
+      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
+                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
+                                                      shape_to_string(part->info.shape)),
+                     e);
+    auto rec = read_record(*part);
+    if (!rec) return std::move(rec).error();
+    if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
+      return located(std::move(ok).error(), e);
+  }
+  return {};
+}
+
+inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+  const std::int64_t n = num_elements(e.info.shape);
+  const std::size_t elem = dtype_size(e.info.dtype);
+  if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
+                    static_cast<std::uint64_t>(n) > opts_.max_total_bytes / elem))
+    return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e.info.shape) +
+                                                        " exceeds max_tensor_bytes"),
+                   e);
+  if (elem == 0) return assemble_into(e, nullptr, 0).error();
+  // The full tensor is allocated from the entry's declared shape: first make sure its parts
+  // exist and their records fit in the data files (they cover the tensor, so this bounds the
+  // allocation by the bytes actually present), or a tiny index could demand terabytes.
+  TFCKPT_TRY(check_parts(e));
+  tensor t(e.info.dtype, e.info.shape);
+  TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
+  return t;
+}
+
+inline result<tensor> bundle_reader::read(std::string_view key) const {
+  const entry* e = find(key);
+  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
+  return e->info.slices.empty() ? read_plain(*e) : read_partitioned(*e);
+}
+
+inline result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
+  const entry* e = find(key);
+  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
+  if (e->info.dtype != expected)
+    return located(make_error(errc::dtype_mismatch, "dtype " + std::string(dtype_name(e->info.dtype)) +
+                                                        " in checkpoint, " + std::string(dtype_name(expected)) +
+                                                        " requested"),
+                   *e);
+  if (!is_fixed_size(expected))
+    return make_error(errc::invalid_argument, "read_into needs a fixed-size dtype").at_key(key);
+  const std::int64_t n = num_elements(e->info.shape);
+  if (n < 0 || static_cast<std::uint64_t>(n) * dtype_size(expected) != dst.size())
+    return located(make_error(errc::shape_mismatch, "checkpoint holds " + shape_to_string(e->info.shape) +
+                                                        " (" + std::to_string(n) + " elements), destination has " +
+                                                        std::to_string(dst.size() / dtype_size(expected))),
+                   *e);
+  auto* out = reinterpret_cast<char*>(dst.data());
+  if (!e->info.slices.empty()) return assemble_into(*e, out, dst.size());
+  TFCKPT_TRY(check_record(*e));
+  return read_record_into(*e, out);
+}
+
+inline result<trackable_object_graph> bundle_reader::object_graph() const {
+  auto t = read(object_graph_key);
+  if (!t) return std::move(t).error();
+  if (t->dtype() != dtype::string || t->strings().size() != 1)
+    return make_error(errc::corruption, "_CHECKPOINTABLE_OBJECT_GRAPH is not a scalar string").in_file(index_name_);
+  auto g = decode_object_graph(t->strings()[0], opts_.graph);
+  if (!g) return std::move(g).error().at_key(object_graph_key).in_file(index_name_);
+  return g;
+}
+
+inline result<verify_summary> bundle_reader::verify() const {
+  verify_summary sum;
+  detail::table_read_options topts;  // verification always checks block CRCs
+  auto table = detail::table_reader::open(index_view_, topts);
+  if (!table) return std::move(table).error().in_file(index_name_);
+  if (auto ok = table->verify_all_blocks(); !ok) return std::move(ok).error().in_file(index_name_);
+  sum.blocks = table->num_data_blocks() + 2;
+  bundle_reader checked = *this;
+  checked.opts_.verify_checksums = true;
+  for (const auto* list : {&visible_, &parts_}) {
+    for (const entry& e : *list) {
+      if (!e.info.slices.empty()) {
+        if (!slices_cover(e.info.slices, e.info.shape))
+          return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+        continue;  // its parts are checked as entries of their own
+      }
+      auto t = checked.read_plain(e);
+      if (!t) return std::move(t).error();
+      ++sum.tensors;
+      sum.bytes += static_cast<std::uint64_t>(e.info.size);
+    }
+  }
+  if (has_object_graph()) {
+    auto g = checked.object_graph();
+    if (!g) return std::move(g).error();
+  }
+  return sum;
+}
+
+}  // namespace tfckpt
