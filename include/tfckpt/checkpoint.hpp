@@ -1,0 +1,162 @@
+// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
+// The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
+// tf.train.Checkpoint(model=..., optimizer=..., step=...) are:
+//
+//   struct state { mlp model; adam optimizer; std::int64_t step = 0; };
+//   state s;
+//   tfckpt::checkpoint ck(s);
+//   auto path = ck.save("runs/exp1/ckpt");        // runs/exp1/ckpt-1, state file updated
+//   auto st = tfckpt::restore("runs/exp1", s);    // latest via the state file
+//   if (!st) ...; if (auto ok = st->assert_consumed(); !ok) puts(ok.error().to_string().c_str());
+//
+// save() numbers and counts (save_counter, stored as TF does under the root), write() neither
+// numbers, counts nor touches the state file, read() restores without save_counter, restore()
+// with it. Errors are values; nothing throws.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "bundle_reader.hpp"
+#include "bundle_writer.hpp"
+#include "graph/name_map.hpp"
+#include "graph/restore.hpp"
+#include "graph/save.hpp"
+#include "reflect/visit.hpp"
+#include "state_file.hpp"
+
+namespace tfckpt {
+
+namespace detail {
+
+// The root's dependencies in TF's order: kwargs sorted by name (std::sort on bytes == Python's
+// sorted() on str for UTF-8), then save_counter, which TF creates lazily and therefore last.
+template <class Root>
+result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter) {
+  graph::live_tree tree = reflect::make_tree(root);
+  auto& edges = tree.node(graph::live_tree::root).children;
+  std::stable_sort(edges.begin(), edges.end(),
+                   [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
+  if (save_counter) {
+    for (const auto& e : edges)
+      if (e.local_name == "save_counter")
+        return make_error(errc::invalid_argument,
+                          "the root struct has a field named 'save_counter', which tf.train.Checkpoint reserves");
+    const std::size_t idx = reflect::add_object(tree, *save_counter);
+    tree.node(idx).value->full_name = "save_counter";
+    tree.add_edge(graph::live_tree::root, "save_counter", idx);
+  }
+  return tree;
+}
+
+template <class Root>
+result<void> write_checkpoint(const std::string& prefix, Root& root, std::int64_t* save_counter,
+                              const write_options& opts) {
+  auto tree = checkpoint_tree(root, save_counter);
+  if (!tree) return std::move(tree).error();
+  auto w = bundle_writer::create(prefix, opts);
+  if (!w) return std::move(w).error();
+  if (auto r = graph::write_tree(*tree, *w); !r) return std::move(r).error().in_file(prefix);
+  return w->finish();
+}
+
+template <class Root>
+result<restore_status> restore_checkpoint(const std::string& path, Root& root, std::int64_t* save_counter,
+                                          const read_options& opts) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  if (!reader->has_object_graph())
+    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
+                                         "tfckpt::restore_by_names and an explicit name map").in_file(reader->prefix());
+  auto g = reader->object_graph();
+  if (!g) return std::move(g).error().in_file(reader->prefix());
+  auto tree = checkpoint_tree(root, save_counter);
+  if (!tree) return std::move(tree).error();
+  // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
+  // moves its elements, so the tree is rebuilt after every round that changed something.
+  for (int round = 0; round < graph::max_fill_rounds && graph::fill_containers(*tree, *g); ++round) {
+    tree = checkpoint_tree(root, save_counter);
+    if (!tree) return std::move(tree).error();
+  }
+  return graph::restore_tree(*tree, *reader, *g);
+}
+
+}  // namespace detail
+
+// A checkpoint over a root struct, holding the save_counter tf.train.Checkpoint keeps.
+template <class Root>
+class checkpoint {
+ public:
+  explicit checkpoint(Root& root) : root_(&root) {}
+
+  Root& root() noexcept { return *root_; }
+  std::int64_t save_counter() const noexcept { return save_counter_; }
+  // For writers that number checkpoints themselves (checkpoint_manager), as TF's manager
+  // assign_add()s Checkpoint.save_counter before its internal write.
+  void set_save_counter(std::int64_t n) noexcept { save_counter_ = n; }
+
+  // `prefix-N` with N = the incremented save_counter (first save: -1). The state file next to
+  // it then names only this checkpoint, as Checkpoint.save does. Returns the written prefix.
+  result<std::string> save(const std::string& prefix, const write_options& opts = {}) {
+    const std::int64_t n = save_counter_ + 1;
+    std::int64_t counter = n;  // saved value equals N, as TF increments before writing
+    const std::string path = prefix + "-" + std::to_string(n);
+    TFCKPT_TRY(detail::write_checkpoint(path, *root_, &counter, opts));
+    save_counter_ = n;
+    checkpoint_state st;
+    st.model_checkpoint_path = path;
+    TFCKPT_TRY(update_checkpoint_state(detail::path_dirname(prefix), std::move(st)));
+    return path;
+  }
+  result<std::string> write(const std::string& prefix, const write_options& opts = {}) {
+    TFCKPT_TRY(detail::write_checkpoint(prefix, *root_, nullptr, opts));
+    return prefix;
+  }
+  result<restore_status> read(const std::string& path, const read_options& opts = {}) {
+    return detail::restore_checkpoint(path, *root_, nullptr, opts);
+  }
+  // Also restores save_counter (and expects it: a write() output fails assert_consumed here).
+  result<restore_status> restore(const std::string& path, const read_options& opts = {}) {
+    std::int64_t counter = save_counter_;
+    auto st = detail::restore_checkpoint(path, *root_, &counter, opts);
+    if (st) save_counter_ = counter;
+    return st;
+  }
+
+ private:
+  Root* root_;
+  std::int64_t save_counter_ = 0;
+};
+
+template <class Root>
+result<std::string> save(const std::string& prefix, checkpoint<Root>& ck, const write_options& opts = {}) {
+  return ck.save(prefix, opts);
+}
+template <class Root>
+result<std::string> write(const std::string& prefix, Root& root, const write_options& opts = {}) {
+  return checkpoint<Root>(root).write(prefix, opts);
+}
+template <class Root>
+result<restore_status> read(const std::string& path, Root& root, const read_options& opts = {}) {
+  return checkpoint<Root>(root).read(path, opts);
+}
+// Without a handle the restored save_counter is discarded (it is still matched, so a save()
+// output passes assert_consumed).
+template <class Root>
+result<restore_status> restore(const std::string& path, Root& root, const read_options& opts = {}) {
+  return checkpoint<Root>(root).restore(path, opts);
+}
+
+// TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.
+template <class Root>
+result<restore_status> restore_by_names(const std::string& path, Root& root, const graph::name_map& names,
+                                        const read_options& opts = {}) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  auto tree = detail::checkpoint_tree(root, nullptr);
+  if (!tree) return std::move(tree).error();
+  return graph::restore_by_names(*tree, *reader, names);
+}
+
+}  // namespace tfckpt

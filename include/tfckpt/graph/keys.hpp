@@ -1,0 +1,77 @@
+// tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
+// saveable_object_util.py), FORMAT.md §10.3. Keys are derived from object paths, never parsed
+// back by the library except to name nodes in diagnostics.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tfckpt::graph {
+
+// The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
+inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
+inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
+inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
+
+// escape_local_name: "." -> ".." first, then "/" -> ".S", so a path can be split on "/" again.
+inline std::string escape_local_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (c == '.') out += "..";
+    else if (c == '/') out += ".S";
+    else out += c;
+  }
+  return out;
+}
+
+// object_path_to_string: escaped local names joined by "/"; the root is "".
+inline std::string object_path(std::span<const std::string> local_names) {
+  std::string out;
+  for (const auto& n : local_names) {
+    if (!out.empty()) out += '/';
+    out += escape_local_name(n);
+  }
+  return out;
+}
+
+// Appends one local name to an already escaped path.
+inline std::string child_path(std::string_view parent_path, std::string_view local_name) {
+  std::string out(parent_path);
+  if (!out.empty()) out += '/';
+  out += escape_local_name(local_name);
+  return out;
+}
+
+// `<path>/.ATTRIBUTES/<escaped attribute>`. TF escapes the attribute name once when it builds
+// SerializedTensor.name and again here, so pass the *already escaped* name (FORMAT.md §10.3).
+inline std::string attribute_key(std::string_view object_path, std::string_view escaped_attribute) {
+  std::string out(object_path);
+  out += attributes_marker;
+  out += escape_local_name(escaped_attribute);
+  return out;
+}
+
+inline std::string variable_key(std::string_view object_path) {
+  return attribute_key(object_path, variable_value_name);
+}
+
+// Object path of a slot: `<variable path>/.OPTIMIZER_SLOT/<optimizer path>/<escaped slot>`.
+inline std::string slot_variable_path(std::string_view variable_path, std::string_view optimizer_path,
+                                      std::string_view slot_name) {
+  std::string out(variable_path);
+  out += optimizer_slot_marker;
+  out += optimizer_path;
+  out += '/';
+  out += escape_local_name(slot_name);
+  return out;
+}
+
+// The object path a checkpoint key belongs to (text before "/.ATTRIBUTES/"), for diagnostics.
+inline std::string_view path_of_key(std::string_view key) {
+  const auto at = key.rfind(attributes_marker);
+  return at == std::string_view::npos ? key : key.substr(0, at);
+}
+
+}  // namespace tfckpt::graph

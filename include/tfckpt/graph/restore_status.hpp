@@ -1,0 +1,68 @@
+// tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
+// (CheckpointLoadStatus; FORMAT.md §11.2-§11.5). Unlike TF, a failed check lists *every*
+// unmatched object path and every unused checkpoint value, not just the first few.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+
+namespace tfckpt {
+
+class restore_status {
+ public:
+  std::string checkpoint;                      // prefix restored from
+  std::size_t matched_nodes = 0;               // checkpoint nodes bound to live objects (root included)
+  std::vector<std::string> unmatched_objects;  // live variables (object paths) that got no value
+  std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
+  std::vector<std::string> unused_values;      // checkpoint keys nothing read
+  bool name_based = false;                     // TF1 checkpoint restored through a name map
+
+  // Every live variable was restored (extra checkpoint values are fine).
+  result<void> assert_existing_objects_matched() const {
+    if (name_based) return assert_consumed();
+    if (unmatched_objects.empty()) return {};
+    return fail("assert_existing_objects_matched", true, false);
+  }
+  // Everything in the checkpoint was used and every live variable was restored.
+  result<void> assert_consumed() const {
+    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
+    return fail("assert_consumed", true, true);
+  }
+  // Something besides the root matched.
+  result<void> assert_nontrivial_match() const {
+    if (name_based) return assert_consumed();
+    if (matched_nodes >= 2) return {};
+    return error(errc::unmatched, "assert_nontrivial_match: nothing except the root object matched a "
+                                  "checkpointed value; is this the right checkpoint for this object?")
+        .in_file(checkpoint);
+  }
+  // TF uses this to silence warnings about a partial restore; we never warn, so it only documents
+  // intent at the call site.
+  const restore_status& expect_partial() const noexcept { return *this; }
+
+  bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
+
+ private:
+  error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
+    std::string msg(check);
+    msg += " failed:";
+    auto list = [&](std::string_view title, const std::vector<std::string>& items) {
+      if (items.empty()) return;
+      msg += "\n  ";
+      msg += title;
+      msg += " (" + std::to_string(items.size()) + "):";
+      for (const auto& i : items) msg += "\n    " + error::printable(i);
+    };
+    if (live_side) list("objects with no value in the checkpoint", unmatched_objects);
+    if (checkpoint_side) {
+      list("checkpoint objects matched to nothing", unresolved_nodes);
+      list("checkpoint values never read", unused_values);
+    }
+    return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
+  }
+};
+
+}  // namespace tfckpt

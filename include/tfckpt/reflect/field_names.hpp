@@ -1,0 +1,84 @@
+// tfckpt reflect layer: field names of plain aggregates at compile time. Boost 1.81's PFR has no
+// pfr::get_name, so we use the technique newer PFR and glaze use: pass a pointer to field I of a
+// never-defined static object as a template argument and read the field's name back from
+// __PRETTY_FUNCTION__ (g++ 12: "...value.T::name)}", clang 14: "...value.name}]").
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <boost/pfr/core.hpp>
+#include <boost/pfr/tuple_size.hpp>
+
+namespace tfckpt::reflect::detail {
+
+template <class T>
+struct fake_wrapper {
+  T value;
+};
+
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wundefined-var-template"
+#endif
+// Declared, never defined: only its address is used, inside constant evaluation.
+template <class T>
+extern const fake_wrapper<T> fake_object;
+
+// Clang 14 only accepts a pointer to a subobject as a template argument inside a class.
+template <class P>
+struct pointer_holder {
+  const P* p;
+};
+
+template <auto Holder>
+consteval std::string_view function_name() {
+  return __PRETTY_FUNCTION__;
+}
+
+template <class T, std::size_t I>
+consteval std::string_view raw_field_signature() {
+  using field_t = std::remove_cvref_t<decltype(boost::pfr::get<I>(fake_object<T>.value))>;
+  return function_name<pointer_holder<field_t>{&boost::pfr::get<I>(fake_object<T>.value)}>();
+}
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+// The identifier right before the closing ")}" (g++) or "}]" (clang).
+consteval std::string_view field_name_from_signature(std::string_view sig) {
+  std::size_t end = sig.rfind(")}");
+  if (end == std::string_view::npos) end = sig.rfind("}]");
+  if (end == std::string_view::npos) return {};
+  std::size_t begin = end;
+  while (begin > 0) {
+    const char c = sig[begin - 1];
+    const bool ident = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ident) break;
+    --begin;
+  }
+  return sig.substr(begin, end - begin);
+}
+
+template <class T, std::size_t I>
+inline constexpr std::string_view aggregate_field_name = field_name_from_signature(raw_field_signature<T, I>());
+
+template <class T, std::size_t... I>
+consteval std::array<std::string_view, sizeof...(I)> collect_field_names(std::index_sequence<I...>) {
+  return {aggregate_field_name<T, I>...};
+}
+
+}  // namespace tfckpt::reflect::detail
+
+namespace tfckpt::reflect {
+
+// Names of T's fields in declaration order. A compiler that hides the name makes a name empty,
+// which the visitor rejects with a static_assert telling the user to annotate the type.
+template <class T>
+inline constexpr auto aggregate_field_names =
+    detail::collect_field_names<T>(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+
+}  // namespace tfckpt::reflect

@@ -1,0 +1,213 @@
+// tfckpt reflect layer: which C++ types are variables (leaves) and how they are saved/restored.
+// leaf_traits<T> gives the dtype, the static shape when the type fixes it, the shape rule the
+// restore enforces, and the type-erased I/O the graph layer calls.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../bundle_reader.hpp"
+#include "../bundle_writer.hpp"
+#include "../graph/live_tree.hpp"
+#include "../tensor.hpp"
+#include "fixed.hpp"
+
+namespace tfckpt::reflect {
+
+template <class T>
+inline constexpr bool is_numeric = dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string;
+
+// Nested std::array / C arrays of a numeric type: a dense row-major tensor with a static shape.
+template <class T>
+struct array_info {
+  static constexpr bool dense = is_numeric<T>;
+  using element = T;
+  static constexpr std::size_t rank = 0;
+  static constexpr std::array<std::int64_t, 0> dims{};
+};
+template <class A, std::size_t N, class E = typename array_info<A>::element>
+constexpr std::array<std::int64_t, array_info<A>::rank + 1> prepend_dim(const std::array<std::int64_t, array_info<A>::rank>& d) {
+  std::array<std::int64_t, array_info<A>::rank + 1> out{static_cast<std::int64_t>(N)};
+  for (std::size_t i = 0; i < d.size(); ++i) out[i + 1] = d[i];
+  return out;
+}
+template <class A, std::size_t N>
+struct array_info<std::array<A, N>> {
+  static constexpr bool dense = array_info<A>::dense && sizeof(std::array<A, N>) == N * sizeof(A);
+  using element = typename array_info<A>::element;
+  static constexpr std::size_t rank = array_info<A>::rank + 1;
+  static constexpr auto dims = prepend_dim<A, N>(array_info<A>::dims);
+};
+template <class A, std::size_t N>
+struct array_info<A[N]> : array_info<std::array<A, N>> {};
+
+template <class T, class = void>
+struct leaf_traits {
+  static constexpr bool is_leaf = false;
+};
+
+namespace detail {
+
+inline shape_t to_shape(std::span<const std::int64_t> d) { return shape_t(d.begin(), d.end()); }
+
+inline std::string_view as_bytes(const void* p, std::size_t n) { return {static_cast<const char*>(p), n}; }
+
+// Dense storage of a statically shaped leaf (scalars, arrays, fixed).
+template <class T, class E, std::size_t Count, auto Dims>
+struct dense_leaf {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype_of<E>;
+  static constexpr bool static_shape = true;
+  static constexpr auto dims = Dims;
+  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static shape_t shape(const T&) { return to_shape(Dims); }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    return w.add(key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+    return r.read_into(key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+struct leaf_traits<T, std::enable_if_t<is_numeric<T>>>
+    : detail::dense_leaf<T, T, 1, std::array<std::int64_t, 0>{}> {};
+
+template <class T>
+struct leaf_traits<T, std::enable_if_t<(std::is_array_v<T> || requires { std::tuple_size<T>::value; }) &&
+                                       array_info<T>::dense && array_info<T>::rank >= 1>>
+    : detail::dense_leaf<T, typename array_info<T>::element, sizeof(T) / sizeof(typename array_info<T>::element),
+                         array_info<T>::dims> {};
+
+template <class E, std::size_t... D>
+struct leaf_traits<fixed<E, D...>, std::enable_if_t<is_numeric<E>>>
+    : detail::dense_leaf<fixed<E, D...>, E, fixed<E, D...>::count, fixed<E, D...>::dims> {};
+
+// std::vector<numeric>: rank 1, resized to the stored length on restore.
+template <class E>
+struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_same_v<E, bool>>> {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype_of<E>;
+  static constexpr bool static_shape = false;
+  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    const auto& v = *static_cast<const std::vector<E>*>(o);
+    return w.add(key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+    auto& v = *static_cast<std::vector<E>*>(o);
+    v.resize(static_cast<std::size_t>(e.shape[0]));
+    return r.read_into(key, std::span<E>(v));
+  }
+};
+
+// std::span<numeric>: caller memory, restored in place; its length is the required shape.
+template <class E>
+struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t<E>>>> {
+  using V = std::remove_const_t<E>;
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype_of<V>;
+  static constexpr bool static_shape = false;
+  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    const auto& s = *static_cast<const std::span<E>*>(o);
+    return w.add(key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+    if constexpr (std::is_const_v<E>) {
+      return make_error(errc::invalid_argument, "cannot restore into a std::span of const").at_key(key);
+    } else {
+      return r.read_into(key, *static_cast<std::span<E>*>(o));
+    }
+  }
+};
+
+// tfckpt::tensor: any shape; an untyped (default) tensor adopts the stored dtype.
+template <>
+struct leaf_traits<tensor> {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype::invalid;  // per object: see dynamic_type()
+  static constexpr bool static_shape = false;
+  static constexpr graph::shape_rule rule = graph::shape_rule::any;
+  static dtype dynamic_type(const tensor& t) { return t.dtype(); }
+  static shape_t shape(const tensor& t) { return t.shape(); }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    const auto& t = *static_cast<const tensor*>(o);
+    if (t.dtype() == dtype::invalid)
+      return make_error(errc::invalid_argument, "cannot save a tensor with no dtype").at_key(key);
+    return w.add(key, t);
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+    auto t = r.read(key);
+    if (!t) return std::move(t).error();
+    *static_cast<tensor*>(o) = std::move(*t);
+    return {};
+  }
+};
+
+// std::string (scalar) and std::vector<std::string> (rank 1): DT_STRING.
+template <>
+struct leaf_traits<std::string> {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype::string;
+  static constexpr bool static_shape = true;
+  static constexpr std::array<std::int64_t, 0> dims{};
+  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static shape_t shape(const std::string&) { return {}; }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    return w.add_strings(key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+    auto t = r.read(key);
+    if (!t) return std::move(t).error();
+    *static_cast<std::string*>(o) = std::move(t->strings()[0]);  // shape [] checked: one element
+    return {};
+  }
+};
+
+template <>
+struct leaf_traits<std::vector<std::string>> {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype::string;
+  static constexpr bool static_shape = false;
+  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    const auto& v = *static_cast<const std::vector<std::string>*>(o);
+    return w.add_strings(key, shape(v), v);
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+    auto t = r.read(key);
+    if (!t) return std::move(t).error();
+    *static_cast<std::vector<std::string>*>(o) = std::move(t->strings());
+    return {};
+  }
+};
+
+template <class T>
+inline constexpr bool is_leaf = leaf_traits<T>::is_leaf;
+
+// The graph-layer variable describing a live leaf.
+template <class T>
+graph::variable make_variable(T& obj) {
+  using L = leaf_traits<T>;
+  static constexpr graph::variable_io io{&L::save, &L::restore};
+  graph::variable v;
+  if constexpr (requires { L::dynamic_type(obj); }) v.type = L::dynamic_type(obj);
+  else v.type = L::type;
+  v.shape = L::shape(obj);
+  v.rule = L::rule;
+  v.object = const_cast<void*>(static_cast<const void*>(&obj));
+  v.io = &io;
+  return v;
+}
+
+}  // namespace tfckpt::reflect

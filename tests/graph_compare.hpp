@@ -1,0 +1,51 @@
+// Test helper: the first difference between two decoded object graphs, or "" when they agree on
+// nodes, children (ids and local names), attributes (name, checkpoint_key), slot references and
+// has_checkpoint_values. full_name is ignored (TF's shared variable names such as "dense/kernel"
+// only serve name-based restore).
+#pragma once
+
+#include <string>
+
+#include "tfckpt/object_graph_proto.hpp"
+
+namespace tfckpt_test {
+
+inline std::string first_graph_difference(const tfckpt::trackable_object_graph& a,
+                                          const tfckpt::trackable_object_graph& b) {
+  if (a.nodes.size() != b.nodes.size())
+    return "node count " + std::to_string(a.nodes.size()) + " vs " + std::to_string(b.nodes.size());
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    const auto& x = a.nodes[i];
+    const auto& y = b.nodes[i];
+    const std::string at = "node " + std::to_string(i) + ": ";
+    if (x.children.size() != y.children.size())
+      return at + "children count " + std::to_string(x.children.size()) + " vs " + std::to_string(y.children.size());
+    for (std::size_t c = 0; c < x.children.size(); ++c)
+      if (x.children[c].node_id != y.children[c].node_id || x.children[c].local_name != y.children[c].local_name)
+        return at + "child " + std::to_string(c) + " " + std::to_string(x.children[c].node_id) + " '" +
+               x.children[c].local_name + "' vs " + std::to_string(y.children[c].node_id) + " '" +
+               y.children[c].local_name + "'";
+    if (x.attributes.size() != y.attributes.size()) return at + "attribute count";
+    for (std::size_t k = 0; k < x.attributes.size(); ++k)
+      if (x.attributes[k].name != y.attributes[k].name ||
+          x.attributes[k].checkpoint_key != y.attributes[k].checkpoint_key)
+        return at + "attribute '" + x.attributes[k].name + "' '" + x.attributes[k].checkpoint_key + "' vs '" +
+               y.attributes[k].name + "' '" + y.attributes[k].checkpoint_key + "'";
+    if (x.slot_variables.size() != y.slot_variables.size()) return at + "slot variable count";
+    for (std::size_t s = 0; s < x.slot_variables.size(); ++s) {
+      const auto& p = x.slot_variables[s];
+      const auto& q = y.slot_variables[s];
+      if (p.original_variable_node_id != q.original_variable_node_id || p.slot_name != q.slot_name ||
+          p.slot_variable_node_id != q.slot_variable_node_id)
+        return at + "slot reference " + std::to_string(s);
+    }
+    if (x.has_checkpoint_values != y.has_checkpoint_values) {
+      auto show = [](const std::optional<bool>& v) { return v ? (*v ? std::string("true") : std::string("false")) : std::string("absent"); };
+      return at + "has_checkpoint_values " + show(x.has_checkpoint_values) + " vs " + show(y.has_checkpoint_values);
+    }
+    if (static_cast<bool>(x.saver) != static_cast<bool>(y.saver)) return at + "registered_saver";
+  }
+  return {};
+}
+
+}  // namespace tfckpt_test

@@ -1,0 +1,133 @@
+// A C++ struct mirroring the tests/fixtures/keras_adam_legacy model (tf_keras Sequential
+// Dense(8, relu) -> Dense(3), legacy Adam, step) restores TF's checkpoint with assert_consumed,
+// and the object graph we write for it equals the one TensorFlow wrote.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "tfckpt/checkpoint.hpp"
+
+namespace kl {
+
+template <int In, int Out>
+struct dense {
+  tfckpt::fixed<float, In, Out> kernel;
+  std::array<float, Out> bias;
+};
+struct mlp {
+  dense<4, 8> l0;
+  dense<8, 3> l1;
+};
+TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
+
+struct adam {  // tf_keras.optimizers.legacy.Adam: hyper-parameters in creation order, slots m, v
+  std::int64_t iter = 0;
+  float beta_1 = 0.9f, beta_2 = 0.999f, decay = 0.0f, learning_rate = 0.001f;
+  tfckpt::slot_table slots{"m", "v"};
+};
+struct state {
+  mlp model;
+  adam optimizer;
+  std::int64_t step = 0;
+};
+
+const std::string fixture = TFCKPT_FIXTURES_DIR "/keras_adam_legacy";
+
+// First difference between two decoded graphs, ignoring full_name (TF's shared variable names,
+// e.g. "dense/kernel", only serve name-based restore); "" when equal.
+std::string first_difference(const tfckpt::trackable_object_graph& a, const tfckpt::trackable_object_graph& b) {
+  if (a.nodes.size() != b.nodes.size())
+    return "node count " + std::to_string(a.nodes.size()) + " vs " + std::to_string(b.nodes.size());
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    const auto& x = a.nodes[i];
+    const auto& y = b.nodes[i];
+    const std::string at = "node " + std::to_string(i) + ": ";
+    if (x.children.size() != y.children.size()) return at + "children count";
+    for (std::size_t c = 0; c < x.children.size(); ++c)
+      if (x.children[c].node_id != y.children[c].node_id || x.children[c].local_name != y.children[c].local_name)
+        return at + "child " + std::to_string(c) + " '" + x.children[c].local_name + "' vs '" + y.children[c].local_name + "'";
+    if (x.attributes.size() != y.attributes.size()) return at + "attribute count";
+    for (std::size_t k = 0; k < x.attributes.size(); ++k)
+      if (x.attributes[k].name != y.attributes[k].name || x.attributes[k].checkpoint_key != y.attributes[k].checkpoint_key)
+        return at + "attribute '" + x.attributes[k].checkpoint_key + "' vs '" + y.attributes[k].checkpoint_key + "'";
+    if (x.slot_variables.size() != y.slot_variables.size()) return at + "slot variable count";
+    for (std::size_t s = 0; s < x.slot_variables.size(); ++s) {
+      const auto& p = x.slot_variables[s];
+      const auto& q = y.slot_variables[s];
+      if (p.original_variable_node_id != q.original_variable_node_id || p.slot_name != q.slot_name ||
+          p.slot_variable_node_id != q.slot_variable_node_id)
+        return at + "slot reference " + std::to_string(s);
+    }
+    if (x.has_checkpoint_values != y.has_checkpoint_values) return at + "has_checkpoint_values";
+  }
+  return {};
+}
+
+}  // namespace kl
+
+TEST_CASE("reflect keras legacy: the mirrored struct restores TF's checkpoint with assert_consumed") {
+  kl::state s;
+  tfckpt::checkpoint ck(s);
+  auto st = ck.restore(kl::fixture);
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  auto consumed = st->assert_consumed();
+  CHECK_MESSAGE(consumed, (consumed ? "" : consumed.error().to_string()));
+  CHECK(st->assert_existing_objects_matched());
+  CHECK(st->assert_nontrivial_match());
+  CHECK(ck.save_counter() == 1);
+  CHECK(s.step == 3);
+  CHECK(s.optimizer.iter == 3);
+  CHECK(s.optimizer.learning_rate == 0.01f);
+  // Bit patterns from tests/fixtures/keras_adam_legacy/expected.json.
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &s.model.l0.kernel[0], 4);
+  CHECK(bits == 0xbf34003eu);  // data_hex "3e0034bf"
+  std::memcpy(&bits, &s.model.l1.bias[2], 4);
+  CHECK(bits == 0x3cf5cf4au);  // "4acff53c"
+  const tfckpt::tensor* m = s.optimizer.slots.find("model/layer_with_weights-1/bias", "m");
+  REQUIRE(m);
+  std::memcpy(&bits, &m->values<float>()[0], 4);
+  CHECK(bits == 0xbe164108u);  // "084116be"
+  CHECK(s.optimizer.slots.size() == 8);
+}
+
+TEST_CASE("reflect keras legacy: the object graph we write equals TensorFlow's") {
+  kl::state s;
+  tfckpt::checkpoint ck(s);
+  REQUIRE(ck.restore(kl::fixture));  // fills the slot table like TF's training did
+  auto path = ck.save("reflect_keras_legacy/ckpt");
+  REQUIRE_MESSAGE(path, (path ? "" : path.error().to_string()));
+  CHECK(*path == "reflect_keras_legacy/ckpt-2");
+  auto ours = tfckpt::bundle_reader::open(*path);
+  auto theirs = tfckpt::bundle_reader::open(kl::fixture);
+  REQUIRE(ours);
+  REQUIRE(theirs);
+  auto g1 = ours->object_graph();
+  auto g2 = theirs->object_graph();
+  REQUIRE(g1);
+  REQUIRE(g2);
+  const std::string diff = kl::first_difference(*g1, *g2);
+  CHECK_MESSAGE(diff.empty(), diff);
+  // Same keys, dtypes and shapes, value for value.
+  REQUIRE(ours->entries().size() == theirs->entries().size());
+  for (std::size_t i = 0; i < ours->entries().size(); ++i) {
+    const auto& a = ours->entries()[i];
+    const auto& b = theirs->entries()[i];
+    CHECK(a.key == b.key);
+    CHECK(a.info.dtype == b.info.dtype);
+    CHECK(a.info.shape == b.info.shape);
+    if (a.key == tfckpt::object_graph_key || a.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE") continue;
+    auto ta = ours->read(a.key);
+    auto tb = theirs->read(b.key);
+    REQUIRE(ta);
+    REQUIRE(tb);
+    CHECK_MESSAGE(*ta == *tb, a.key);
+  }
+  // The state file names only the new checkpoint, as Checkpoint.save writes it.
+  auto latest = tfckpt::latest_checkpoint("reflect_keras_legacy");
+  REQUIRE(latest);
+  CHECK(*latest == "reflect_keras_legacy/ckpt-2");
+}
