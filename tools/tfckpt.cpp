@@ -5,6 +5,7 @@
 //   tfckpt verify PATH [--json]        read every block and record, check every checksum
 //   tfckpt graph PATH [--json]         the TF2 object graph as a tree
 //   tfckpt latest DIR                  the latest checkpoint prefix named by DIR/checkpoint
+//   tfckpt schema PATH [--name NAME]   a C++ header with the constexpr schema (schema_gen.hpp)
 //
 // Exit status: 0 success, 1 checkpoint error (message on stderr), 2 usage error.
 //
@@ -33,6 +34,7 @@
 #include <tfckpt/state_file.hpp>
 
 #include "numpy_format.hpp"
+#include "schema_gen.hpp"
 
 namespace {
 
@@ -58,6 +60,9 @@ commands:
   verify PATH [--json]       read every index block and every record; check all checksums
   graph PATH [--json]        the TF2 object graph (_CHECKPOINTABLE_OBJECT_GRAPH) as a tree
   latest DIR                 the latest checkpoint prefix named by DIR/checkpoint
+  schema PATH [--name NAME] [--with-save-counter] [--with-object-graph]
+                             a C++ header: constexpr schema NAME of the checkpoint, for
+                             static_assert(tfckpt::matches<T>(NAME)) (tfckpt/schema.hpp)
   help                       this text
 
 options:
@@ -586,6 +591,8 @@ int cmd_latest(const std::string& dir) {
 // ---- main ---------------------------------------------------------------------------------------
 
 int run(int argc, char** argv) {
+  // `schema` has its own options (--name NAME ...): parsed in schema_gen.hpp.
+  if (argc >= 2 && std::string_view(argv[1]) == "schema") return tfckpt_tool::cmd_schema(argc, argv);
   std::vector<std::string> pos;
   bool as_json = false, help = false, options_done = false;
   for (int i = 1; i < argc; ++i) {
