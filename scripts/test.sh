@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# THE test command: runs every test in every supported configuration.
+#
+#   bash scripts/test.sh              all sections
+#   bash scripts/test.sh gcc meson    only the named sections (deps always run first)
+#
+# Sections (in order; the run stops at the first failure):
+#   gcc       CMake+Ninja, g++, Debug, -Werror: build everything (bench included), ctest
+#   asan      CMake+Ninja, clang++, ASan+UBSan, -Werror: build, ctest without label `interop`
+#   meson     Meson+Ninja, clang++, debugoptimized, werror: meson compile, meson test
+#   noexcept  CMake+Ninja, g++, TFCKPT_NO_EXCEPTIONS=ON: build tfckpt_tests, run it
+# Build trees live under build/ (gitignored) and are reused between runs.
+# Environment: JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
+# CI (set by CI: missing TensorFlow makes the interop tests fail instead of skip),
+# TFCKPT_SKIP_DEPS=1 (do not run scripts/install-deps.sh; for offline work).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JOBS="${JOBS:-$(nproc)}"
+ALL_SECTIONS=(gcc asan meson noexcept)
+if [ "$#" -gt 0 ]; then SECTIONS=("$@"); else SECTIONS=("${ALL_SECTIONS[@]}"); fi
+for s in "${SECTIONS[@]}"; do
+  case " ${ALL_SECTIONS[*]} " in *" $s "*) ;; *) echo "unknown section '$s' (known: ${ALL_SECTIONS[*]})" >&2; exit 2 ;; esac
+done
+
+T0=$SECONDS
+SUMMARY=()
+CURRENT=""
+CURRENT_T0=0
+
+banner() {
+  printf '\n'
+  printf '=%.0s' {1..78}; printf '\n'
+  printf '== %s\n' "$*"
+  printf '=%.0s' {1..78}; printf '\n'
+}
+
+print_summary() {
+  local rc=$1
+  printf '\n'
+  printf '=%.0s' {1..78}; printf '\n'
+  printf '== SUMMARY\n'
+  local line
+  for line in "${SUMMARY[@]}"; do printf '   %s\n' "$line"; done
+  for line in "${WARNINGS[@]}"; do printf '   WARNING %s\n' "$line"; done
+  if [ "$rc" -ne 0 ] && [ -n "$CURRENT" ]; then
+    printf '   %-10s FAILED  (%ds)\n' "$CURRENT" $((SECONDS - CURRENT_T0))
+  fi
+  if [ "$rc" -eq 0 ]; then
+    printf '== ALL PASSED in %ds\n' $((SECONDS - T0))
+  else
+    printf '== FAILED (exit %d) after %ds -- see the section above\n' "$rc" $((SECONDS - T0))
+  fi
+  printf '=%.0s' {1..78}; printf '\n'
+}
+trap 'print_summary $?' EXIT
+
+begin() { CURRENT="$1"; CURRENT_T0=$SECONDS; banner "[$1] $2"; }
+end() { SUMMARY+=("$(printf '%-10s passed  (%ds)' "$CURRENT" $((SECONDS - CURRENT_T0)))"); CURRENT=""; }
+run() { printf '+ %s\n' "$*"; "$@"; }
+
+# Shared CMake configure: $1 = build dir, rest = extra -D flags.
+cmake_configure() {
+  local dir=$1; shift
+  run cmake -S "$ROOT" -B "$dir" -G Ninja -DTFCKPT_WERROR=ON "$@"
+}
+
+CTEST_ARGS=(--output-on-failure --no-tests=error --timeout 300)
+WARNINGS=()
+
+# ctest, plus a loud summary warning for every skipped test (ctest prints no output for
+# skipped tests, e.g. interop tests without TensorFlow outside CI).
+run_ctest() {
+  local dir=$1; shift
+  local log="$dir/ctest-last.log"
+  printf '+ ctest --test-dir %s %s\n' "$dir" "$*"
+  ctest --test-dir "$dir" "$@" 2>&1 | tee "$log"
+  local skipped
+  skipped="$(sed -nE 's/^[[:space:]]+[0-9]+ - (.*) \(Skipped\)$/\1/p' "$log" | tr '\n' ' ')"
+  if [ -n "$skipped" ]; then
+    WARNINGS+=("[$CURRENT] SKIPPED tests: $skipped")
+  fi
+}
+
+section_gcc() {
+  begin gcc "CMake + Ninja, g++, Debug, -Werror: build all, ctest"
+  cmake_configure build/gcc-debug -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+    -DTFCKPT_BUILD_BENCH=ON
+  run cmake --build build/gcc-debug -j "$JOBS"
+  run_ctest build/gcc-debug "${CTEST_ARGS[@]}"
+  end
+}
+
+section_asan() {
+  begin asan "CMake + Ninja, clang++, ASan+UBSan: build, ctest -LE interop"
+  local san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+  cmake_configure build/clang-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS=$san" "-DCMAKE_EXE_LINKER_FLAGS=$san"
+  # Sanitizers must also be active in the post-build doctest test discovery run.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  run cmake --build build/clang-asan -j "$JOBS"
+  run_ctest build/clang-asan "${CTEST_ARGS[@]}" -LE interop
+  end
+}
+
+section_meson() {
+  begin meson "Meson + Ninja, clang++, debugoptimized, werror: compile, test"
+  local dir=build/meson-clang
+  if [ -f "$dir/meson-private/coredata.dat" ]; then
+    run meson setup --reconfigure "$dir"
+  else
+    rm -rf "$dir"
+    CXX=clang++ run meson setup "$dir" --buildtype=debugoptimized
+  fi
+  run meson compile -C "$dir" -j "$JOBS"
+  run meson test -C "$dir" --print-errorlogs
+  end
+}
+
+section_noexcept() {
+  begin noexcept "CMake + Ninja, g++, -fno-exceptions: build tfckpt_tests, run it"
+  cmake_configure build/gcc-noexcept -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+    -DTFCKPT_NO_EXCEPTIONS=ON -DTFCKPT_BUILD_TOOLS=OFF -DTFCKPT_BUILD_EXAMPLES=OFF
+  run cmake --build build/gcc-noexcept -j "$JOBS" --target tfckpt_tests
+  (cd build/gcc-noexcept && run ./tfckpt_tests)
+  end
+}
+
+begin deps "scripts/install-deps.sh"
+if [ -n "${TFCKPT_SKIP_DEPS:-}" ]; then
+  echo "TFCKPT_SKIP_DEPS is set: not checking/installing dependencies"
+else
+  run bash "$ROOT/scripts/install-deps.sh"
+fi
+end
+
+for s in "${SECTIONS[@]}"; do "section_$s"; done
