@@ -9,8 +9,12 @@
 #   asan      CMake+Ninja, clang++, ASan+UBSan, -Werror: build, ctest without label `interop`
 #   meson     Meson+Ninja, clang++, debugoptimized, werror: meson compile, meson test
 #   noexcept  CMake+Ninja, g++, TFCKPT_NO_EXCEPTIONS=ON: build tfckpt_tests, run it
+#   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 60) each,
+#             two at a time, from the seeds and the regression inputs
+#   crash     SIGKILL a saving process KILLS (default 200) times; the checkpoint the state
+#             file names must verify after every kill
 # Build trees live under build/ (gitignored) and are reused between runs.
-# Environment: JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
+# Environment: FUZZ_SECONDS, KILLS (see above), JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
 # CI (set by CI: missing TensorFlow makes the interop tests fail instead of skip),
 # TFCKPT_SKIP_DEPS=1 (do not run scripts/install-deps.sh; for offline work).
 set -euo pipefail
@@ -18,7 +22,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="${JOBS:-$(nproc)}"
-ALL_SECTIONS=(gcc asan meson noexcept)
+ALL_SECTIONS=(gcc asan meson noexcept fuzz crash)
 if [ "$#" -gt 0 ]; then SECTIONS=("$@"); else SECTIONS=("${ALL_SECTIONS[@]}"); fi
 for s in "${SECTIONS[@]}"; do
   case " ${ALL_SECTIONS[*]} " in *" $s "*) ;; *) echo "unknown section '$s' (known: ${ALL_SECTIONS[*]})" >&2; exit 2 ;; esac
@@ -125,6 +129,23 @@ section_noexcept() {
     -DTFCKPT_NO_EXCEPTIONS=ON -DTFCKPT_BUILD_TOOLS=OFF -DTFCKPT_BUILD_EXAMPLES=OFF
   run cmake --build build/gcc-noexcept -j "$JOBS" --target tfckpt_tests
   (cd build/gcc-noexcept && run ./tfckpt_tests)
+  end
+}
+
+section_fuzz() {
+  begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-60}s each"
+  export FUZZ_JOBS="${FUZZ_JOBS:-2}"
+  run bash tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-60}"
+  end
+}
+
+section_crash() {
+  begin crash "crash safety: SIGKILL a saver ${KILLS:-200} times"
+  mkdir -p build/crash
+  run "$(command -v clang++-14 || command -v clang++)" -std=c++20 -O2 -Wall -Wextra -Wpedantic \
+    -Werror -Iinclude tests/crash/saver_loop.cpp -o build/crash/saver_loop
+  rm -rf build/crash/work
+  run bash tests/crash/kill_test.sh build/crash/saver_loop "${KILLS:-200}" build/crash/work
   end
 }
 
