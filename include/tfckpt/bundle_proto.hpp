@@ -91,8 +91,9 @@ inline bool read_repeated_int32(proto_reader& r, wire_type t, std::vector<std::i
   return true;
 }
 
-inline result<shape_t> decode_shape(std::string_view bytes) {
-  shape_t shape;
+// Into `shape`, reusing its capacity (listing a large index decodes one shape per entry).
+inline result<void> decode_shape_into(std::string_view bytes, shape_t& shape) {
+  shape.clear();
   proto_reader r(bytes);
   std::uint32_t f;
   wire_type t;
@@ -121,6 +122,12 @@ inline result<shape_t> decode_shape(std::string_view bytes) {
   }
   if (num_elements(shape) < 0)
     return make_error(errc::corruption, "invalid tensor shape " + shape_to_string(shape));
+  return {};
+}
+
+inline result<shape_t> decode_shape(std::string_view bytes) {
+  shape_t shape;
+  TFCKPT_TRY(decode_shape_into(bytes, shape));
   return shape;
 }
 
@@ -242,9 +249,15 @@ inline std::string encode_bundle_header(const bundle_header& h) {
   return out;
 }
 
-inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
+// Into `e`, reusing the capacity of its vectors (see decode_shape_into).
+inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
   using namespace detail;
-  bundle_entry e;
+  e.dtype = dtype::invalid;
+  e.shard_id = 0;
+  e.offset = e.size = 0;
+  e.crc32c = 0;
+  e.shape.clear();
+  e.slices.clear();
   proto_reader r(bytes);
   std::uint32_t f;
   wire_type t;
@@ -260,9 +273,7 @@ inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
     } else if (f == 2 && t == wire_type::length_delimited) {
       std::string_view s;
       if (!r.read_bytes(s)) return proto_error("BundleEntryProto", "truncated shape");
-      auto shape = decode_shape(s);
-      if (!shape) return std::move(shape).error();
-      e.shape = std::move(*shape);
+      TFCKPT_TRY(decode_shape_into(s, e.shape));
     } else if (f == 3 && t == wire_type::varint) {
       ok = r.read_int32(e.shard_id);
     } else if (f == 4 && t == wire_type::varint) {
@@ -284,6 +295,12 @@ inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
   }
   if (e.shard_id < 0) return proto_error("BundleEntryProto", "negative shard_id");
   if (e.offset < 0 || e.size < 0) return proto_error("BundleEntryProto", "negative offset or size");
+  return {};
+}
+
+inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
+  bundle_entry e;
+  TFCKPT_TRY(decode_bundle_entry_into(bytes, e));
   return e;
 }
 

@@ -43,6 +43,9 @@ struct read_options {
   // keys let a small index describe quadratically many key bytes (each key extending the last).
   std::uint64_t max_index_expansion = 256;
   object_graph_limits graph;
+  // Threads one call of read_many_into / read_into may use (large records are split across
+  // them, checksums joined with crc32c_combine). 1 = only the calling thread.
+  unsigned threads = 1;
 };
 
 struct entry {
@@ -91,6 +94,40 @@ class bundle_reader {
                   "tfckpt: read_into needs a fixed-size element type; use read() for strings");
     return read_into(key, dtype_of<T>, std::as_writable_bytes(dst));
   }
+  // Every check read() makes before allocating, without reading: the key exists, its size agrees
+  // with its dtype and shape, fits the limits of read_options and lies inside its data file
+  // (all parts, for a partitioned tensor). Lets callers size their own storage from the index.
+  result<void> check_readable(std::string_view key) const;
+  // Several tensors at once, into caller memory (each as read_into), on up to opts.threads
+  // threads. Stops at the first error, which is returned.
+  struct read_request {
+    std::string_view key;
+    dtype type = dtype::invalid;
+    std::span<std::byte> dst;
+  };
+  result<void> read_many_into(std::span<const read_request> requests) const;
+
+  // Zero copy: the stored record itself, inside a read-only mapping of the data file (or the
+  // caller's memory for open_memory), valid while this reader or a copy of it lives. Fixed-size
+  // dtypes, plain (not partitioned) tensors of a little-endian bundle only. With
+  // verify_checksums, the record's CRC is checked first (one pass over its pages, no copy).
+  result<std::span<const std::byte>> view_bytes(std::string_view key) const;
+  // Typed: the dtype must be T's and the record aligned for T, which holds for bundles written
+  // with data_alignment >= alignof(T) (TF's default dense packing gives no such guarantee).
+  template <class T>
+  result<std::span<const T>> view(std::string_view key) const {
+    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+                  "tfckpt: view needs a fixed-size element type");
+    TFCKPT_TRY(check_view_type(key, dtype_of<T>, alignof(T)));
+    auto b = view_bytes(key);
+    if (!b) return std::move(b).error();
+    if (reinterpret_cast<std::uintptr_t>(b->data()) % alignof(T) != 0)
+      return make_error(errc::unsupported, "record is not aligned for a zero-copy view (write the bundle "
+                                           "with data_alignment >= " + std::to_string(alignof(T)) + ")")
+          .at_key(key);
+    return std::span<const T>(reinterpret_cast<const T*>(b->data()), b->size() / sizeof(T));
+  }
+
   // Reads every block and every record and checks every checksum.
   result<verify_summary> verify() const;
 
@@ -98,9 +135,12 @@ class bundle_reader {
   bundle_reader() = default;
   result<void> load_index();
   result<void> check_record(const entry& e) const;
-  result<void> read_record_into(const entry& e, char* dst) const;
-  result<std::string> read_record(const entry& e) const;
-  result<tensor> read_plain(const entry& e) const;
+  result<void> read_record_into(const entry& e, char* dst, bool verify) const;
+  result<std::string> read_record(const entry& e, bool verify) const;
+  result<tensor> read_plain(const entry& e, bool verify) const;
+  result<trackable_object_graph> read_object_graph(bool verify) const;
+  result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size) const;
+  result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
   result<tensor> read_partitioned(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;

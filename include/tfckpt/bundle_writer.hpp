@@ -19,6 +19,7 @@
 #include "bundle_proto.hpp"
 #include "detail/crc32c.hpp"
 #include "detail/file_io.hpp"
+#include "detail/parallel.hpp"
 #include "detail/string_record.hpp"
 #include "detail/table_builder.hpp"
 #include "naming.hpp"
@@ -33,6 +34,9 @@ struct write_options {
   // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
   std::size_t data_alignment = 1;
   bool sync = true;  // fsync files and the directory before reporting success
+  // Threads a save may use: a large record is cut into pieces that several threads checksum
+  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
+  unsigned threads = 1;
 };
 
 class bundle_writer {
@@ -75,7 +79,7 @@ class bundle_writer {
       return make_error(errc::invalid_argument, std::to_string(bytes.size()) + " bytes given for " +
                                                     std::string(dtype_name(t)) + shape_to_string(shape))
           .at_key(key);
-    return append(std::string(key), t, shape, bytes, detail::crc32c(bytes.data(), bytes.size()), shard);
+    return append(std::string(key), t, shape, bytes, std::nullopt, shard);
   }
 
   template <class T>
@@ -170,8 +174,9 @@ class bundle_writer {
     return append(std::string(key), t, shape, rec, crc, shard);
   }
 
-  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec, std::uint32_t crc,
-                      std::int32_t shard_id) {
+  // `crc`: the record's CRC if already known; else computed here, while writing (see write_record).
+  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+                      std::optional<std::uint32_t> crc, std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
       for (std::size_t s = 1; s < shards_.size(); ++s)
@@ -186,15 +191,59 @@ class bundle_writer {
     e.shard_id = shard_id;
     e.offset = static_cast<std::int64_t>(s.bytes);
     e.size = static_cast<std::int64_t>(rec.size());
-    e.crc32c = detail::crc32c_mask(crc);
-    if (auto r = s.file.append(rec); !r) return std::move(r).error().at_key(key);
+    if (crc) {
+      if (auto r = s.file.append(rec); !r) return std::move(r).error().at_key(key);
+    } else {
+      auto r = write_record(s.file, rec);
+      if (!r) return std::move(r).error().at_key(key);
+      crc = *r;
+    }
+    e.crc32c = detail::crc32c_mask(*crc);
     s.bytes += rec.size();
-    if (const std::size_t pad = (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment) {
-      if (auto r = s.file.append(std::string(pad, '\0')); !r) return std::move(r).error().at_key(key);
-      s.bytes += pad;
+    static constexpr char zeros[4096] = {};
+    for (std::size_t pad = (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment; pad > 0;) {
+      const std::size_t n = std::min(pad, sizeof zeros);
+      if (auto r = s.file.append(std::string_view(zeros, n)); !r) return std::move(r).error().at_key(key);
+      s.bytes += n;
+      pad -= n;
     }
     entries_.emplace(std::move(key), std::move(e));
     return {};
+  }
+
+  // Writes `rec` and returns its CRC32C without a second pass over memory: piece by piece, each
+  // piece checksummed just before write() copies it, while it is in cache. With threads, a
+  // large record's pieces go to several threads, each checksumming and pwrite()ing its own
+  // pieces at their final offsets; the pieces' CRCs are then joined in order.
+  result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec) {
+    constexpr std::size_t piece = std::size_t{512} << 10;  // as the reader: half a typical L2
+    if (opts_.threads > 1 && rec.size() >= (std::size_t{8} << 20)) {
+      TFCKPT_TRY(f.flush());
+      const std::uint64_t base = f.size();
+      const std::size_t n = (rec.size() + piece - 1) / piece;
+      std::vector<std::uint32_t> crcs(n);
+      std::vector<std::optional<error>> errors(n);
+      detail::parallel_for(n, opts_.threads, [&](std::size_t i) {
+        const std::string_view p = rec.substr(i * piece, piece);
+        crcs[i] = detail::crc32c(p.data(), p.size());
+        if (auto r = f.write_at(base + i * piece, p); !r) errors[i] = std::move(r).error();
+      });
+      for (auto& e : errors)
+        if (e) return std::move(*e);
+      TFCKPT_TRY(f.advance(rec.size()));
+      std::uint32_t crc = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        crc = detail::crc32c_combine(crc, crcs[i], std::min(piece, rec.size() - i * piece));
+      return crc;
+    }
+    std::uint32_t crc = 0;
+    for (std::size_t done = 0; done < rec.size();) {
+      const std::string_view p = rec.substr(done, piece);
+      crc = detail::crc32c_extend(crc, p.data(), p.size());
+      TFCKPT_TRY(f.append(p));
+      done += p.size();
+    }
+    return crc;
   }
 
   result<void> finish_files() {
@@ -210,16 +259,30 @@ class bundle_writer {
     if (!index_file) return std::move(index_file).error();
     index_temp_ = index_file->path();
     TFCKPT_TRY(index_file->append(index));
-    for (shard& s : shards_) {
-      if (opts_.sync) TFCKPT_TRY(s.file.sync());
-      TFCKPT_TRY(s.file.close());
-    }
+    // Each shard's fsync waits for its own device writes: overlap them when threads allow.
+    std::vector<std::optional<error>> errors(shards_.size());
+    detail::parallel_for(shards_.size(), opts_.threads, [&](std::size_t i) {
+      result<void> r;
+      if (opts_.sync) r = shards_[i].file.sync();
+      if (r) r = shards_[i].file.close();
+      if (!r) errors[i] = std::move(r).error();
+    });
+    for (auto& err : errors)
+      if (err) return std::move(*err);
     if (opts_.sync) TFCKPT_TRY(index_file->sync());
     TFCKPT_TRY(index_file->close());
-    // An old index must never describe new data: drop it before the data files move in.
-    if (detail::file_exists(index_name)) TFCKPT_TRY(detail::remove_file(index_name));
-    for (shard& s : shards_) TFCKPT_TRY(detail::rename_file(s.file.path(), s.final_name));
-    TFCKPT_TRY(detail::rename_file(index_temp_, index_name));
+    {
+      // Another process finishing the same prefix must not interleave its renames with ours (its
+      // .index over our .data): the rename sequence holds the directory lock (file_io.hpp).
+      const auto lock = detail::directory_lock::acquire(detail::path_dirname(index_name),
+                                                        detail::directory_lock::mode::exclusive);
+      // An old index must never describe new data: drop it before the data files move in (gone
+      // already is fine: another writer of this prefix may have just replaced it).
+      if (auto rm = detail::remove_file(index_name); !rm && rm.error().code != errc::not_found)
+        return std::move(rm).error();
+      for (shard& s : shards_) TFCKPT_TRY(detail::rename_file(s.file.path(), s.final_name));
+      TFCKPT_TRY(detail::rename_file(index_temp_, index_name));
+    }
     index_temp_.clear();
     shards_.clear();
     if (opts_.sync) TFCKPT_TRY(detail::fsync_directory(detail::path_dirname(index_name)));

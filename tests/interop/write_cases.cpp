@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <tfckpt/bundle_merge.hpp>
+#include <tfckpt/bundle_reader.hpp>
 #include <tfckpt/bundle_writer.hpp>
 #include <vector>
 
@@ -204,13 +205,29 @@ int main(int argc, char** argv) {
     ok &= write_plain(c, o, /*round_robin=*/true);
     cases.push_back(std::move(c));
   }
-  {  // 7. data_alignment 64
+  {  // 7. data_alignment 64: records padded so float32/float64 zero-copy views are aligned
     case_t c{"aligned_64", out + "/aligned_64/ckpt", 1, false, {}};
     c.tensors = {{"a", make(dtype::float32, {3}, 30)}, {"b", make(dtype::int8, {5}, 31)},
-                 {"c", strs({2}, {"p", std::string(200, 'q')})}, {"d", make(dtype::complex128, {2, 2}, 32)}};
+                 {"c", strs({2}, {"p", std::string(200, 'q')})}, {"d", make(dtype::complex128, {2, 2}, 32)},
+                 {"e", make(dtype::float64, {7}, 33)}, {"f", make(dtype::float32, {5, 3}, 34)}};
     tfckpt::write_options o = one;
     o.data_alignment = 64;
     ok &= write_plain(c, o);
+    // The bundle TensorFlow is about to read is one our views map without copying.
+    auto r = tfckpt::bundle_reader::open(c.prefix);
+    ok &= report(r ? tfckpt::result<void>{} : r.error(), c.name + " reopen");
+    if (r) {
+      for (const char* k : {"a", "f"}) {
+        auto v = r->view<float>(k);
+        auto t = r->read(k);
+        ok &= report(v ? tfckpt::result<void>{} : v.error(), c.name + " view<float> " + k);
+        ok &= v && t && std::memcmp(v->data(), t->bytes().data(), v->size_bytes()) == 0;
+      }
+      auto v = r->view<double>("e");
+      auto t = r->read("e");
+      ok &= report(v ? tfckpt::result<void>{} : v.error(), c.name + " view<double> e");
+      ok &= v && t && std::memcmp(v->data(), t->bytes().data(), v->size_bytes()) == 0;
+    }
     cases.push_back(std::move(c));
   }
   {  // 8. a partitioned tensor (TF must assemble the full value), plus a plain one

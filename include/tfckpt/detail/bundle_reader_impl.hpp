@@ -1,7 +1,11 @@
 // tfckpt: bundle_reader implementation (included at the end of bundle_reader.hpp).
 #pragma once
 
+// Included on its own (e.g. by the header self-containment check), the class comes first: this
+// include then reaches back here only after #pragma once has marked this file, so it is a no-op.
+#include "../bundle_reader.hpp"
 #include "byte_swap.hpp"
+#include "parallel.hpp"
 
 namespace tfckpt {
 
@@ -98,6 +102,34 @@ inline result<std::string> resolve_prefix(const std::string& path) {
   return path;
 }
 
+// The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read.
+inline result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
+                                        bundle_header& out) {
+  auto header = decode_bundle_header(it.value());
+  if (!header) return std::move(header).error().at_offset(it.block_offset());
+  out = *header;
+  // decode_bundle_header defaults an absent num_shards to 1, so the V1 test below cannot see a
+  // missing field in out: look for it in the raw bytes. Every V2 writer emits num_shards
+  // (>= 1, a varint in field 1); a legacy V1 TensorSlice table's "" entry is a SavedTensorSlices
+  // proto whose field 1 is a length-delimited `meta`, so it has none.
+  if (!detail::header_has_num_shards(it.value()))
+    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count "
+                                         "(a legacy V1 TensorSlice table?)");
+  if (out.num_shards == 0 && out.version.producer == 0)
+    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count or version "
+                                         "(a legacy V1 TensorSlice table?)");
+  if (out.num_shards < 1 || out.num_shards > opts.max_shards)
+    return make_error(errc::corruption, "bad num_shards " + std::to_string(out.num_shards) + " in bundle header");
+  // versions.cc CheckVersions with consumer 1 (kTensorBundleVersion) and min producer 0.
+  const auto& v = out.version;
+  if (v.producer < 0 || v.min_consumer > 1 ||
+      std::find(v.bad_consumers.begin(), v.bad_consumers.end(), 1) != v.bad_consumers.end())
+    return make_error(errc::version_mismatch,
+                      "bundle version (producer " + std::to_string(v.producer) + ", min_consumer " +
+                          std::to_string(v.min_consumer) + ") is not readable by consumer version 1");
+  return {};
+}
+
 }  // namespace detail
 
 inline result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
@@ -146,28 +178,7 @@ inline result<void> bundle_reader::load_index() {
   TFCKPT_TRY(it.seek_to_first());
   if (!it.valid() || !it.key().empty())
     return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
-  auto header = decode_bundle_header(it.value());
-  if (!header) return std::move(header).error().at_offset(it.block_offset());
-  header_ = *header;
-  // decode_bundle_header defaults an absent num_shards to 1, so the V1 test below cannot see a
-  // missing field in header_: look for it in the raw bytes. Every V2 writer emits num_shards
-  // (>= 1, a varint in field 1); a legacy V1 TensorSlice table's "" entry is a SavedTensorSlices
-  // proto whose field 1 is a length-delimited `meta`, so it has none.
-  if (!detail::header_has_num_shards(it.value()))
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (header_.num_shards == 0 && header_.version.producer == 0)
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count or version "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (header_.num_shards < 1 || header_.num_shards > opts_.max_shards)
-    return make_error(errc::corruption, "bad num_shards " + std::to_string(header_.num_shards) + " in bundle header");
-  // versions.cc CheckVersions with consumer 1 (kTensorBundleVersion) and min producer 0.
-  const auto& v = header_.version;
-  if (v.producer < 0 || v.min_consumer > 1 ||
-      std::find(v.bad_consumers.begin(), v.bad_consumers.end(), 1) != v.bad_consumers.end())
-    return make_error(errc::version_mismatch,
-                      "bundle version (producer " + std::to_string(v.producer) + ", min_consumer " +
-                          std::to_string(v.min_consumer) + ") is not readable by consumer version 1");
+  TFCKPT_TRY(detail::check_bundle_header(it, opts_, header_));
 
   std::vector<entry> all;
   std::unordered_set<std::string> hidden;
@@ -201,6 +212,10 @@ inline result<void> bundle_reader::load_index() {
     }
     all.push_back(entry{std::string(it.key()), std::move(*e)});
     TFCKPT_TRY(it.next());
+  }
+  if (hidden.empty()) {  // no partitioned tensors: the usual case, one move instead of one per entry
+    visible_ = std::move(all);
+    return {};
   }
   for (auto& e : all) (hidden.count(e.key) ? parts_ : visible_).push_back(std::move(e));
   return {};
@@ -248,14 +263,16 @@ inline result<void> bundle_reader::check_record(const entry& e) const {
   return {};
 }
 
-// REQUIRES: dst holds e.info.size bytes. Verifies the record CRC for fixed-size dtypes.
-inline result<void> bundle_reader::read_record_into(const entry& e, char* dst) const {
+// REQUIRES: dst holds e.info.size bytes. Verifies the record CRC for fixed-size dtypes (strings
+// and variants carry their own checksums, checked when decoded).
+inline result<void> bundle_reader::read_record_into(const entry& e, char* dst, bool verify) const {
+  const bool check = verify && is_fixed_size(e.info.dtype);
+  std::uint32_t crc = 0;
   if (auto r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
-                             static_cast<std::uint64_t>(e.info.size), dst);
+                             static_cast<std::uint64_t>(e.info.size), dst, check ? &crc : nullptr);
       !r)
     return located(std::move(r).error(), e);
-  if (opts_.verify_checksums && is_fixed_size(e.info.dtype)) {
-    const std::uint32_t crc = detail::crc32c(dst, static_cast<std::size_t>(e.info.size));
+  if (check) {
     if (crc != detail::crc32c_unmask(e.info.crc32c))
       return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
                                                              std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
@@ -270,7 +287,7 @@ inline result<void> bundle_reader::read_record_into(const entry& e, char* dst) c
   return {};
 }
 
-inline result<std::string> bundle_reader::read_record(const entry& e) const {
+inline result<std::string> bundle_reader::read_record(const entry& e, bool verify) const {
   TFCKPT_TRY(check_record(e));
   auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
   if (!sz) return located(std::move(sz).error(), e);
@@ -280,19 +297,19 @@ inline result<std::string> bundle_reader::read_record(const entry& e) const {
                                                     std::to_string(e.info.size) + ")"),
                    e);
   std::string rec(static_cast<std::size_t>(e.info.size), '\0');
-  TFCKPT_TRY(read_record_into(e, rec.data()));
+  TFCKPT_TRY(read_record_into(e, rec.data(), verify));
   return rec;
 }
 
-inline result<tensor> bundle_reader::read_plain(const entry& e) const {
-  auto rec = read_record(e);
+inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
+  auto rec = read_record(e, verify);
   if (!rec) return std::move(rec).error();
   const std::int64_t n = num_elements(e.info.shape);
   if (e.info.dtype == dtype::string || e.info.dtype == dtype::variant) {
     auto elems = e.info.dtype == dtype::string
-                     ? detail::decode_string_record(*rec, n, e.info.crc32c, opts_.verify_checksums,
+                     ? detail::decode_string_record(*rec, n, e.info.crc32c, verify,
                                                     header_.endian == endianness::big)
-                     : detail::decode_variant_record(*rec, n, e.info.crc32c, opts_.verify_checksums);
+                     : detail::decode_variant_record(*rec, n, e.info.crc32c, verify);
     if (!elems) return located(std::move(elems).error(), e);
     return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
   }
@@ -353,7 +370,7 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
-    auto rec = read_record(*part);
+    auto rec = read_record(*part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
     if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
@@ -379,13 +396,36 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   return t;
 }
 
+inline result<void> bundle_reader::check_readable(std::string_view key) const {
+  const entry* e = find(key);
+  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
+  if (!e->info.slices.empty()) {
+    const std::int64_t n = num_elements(e->info.shape);
+    const std::size_t elem = dtype_size(e->info.dtype);
+    if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
+                      static_cast<std::uint64_t>(n) > opts_.max_total_bytes / elem))
+      return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e->info.shape) +
+                                                          " exceeds max_tensor_bytes"),
+                     *e);
+    return check_parts(*e);
+  }
+  TFCKPT_TRY(check_record(*e));
+  if (auto ok = shards_->check_range(e->info.shard_id, static_cast<std::uint64_t>(e->info.offset),
+                                     static_cast<std::uint64_t>(e->info.size));
+      !ok)
+    return std::move(ok).error().at_key(e->key);
+  return {};
+}
+
 inline result<tensor> bundle_reader::read(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
-  return e->info.slices.empty() ? read_plain(*e) : read_partitioned(*e);
+  return e->info.slices.empty() ? read_plain(*e, opts_.verify_checksums) : read_partitioned(*e);
 }
 
-inline result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
+// The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
+inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
+                                                      std::size_t dst_size) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (e->info.dtype != expected)
@@ -396,19 +436,142 @@ inline result<void> bundle_reader::read_into(std::string_view key, dtype expecte
   if (!is_fixed_size(expected))
     return make_error(errc::invalid_argument, "read_into needs a fixed-size dtype").at_key(key);
   const std::int64_t n = num_elements(e->info.shape);
-  if (n < 0 || static_cast<std::uint64_t>(n) * dtype_size(expected) != dst.size())
+  if (n < 0 || static_cast<std::uint64_t>(n) * dtype_size(expected) != dst_size)
     return located(make_error(errc::shape_mismatch, "checkpoint holds " + shape_to_string(e->info.shape) +
                                                         " (" + std::to_string(n) + " elements), destination has " +
-                                                        std::to_string(dst.size() / dtype_size(expected))),
+                                                        std::to_string(dst_size / dtype_size(expected))),
                    *e);
-  auto* out = reinterpret_cast<char*>(dst.data());
-  if (!e->info.slices.empty()) return assemble_into(*e, out, dst.size());
+  if (e->info.slices.empty()) TFCKPT_TRY(check_record(*e));
+  return e;
+}
+
+inline result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
+  const read_request one{key, expected, dst};
+  return read_many_into(std::span<const read_request>(&one, 1));
+}
+
+// Every request is checked before anything is read. Plain records are then cut into pieces
+// (several per record when there are more threads than records), each read straight into its
+// destination and checksummed while cached; the pieces' CRCs are joined per record afterwards.
+inline result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
+  std::vector<const entry*> entries(requests.size());
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto e = check_into(requests[i].key, requests[i].type, requests[i].dst.size());
+    if (!e) return std::move(e).error();
+    entries[i] = *e;
+    total += requests[i].dst.size();
+  }
+  struct piece {
+    std::size_t request;
+    std::uint64_t offset, size;  // within the record; size 0 with a partitioned entry: all of it
+    std::uint32_t crc;
+  };
+  const unsigned threads = opts_.threads == 0 ? 1 : opts_.threads;
+  // Pieces of at least 4 MiB (fewer thread hand-offs), small enough to keep every thread busy.
+  const std::uint64_t piece_bytes =
+      std::max<std::uint64_t>(std::uint64_t{4} << 20, threads > 1 ? total / (4 * threads) + 1 : total + 1);
+  std::vector<piece> pieces;
+  pieces.reserve(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const std::uint64_t size = requests[i].dst.size();
+    if (!entries[i]->info.slices.empty() || size == 0) {
+      pieces.push_back({i, 0, 0, 0});
+      continue;
+    }
+    // Piece boundaries stay multiples of 64 bytes so byte swapping never splits an element.
+    const std::uint64_t step = (piece_bytes + 63) / 64 * 64;
+    for (std::uint64_t off = 0; off < size; off += step) pieces.push_back({i, off, std::min(step, size - off), 0});
+  }
+  const bool verify = opts_.verify_checksums;
+  const bool swap = header_.endian == endianness::big;
+  std::vector<std::optional<error>> errors(pieces.size());
+  std::atomic<bool> failed{false};
+  detail::parallel_for(pieces.size(), threads, [&](std::size_t k) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    piece& p = pieces[k];
+    const entry& e = *entries[p.request];
+    char* dst = reinterpret_cast<char*>(requests[p.request].dst.data());
+    result<void> r;
+    if (!e.info.slices.empty()) {
+      r = assemble_into(e, dst, requests[p.request].dst.size());
+    } else if (p.size != 0) {
+      r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset) + p.offset, p.size,
+                        dst + p.offset, verify ? &p.crc : nullptr);
+      if (!r) r = located(std::move(r).error(), e);
+    }
+    if (!r) {
+      errors[k] = std::move(r).error();
+      failed.store(true, std::memory_order_relaxed);
+    }
+  });
+  for (auto& err : errors)
+    if (err) return std::move(*err);
+  for (std::size_t k = 0; k < pieces.size();) {
+    const std::size_t i = pieces[k].request;
+    const entry& e = *entries[i];
+    std::uint32_t crc = 0;
+    for (; k < pieces.size() && pieces[k].request == i; ++k)
+      crc = detail::crc32c_combine(crc, pieces[k].crc, pieces[k].size);
+    if (!e.info.slices.empty()) continue;  // its parts were checked as they were read
+    if (verify && crc != detail::crc32c_unmask(e.info.crc32c))
+      return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                             std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
+                                                             ", computed " + std::to_string(crc)),
+                     e);
+    if (swap) detail::swap_elements(reinterpret_cast<char*>(requests[i].dst.data()), requests[i].dst.size(), e.info.dtype);
+  }
+  return {};
+}
+
+inline result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
+  const entry* e = find(key);
+  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
+  if (e->info.dtype != expected)
+    return located(make_error(errc::dtype_mismatch, "dtype " + std::string(dtype_name(e->info.dtype)) +
+                                                        " in checkpoint, " + std::string(dtype_name(expected)) +
+                                                        " requested"),
+                   *e);
+  if (static_cast<std::uint64_t>(e->info.offset) % align != 0)
+    return located(make_error(errc::unsupported, "record is not aligned for a zero-copy view (write the bundle "
+                                                 "with data_alignment >= " + std::to_string(align) + ")"),
+                   *e);
+  return {};
+}
+
+inline result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_view key) const {
+  const entry* e = find(key);
+  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
+  if (!is_fixed_size(e->info.dtype) || !e->info.slices.empty())
+    return located(make_error(errc::unsupported, "zero-copy views need a plain fixed-size tensor; use read() "
+                                                 "for strings, variants and partitioned tensors"),
+                   *e);
+  if (header_.endian == endianness::big)
+    return located(make_error(errc::unsupported, "a big-endian bundle cannot be viewed in place; use read()"), *e);
   TFCKPT_TRY(check_record(*e));
-  return read_record_into(*e, out);
+  auto v = shards_->view(e->info.shard_id, static_cast<std::uint64_t>(e->info.offset),
+                         static_cast<std::uint64_t>(e->info.size));
+  if (!v) return located(std::move(v).error(), *e);
+  if (opts_.verify_checksums) {
+    const std::uint32_t crc = detail::crc32c(v->data(), v->size());
+    if (crc != detail::crc32c_unmask(e->info.crc32c))
+      return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                             std::to_string(detail::crc32c_unmask(e->info.crc32c)) +
+                                                             ", computed " + std::to_string(crc)),
+                     *e);
+  }
+  return std::span<const std::byte>(reinterpret_cast<const std::byte*>(v->data()), v->size());
 }
 
 inline result<trackable_object_graph> bundle_reader::object_graph() const {
-  auto t = read(object_graph_key);
+  return read_object_graph(opts_.verify_checksums);
+}
+
+inline result<trackable_object_graph> bundle_reader::read_object_graph(bool verify) const {
+  const entry* e = find(object_graph_key);
+  if (!e)
+    return make_error(errc::not_found, "key not found in checkpoint").at_key(object_graph_key).in_file(index_name_);
+  auto t = e->info.slices.empty() ? read_plain(*e, verify) : read_partitioned(*e);
   if (!t) return std::move(t).error();
   if (t->dtype() != dtype::string || t->strings().size() != 1)
     return make_error(errc::corruption, "_CHECKPOINTABLE_OBJECT_GRAPH is not a scalar string").in_file(index_name_);
@@ -424,8 +587,6 @@ inline result<verify_summary> bundle_reader::verify() const {
   if (!table) return std::move(table).error().in_file(index_name_);
   if (auto ok = table->verify_all_blocks(); !ok) return std::move(ok).error().in_file(index_name_);
   sum.blocks = table->num_data_blocks() + 2;
-  bundle_reader checked = *this;
-  checked.opts_.verify_checksums = true;
   for (const auto* list : {&visible_, &parts_}) {
     for (const entry& e : *list) {
       if (!e.info.slices.empty()) {
@@ -433,14 +594,14 @@ inline result<verify_summary> bundle_reader::verify() const {
           return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
         continue;  // its parts are checked as entries of their own
       }
-      auto t = checked.read_plain(e);
+      auto t = read_plain(e, /*verify=*/true);
       if (!t) return std::move(t).error();
       ++sum.tensors;
       sum.bytes += static_cast<std::uint64_t>(e.info.size);
     }
   }
   if (has_object_graph()) {
-    auto g = checked.object_graph();
+    auto g = read_object_graph(/*verify=*/true);
     if (!g) return std::move(g).error();
   }
   return sum;

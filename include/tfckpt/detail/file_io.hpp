@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -330,6 +331,25 @@ class writable_file {
     if (::fsync(fd_) != 0) return errno_error(errno, "cannot fsync", path_);
     return {};
   }
+  // Writes `d` at `offset` with pwrite, leaving the buffer and the append position alone; safe
+  // from several threads at once (each on its own range). For filling the next region in
+  // parallel: flush(), write_at(size() + k, ...) from the threads, then advance(n).
+  result<void> write_at(std::uint64_t offset, std::string_view d) const {
+    while (!d.empty()) {
+      ssize_t w = ::pwrite(fd_, d.data(), d.size(), static_cast<off_t>(offset));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return errno_error(errno, "cannot write", path_);
+      d.remove_prefix(static_cast<std::size_t>(w));
+      offset += static_cast<std::uint64_t>(w);
+    }
+    return {};
+  }
+  // REQUIRES: the buffer is flushed and [size(), size() + n) was written with write_at.
+  result<void> advance(std::uint64_t n) {
+    size_ += n;
+    if (::lseek(fd_, static_cast<off_t>(size_), SEEK_SET) < 0) return errno_error(errno, "cannot seek", path_);
+    return {};
+  }
   // Flushes and closes; idempotent. close() errors matter (NFS reports write errors there).
   result<void> close() {
     if (fd_ < 0) return {};
@@ -372,6 +392,43 @@ inline std::string temp_path_for(std::string_view final_path) {
   for (int i = 60; i >= 0; i -= 4) out += hex[(x >> i) & 15];
   return out;
 }
+
+// Advisory lock on a directory, for processes saving into the same directory at once:
+// flock(2) on the directory's own descriptor, so no lock file appears next to the checkpoints
+// (TensorFlow would not know it). Exclusive: a bundle writer's renames of one prefix's files (so
+// two writers of one prefix never leave one's .index over the other's .data) and a checkpoint
+// manager's state-file update + deletion of old checkpoints (so it can re-read the state file and
+// never delete the checkpoint it names, whoever wrote it). Shared: readers that must not see
+// files disappear between resolving the state file and opening them. Best effort: where the
+// filesystem has no flock (some network filesystems) the lock is simply not held (held() ==
+// false) and callers proceed as a single writer would. Released by the destructor.
+class directory_lock {
+ public:
+  enum class mode { shared, exclusive };
+  static directory_lock acquire(const std::string& dir, mode m) {
+    directory_lock l;
+    const std::string d = dir.empty() ? "." : dir;
+    l.fd_ = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l.fd_ < 0) return l;
+    int rc;
+    do rc = ::flock(l.fd_, m == mode::exclusive ? LOCK_EX : LOCK_SH);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) l.reset();
+    return l;
+  }
+  directory_lock() = default;
+  directory_lock(directory_lock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  directory_lock& operator=(directory_lock&& o) noexcept {
+    if (this != &o) { reset(); fd_ = std::exchange(o.fd_, -1); }
+    return *this;
+  }
+  ~directory_lock() { reset(); }
+  bool held() const noexcept { return fd_ >= 0; }
+
+ private:
+  void reset() noexcept { if (fd_ >= 0) ::close(fd_); fd_ = -1; }  // close releases the flock
+  int fd_ = -1;
+};
 
 // Replaces `path` with `contents` atomically (readers see the old or the new file, never a
 // torn one) and durably: temp file, fsync, rename over `path`, fsync the directory. On any

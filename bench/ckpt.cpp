@@ -1,0 +1,252 @@
+// bench_ckpt: one measurement per process, driven by bench/run (which also runs TensorFlow's
+// side and prints the table). Every case repeats its timed section BENCH_REPS times (default 3)
+// and prints one JSON line: the best time, the bytes it moved and the process's peak RSS, so a
+// case's RSS is its own. Destinations and sources are allocated and touched before timing.
+//
+//   bench_ckpt read     <file>                    read() of the whole file (baseline)
+//   bench_ckpt memcpy   <bytes>                   memcpy of as many bytes (baseline)
+//   bench_ckpt write    <file> <bytes>            write() of as many bytes (baseline)
+//   bench_ckpt restore  <prefix> <threads> <verify 0|1>   open + read_many_into every tensor
+//   bench_ckpt view     <prefix> <verify 0|1>     open + zero-copy views of every tensor
+//   bench_ckpt save     <prefix> <count> <elements> <threads> <alignment>   bundle_writer
+//   bench_ckpt list     <prefix>                  list_entries: every key, dtype and shape
+//   bench_ckpt open     <prefix>                  bundle_reader::open + entries()
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <tfckpt/bundle_reader.hpp>
+#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/list_entries.hpp>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+int reps() {
+  const char* r = std::getenv("BENCH_REPS");
+  return r ? std::max(1, std::atoi(r)) : 3;
+}
+
+// Runs `body` reps() times; returns the best wall time in seconds, or a negative value if the
+// body failed (it prints why).
+template <class F>
+double best_of(F&& body) {
+  double best = 1e300;
+  for (int i = 0, n = reps(); i < n; ++i) {
+    const auto t = clock_type::now();
+    if (!body()) return -1;
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
+  }
+  return best;
+}
+
+int report(const char* name, double seconds, std::uint64_t bytes, std::uint64_t items = 0) {
+  if (seconds < 0) return 1;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("{\"case\": \"%s\", \"seconds\": %.6f, \"bytes\": %llu, \"items\": %llu, \"rss_kib\": %ld}\n", name,
+              seconds, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(items), ru.ru_maxrss);
+  return 0;
+}
+
+bool fail(const tfckpt::error& e) {
+  std::fprintf(stderr, "bench_ckpt: %s\n", e.to_string().c_str());
+  return false;
+}
+
+// Page-aligned, touched: what a caller's preallocated tensor memory looks like.
+std::vector<char> touched(std::size_t n, char fill = 0) {
+  std::vector<char> v(n, fill);
+  return v;
+}
+
+constexpr std::size_t io_chunk = std::size_t{16} << 20;
+
+int run_read(const std::string& file) {
+  auto size = tfckpt::detail::file_size(file);
+  if (!size) return fail(size.error()), 1;
+  auto buf = touched(static_cast<std::size_t>(*size));
+  const double s = best_of([&] {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    std::size_t done = 0;
+    while (done < buf.size()) {
+      const ssize_t r = ::read(fd, buf.data() + done, std::min(io_chunk, buf.size() - done));
+      if (r <= 0) break;
+      done += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+    return done == buf.size();
+  });
+  return report("read", s, *size);
+}
+
+int run_memcpy(std::uint64_t bytes) {
+  auto src = touched(bytes, 1), dst = touched(bytes);
+  const double s = best_of([&] {
+    std::memcpy(dst.data(), src.data(), src.size());
+    return dst[bytes / 2] == 1;
+  });
+  return report("memcpy", s, bytes);
+}
+
+int run_write(const std::string& file, std::uint64_t bytes) {
+  auto src = touched(bytes, 1);
+  double best = 1e300;
+  for (int i = 0, n = reps(); i < n; ++i) {
+    ::unlink(file.c_str());  // freeing the previous copy's page cache is not part of a write
+    const auto t = clock_type::now();
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return 1;
+    for (std::size_t done = 0; done < src.size();) {
+      const ssize_t w = ::write(fd, src.data() + done, std::min(io_chunk, src.size() - done));
+      if (w <= 0) return 1;
+      done += static_cast<std::size_t>(w);
+    }
+    if (::close(fd) != 0) return 1;
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
+  }
+  ::unlink(file.c_str());
+  return report("write", best, bytes);
+}
+
+// Every fixed-size tensor of the bundle (TensorFlow's object graph string is not tensor data).
+struct plan {
+  std::vector<std::string> keys;
+  std::vector<tfckpt::dtype> types;
+  std::vector<std::vector<char>> buffers;
+  std::uint64_t bytes = 0;
+};
+
+bool make_plan(const std::string& prefix, plan& p, bool allocate) {
+  auto r = tfckpt::bundle_reader::open(prefix);
+  if (!r) return fail(r.error());
+  for (const auto& e : r->entries()) {
+    if (!tfckpt::is_fixed_size(e.info.dtype) || e.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE") continue;
+    p.keys.push_back(e.key);
+    p.types.push_back(e.info.dtype);
+    p.bytes += static_cast<std::uint64_t>(e.info.size);
+    if (allocate) p.buffers.push_back(touched(static_cast<std::size_t>(e.info.size)));
+  }
+  return true;
+}
+
+int run_restore(const std::string& prefix, unsigned threads, bool verify) {
+  plan p;
+  if (!make_plan(prefix, p, true)) return 1;
+  std::vector<tfckpt::bundle_reader::read_request> req(p.keys.size());
+  for (std::size_t i = 0; i < req.size(); ++i)
+    req[i] = {p.keys[i], p.types[i], std::as_writable_bytes(std::span<char>(p.buffers[i]))};
+  tfckpt::read_options o;
+  o.threads = threads;
+  o.verify_checksums = verify;
+  const double s = best_of([&] {
+    auto r = tfckpt::bundle_reader::open(prefix, o);
+    if (!r) return fail(r.error());
+    auto ok = r->read_many_into(req);
+    return ok ? true : fail(ok.error());
+  });
+  const std::string name = std::string("restore") + (verify ? "" : "_nocrc") + "_t" + std::to_string(threads);
+  return report(name.c_str(), s, p.bytes, p.keys.size());
+}
+
+int run_view(const std::string& prefix, bool verify) {
+  plan p;
+  if (!make_plan(prefix, p, false)) return 1;
+  tfckpt::read_options o;
+  o.verify_checksums = verify;
+  double sink = 0;
+  const double s = best_of([&] {
+    auto r = tfckpt::bundle_reader::open(prefix, o);
+    if (!r) return fail(r.error());
+    for (const auto& k : p.keys) {
+      auto v = r->view<float>(k);
+      if (!v) return fail(v.error());
+      sink += v->empty() ? 0.0 : static_cast<double>((*v)[v->size() - 1]);
+    }
+    return true;
+  });
+  return report(verify ? "view" : "view_nocrc", sink < 0 ? -1 : s, p.bytes, p.keys.size());
+}
+
+int run_save(const std::string& prefix, std::size_t count, std::size_t elements, unsigned threads, std::size_t align) {
+  std::vector<std::vector<float>> src(count);
+  for (std::size_t i = 0; i < count; ++i) src[i].assign(elements, static_cast<float>(i) * 0.5f);
+  std::vector<std::string> keys(count);
+  for (std::size_t i = 0; i < count; ++i) keys[i] = "v/" + std::to_string(i) + "/.ATTRIBUTES/VARIABLE_VALUE";
+  tfckpt::write_options o;
+  o.sync = false;  // as the write() baseline and TensorFlow: page cache, no fsync
+  o.threads = threads;
+  o.data_alignment = align;
+  const std::string index = prefix + ".index", data = prefix + ".data-00000-of-00001";
+  double best = 1e300;
+  for (int i = 0, n = reps(); i < n; ++i) {
+    ::unlink(index.c_str());
+    ::unlink(data.c_str());
+    const auto t = clock_type::now();
+    auto w = tfckpt::bundle_writer::create(prefix, o);
+    if (!w) return fail(w.error()), 1;
+    for (std::size_t k = 0; k < count; ++k)
+      if (auto r = w->add<float>(keys[k], {static_cast<std::int64_t>(elements)}, std::span<const float>(src[k])); !r)
+        return fail(r.error()), 1;
+    if (auto r = w->finish(); !r) return fail(r.error()), 1;
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
+  }
+  const std::string name = "save_t" + std::to_string(threads);
+  return report(name.c_str(), best, count * elements * sizeof(float), count);
+}
+
+int run_list(const std::string& prefix) {
+  std::uint64_t n = 0, dims = 0;
+  const double s = best_of([&] {
+    n = dims = 0;
+    auto c = tfckpt::list_entries(prefix, [&](const tfckpt::listed_entry& e) {
+      dims += e.info.shape.size() + static_cast<std::uint64_t>(e.info.dtype) + e.key.size();
+      return true;
+    });
+    if (!c) return fail(c.error());
+    n = *c;
+    return true;
+  });
+  auto size = tfckpt::detail::file_size(prefix + ".index");
+  return report("list", dims == 0 ? -1 : s, size ? *size : 0, n);
+}
+
+int run_open(const std::string& prefix) {
+  std::uint64_t n = 0, dims = 0;
+  const double s = best_of([&] {
+    auto r = tfckpt::bundle_reader::open(prefix);
+    if (!r) return fail(r.error());
+    n = r->entries().size();
+    for (const auto& e : r->entries()) dims += e.info.shape.size() + e.key.size();
+    return true;
+  });
+  auto size = tfckpt::detail::file_size(prefix + ".index");
+  return report("open", dims == 0 ? -1 : s, size ? *size : 0, n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> a(argv + 1, argv + argc);
+  auto num = [&](std::size_t i) { return static_cast<std::uint64_t>(std::strtoull(a[i].c_str(), nullptr, 10)); };
+  if (a.size() == 2 && a[0] == "read") return run_read(a[1]);
+  if (a.size() == 2 && a[0] == "memcpy") return run_memcpy(num(1));
+  if (a.size() == 3 && a[0] == "write") return run_write(a[1], num(2));
+  if (a.size() == 4 && a[0] == "restore") return run_restore(a[1], static_cast<unsigned>(num(2)), num(3) != 0);
+  if (a.size() == 3 && a[0] == "view") return run_view(a[1], num(2) != 0);
+  if (a.size() == 6 && a[0] == "save")
+    return run_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)), num(5));
+  if (a.size() == 2 && a[0] == "list") return run_list(a[1]);
+  if (a.size() == 2 && a[0] == "open") return run_open(a[1]);
+  std::fputs("usage: see the comment at the top of bench/ckpt.cpp\n", stderr);
+  return 2;
+}

@@ -1,0 +1,278 @@
+"""bench/run's driver: runs every case in its own process, then prints the table and the summary.
+
+Cases per data set (a "big" 1 GiB float32 bundle of 64 x 16 MiB tensors, and an index-bound one
+of 100,000 tensors of 16 floats): baselines read() / memcpy / write() of the same bytes; our
+restore (checksums on, into preallocated memory) with 1 and 2 threads and without checksums;
+zero-copy views; TensorFlow's get_tensor loop and Checkpoint.read into tf.Variables (RestoreV2
+for the index-bound set); saves (ours, raw write(), TensorFlow's); listing the index vs reading
+it. Every input file is read once before the timed cases, so all reads come from the page cache.
+Throughput ratios are against figures from this same run: machines are noisy, ratios less so.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+GIB = 1 << 30
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, env=env, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError("no result from %r: %s" % (cmd, out))
+
+
+def warm(*paths):
+    for p in paths:
+        with open(p, "rb") as f:
+            while f.read(16 << 20):
+                pass
+
+
+def drop_dirty():
+    # Writes of earlier cases are flushed between cases so their writeback does not slow the next.
+    subprocess.run(["sync"], check=False)
+
+
+def data_file(prefix):
+    return prefix + ".data-00000-of-00001"
+
+
+class dataset:
+    def __init__(self, name, count, elements):
+        self.name, self.count, self.elements = name, count, elements
+        self.bytes = count * elements * 4
+        self.results = {}
+
+    def add(self, label, r, kind, note="", case=None):
+        r = dict(r)
+        r["label"], r["kind"], r["note"] = label, kind, note
+        if case:
+            r["case"] = case
+        self.results[r["case"]] = r
+        print("  %-14s %8.4f s  rss %7.1f MiB  %s" % (r["case"], r["seconds"], r["rss_kib"] / 1024, note),
+              file=sys.stderr)
+
+
+def run_dataset(ds, args, bench, tf_script):
+    work = os.path.join(args.work, ds.name)
+    tf_prefix = os.path.join(work, "tf", "ckpt")
+    ours_prefix = os.path.join(work, "ours", "ckpt")
+    os.makedirs(os.path.dirname(tf_prefix))
+    os.makedirs(os.path.dirname(ours_prefix))
+    py = [args.python, tf_script]
+    big = ds.count <= 1000
+    n = [str(ds.count), str(ds.elements)]
+    print("== %s: %d tensors x %d float32 (%.1f MiB)" % (ds.name, ds.count, ds.elements, ds.bytes / (1 << 20)),
+          file=sys.stderr)
+
+    # TensorFlow writes the checkpoint every read case uses (so ours reads TensorFlow's bytes).
+    if big:
+        ds.add("TF save: Checkpoint.write", run_json(py + ["save", tf_prefix] + n), "tf_save", case="tf_save")
+    else:
+        ds.add("TF save: SaveV2 op", run_json(py + ["save_ops", tf_prefix] + n), "tf_save", case="tf_save")
+    drop_dirty()
+    warm(data_file(tf_prefix), tf_prefix + ".index")
+
+    ds.add("read() baseline", run_json([bench, "read", data_file(tf_prefix)]), "base_read")
+    ds.add("memcpy baseline", run_json([bench, "memcpy", str(ds.bytes)]), "base_memcpy")
+    ds.add("ours restore, crc, 1 thread", run_json([bench, "restore", tf_prefix, "1", "1"]), "restore")
+    ds.add("ours restore, crc, 2 threads", run_json([bench, "restore", tf_prefix, "2", "1"]), "restore")
+    ds.add("ours restore, no crc", run_json([bench, "restore", tf_prefix, "1", "0"]), "restore")
+    if big:
+        ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
+        ds.add("TF Checkpoint.read", run_json(py + ["restore", tf_prefix] + n), "tf_restore",
+               "into tf.Variables")
+    else:
+        ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
+        ds.add("TF RestoreV2 op", run_json(py + ["restore_ops", tf_prefix] + n), "tf_restore",
+               "no tf.Variables: 100k take minutes")
+
+    raw = os.path.join(work, "raw.bin")
+    ds.add("write() baseline", run_json([bench, "write", raw, str(ds.bytes)]), "base_write")
+    drop_dirty()
+    ds.add("ours save, 1 thread", run_json([bench, "save", ours_prefix] + n + ["1", "64"]), "save",
+           "data_alignment 64")
+    drop_dirty()
+    ds.add("ours save, 2 threads", run_json([bench, "save", ours_prefix] + n + ["2", "64"]), "save",
+           "data_alignment 64")
+    drop_dirty()
+
+    # Zero copy: our aligned file (mapped; with checksums every page is read once).
+    warm(data_file(ours_prefix), ours_prefix + ".index")
+    ds.add("ours views, crc", run_json([bench, "view", ours_prefix, "1"]), "view", "mmap, no copy")
+    ds.add("ours views, no crc", run_json([bench, "view", ours_prefix, "0"]), "view", "pages not touched")
+
+    ds.add("read() of .index", run_json([bench, "read", tf_prefix + ".index"]), "base_index", case="read_index")
+    ds.add("ours list_entries", run_json([bench, "list", tf_prefix]), "list", "key+dtype+shape each")
+    ds.add("ours open+entries()", run_json([bench, "open", tf_prefix]), "list", "full entry table")
+
+
+def compile_cost(args):
+    """Extra compile time of a TU using tfckpt, and the stripped size of the embedded example."""
+    cc = os.environ.get("CXX", "g++")
+    inc = ["-I", os.path.join(args.root, "include")]
+    cost_dir = os.path.join(args.root, "bench", "compile_cost")
+    out = {}
+
+    def best_time(cmd, reps=3):
+        # CPU time (user + sys) of the compiler: on a shared machine wall time mostly measures
+        # the other processes.
+        best = float("inf")
+        for _ in range(reps):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(cmd, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            best = min(best, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return best
+
+    tmp = tempfile.mkdtemp(dir=args.work)
+    for opt in ("-O0", "-O2"):
+        base = best_time([cc, "-std=c++20", opt, "-c", os.path.join(cost_dir, "baseline.cpp"), "-o",
+                          os.path.join(tmp, "b.o")])
+        full = best_time([cc, "-std=c++20", opt] + inc + ["-c", os.path.join(cost_dir, "with_tfckpt.cpp"), "-o",
+                                                           os.path.join(tmp, "t.o")])
+        out["compile" + opt] = (base, full)
+    sizes = {}
+    for compiler in (cc, "clang++"):
+        if not shutil.which(compiler):
+            continue
+        exe = os.path.join(tmp, "embedded_" + os.path.basename(compiler))
+        subprocess.run([compiler, "-std=c++20", "-Os", "-fno-exceptions", "-fno-asynchronous-unwind-tables",
+                        "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections", "-s"] + inc +
+                       ["-I", os.path.join(args.root, "examples"),
+                        os.path.join(args.root, "examples", "embedded_restore.cpp"), "-o", exe], check=True)
+        # Code = .text + .rodata etc. (berkeley `size` text column) of the stripped binary; the
+        # embedded checkpoint bytes are data and counted apart.
+        text = subprocess.run(["size", exe], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[1]
+        fields = text.split()
+        sizes[os.path.basename(compiler)] = (int(fields[0]), int(fields[1]), os.path.getsize(exe))
+        ok = subprocess.run([exe], stdout=subprocess.DEVNULL).returncode == 0
+        if not ok:
+            raise RuntimeError("the embedded example failed when built with " + compiler)
+    out["sizes"] = sizes
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def crc_speed(build):
+    exe = os.path.join(build, "bench_crc32c")
+    res = subprocess.run([exe, "--benchmark_format=json", "--benchmark_min_time=0.2"], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return {b["name"]: b.get("bytes_per_second", 0) for b in json.loads(res)["benchmarks"]}
+
+
+def gbs(ds, r):
+    return ds.bytes / r["seconds"] / 1e9 if r["seconds"] > 0 else float("inf")
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
+    load = os.getloadavg()[0]
+    return "%s, %d cores, %.0f GiB RAM, %s %s, load %.1f" % (cpu, os.cpu_count(), mem, platform.system(),
+                                                            platform.release(), load)
+
+
+def print_table(ds):
+    r = ds.results
+    read, write, memcpy = r["read"], r["write"], r["memcpy"]
+    tf_restore = r.get("tf_restore", r.get("tf_restore_ops"))
+    print()
+    print("%s: %d tensors x %d float32 = %.1f MiB" % (ds.name, ds.count, ds.elements, ds.bytes / (1 << 20)))
+    print("| case | time s | GB/s | vs read() | vs write() | vs TF | vs TF get_tensor | peak RSS MiB | note |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for key, x in r.items():
+        vs_read = vs_write = vs_tf = vs_get = ""
+        if x["kind"] in ("restore", "view", "tf_restore", "base_memcpy"):
+            vs_read = "%.2fx" % (read["seconds"] / x["seconds"])
+        if x["kind"] in ("restore", "view"):
+            vs_tf = "%.1fx" % (tf_restore["seconds"] / x["seconds"])
+            vs_get = "%.1fx" % (r["tf_get"]["seconds"] / x["seconds"])
+        if x["kind"] in ("save", "tf_save"):
+            vs_write = "%.2fx" % (write["seconds"] / x["seconds"])
+        if x["kind"] == "save":
+            vs_tf = "%.1fx" % (r["tf_save"]["seconds"] / x["seconds"])
+        if x["kind"] == "list":
+            vs_read = "%.2fx time" % (x["seconds"] / r["read_index"]["seconds"])
+        if x["kind"] in ("list", "base_index"):
+            rate = "%.0f k entries/s" % (x["items"] / x["seconds"] / 1e3) if x["items"] else \
+                "%.2f" % (x["bytes"] / x["seconds"] / 1e9)
+        else:
+            rate = "%.2f" % gbs(ds, x)
+        print("| %s | %.4f | %s | %s | %s | %s | %s | %.0f | %s |" % (
+            x["label"], x["seconds"], rate, vs_read, vs_write, vs_tf, vs_get, x["rss_kib"] / 1024, x["note"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--python", required=True)
+    args = ap.parse_args()
+    bench = os.path.join(args.build, "bench_ckpt")
+    tf_script = os.path.join(args.root, "bench", "tf_cases.py")
+
+    big = dataset("big", int(os.environ.get("BENCH_BIG_COUNT", 64)), int(os.environ.get("BENCH_BIG_ELEMENTS", 4 << 20)))
+    small = dataset("index-bound", int(os.environ.get("BENCH_SMALL_COUNT", 100000)),
+                    int(os.environ.get("BENCH_SMALL_ELEMENTS", 16)))
+    start = time.time()
+    run_dataset(big, args, bench, tf_script)
+    shutil.rmtree(os.path.join(args.work, big.name), ignore_errors=True)  # free the page cache
+    run_dataset(small, args, bench, tf_script)
+    print("== compile cost and code size", file=sys.stderr)
+    cost = compile_cost(args)
+    crc = crc_speed(args.build)
+
+    print("machine: " + machine())
+    for ds in (big, small):
+        print_table(ds)
+    print()
+    print("crc32c: hardware %.1f GB/s (256 KiB, in cache), %.1f GB/s (64 MiB); portable %.1f GB/s" % (
+        crc.get("crc_dispatched/262144", 0) / 1e9, crc.get("crc_dispatched/67108864", 0) / 1e9,
+        crc.get("crc_portable/262144", 0) / 1e9))
+    for opt in ("-O0", "-O2"):
+        base, full = cost["compile" + opt]
+        print("compile CPU time %s: baseline (<vector>,<string>) %.2f s, tfckpt.hpp + save/restore of a 10-field "
+              "struct %.2f s, extra %.2f s (target < 3 s)" % (opt, base, full, full - base))
+    for comp, (text, data, fsize) in cost["sizes"].items():
+        print("embedded_restore (-Os -fno-exceptions, stripped, %s): code %.1f KiB (target < 100 KiB), data %.1f KiB "
+              "(the embedded checkpoint), file %.1f KiB" % (comp, text / 1024, data / 1024, fsize / 1024))
+    print("bench/run took %.0f s" % (time.time() - start))
+
+    # The summary uses threads = 2 (this machine's cores; the issue allows overlapping checksums
+    # with I/O) against TensorFlow's equivalent operations: Checkpoint.read into existing
+    # tf.Variables for restore, Checkpoint.write for save. The 1-thread rows are in the table.
+    rb, rs = big.results, small.results
+    restore, save = rb["restore_t2"], rb["save_t2"]
+    restore_vs_read = rb["read"]["seconds"] / restore["seconds"]
+    save_vs_write = rb["write"]["seconds"] / save["seconds"]
+    restore_vs_tf = rb["tf_restore"]["seconds"] / restore["seconds"]
+    save_vs_tf = rb["tf_save"]["seconds"] / save["seconds"]
+    list_vs_read = rs["list"]["seconds"] / rs["read_index"]["seconds"]
+    extra = (restore["rss_kib"] - rb["read"]["rss_kib"]) * 1024 / big.bytes * 100
+    print("summary figures: big set, threads = 2; restore_vs_tf against Checkpoint.read into tf.Variables, "
+          "save_vs_tf against Checkpoint.write; list_vs_read = time ratio (lower is better)")
+    print("summary: restore_vs_read=%.2f save_vs_write=%.2f restore_vs_tf=%.1f save_vs_tf=%.1f list_vs_read=%.2f "
+          "restore_extra_rss_pct=%.1f" % (restore_vs_read, save_vs_write, restore_vs_tf, save_vs_tf, list_vs_read,
+                                          extra))
+
+
+if __name__ == "__main__":
+    main()

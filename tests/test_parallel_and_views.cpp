@@ -1,0 +1,349 @@
+// The performance paths: the 3-stream hardware CRC and crc32c_combine, zero-copy views
+// (alignment, values equal to the read path, checksum checks), read_many_into with threads
+// (equal to the serial read, corruption still caught in any piece), threaded saves (same bytes
+// as serial ones) and list_entries (the same entries as bundle_reader::open).
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <tfckpt/bundle_reader.hpp>
+#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/list_entries.hpp>
+
+#include "bundle_test_util.hpp"
+
+using tfckpt::bundle_reader;
+using tfckpt::bundle_writer;
+using tfckpt::dtype;
+using tfckpt::errc;
+using namespace tfckpt_test;
+
+namespace {
+
+#define REQUIRE_OK(expr)                                                              \
+  do {                                                                                \
+    auto&& req_ok_r_ = (expr);                                                        \
+    REQUIRE_MESSAGE(req_ok_r_, (req_ok_r_ ? "" : req_ok_r_.error().to_string()));    \
+  } while (0)
+
+template <class T>
+std::vector<T> ramp(std::size_t n, double scale) {
+  std::vector<T> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<T>(static_cast<double>(i % 1000) * scale + 0.25);
+  return v;
+}
+
+// A bundle whose float tensors start at unaligned offsets unless the writer pads: an int8
+// tensor of 3 bytes comes first in the data file.
+tfckpt::result<void> write_mixed(const std::string& prefix, std::size_t alignment) {
+  tfckpt::write_options o;
+  o.data_alignment = alignment;
+  o.sync = false;
+  auto w = bundle_writer::create(prefix, o);
+  if (!w) return std::move(w).error();
+  const std::vector<std::int8_t> odd = {1, 2, 3};
+  const auto f = ramp<float>(1000, 0.5);
+  const auto d = ramp<double>(300, 0.125);
+  TFCKPT_TRY(w->add<std::int8_t>("a_odd", {3}, std::span<const std::int8_t>(odd)));
+  TFCKPT_TRY(w->add<float>("b_floats", {10, 100}, std::span<const float>(f)));
+  TFCKPT_TRY(w->add<double>("c_doubles", {300}, std::span<const double>(d)));
+  return w->finish();
+}
+
+void flip_byte(const std::string& path, std::size_t offset) {
+  auto bytes = read_all(path);
+  REQUIRE(bytes);
+  REQUIRE(offset < bytes->size());
+  (*bytes)[offset] = static_cast<char>((*bytes)[offset] ^ 0x40);
+  REQUIRE(write_all(path, *bytes));
+}
+
+}  // namespace
+
+TEST_CASE("crc32c: the interleaved hardware path equals the portable one around every stripe boundary") {
+  std::mt19937 rng(99);
+  std::vector<unsigned char> buf(3 * 8192 * 2 + 3 * 256 * 2 + 64);
+  for (auto& c : buf) c = static_cast<unsigned char>(rng());
+  for (std::size_t n : {767u, 768u, 769u, 1535u, 1536u, 24575u, 24576u, 24577u, 25344u, 49152u, 50000u}) {
+    for (std::size_t off : {0u, 3u}) {
+      CAPTURE(n);
+      CAPTURE(off);
+      REQUIRE(n + off <= buf.size());
+      CHECK(tfckpt::detail::crc32c(buf.data() + off, n) ==
+            tfckpt::detail::crc32c_extend_portable(0, buf.data() + off, n));
+    }
+  }
+}
+
+TEST_CASE("crc32c: combine joins the CRCs of two pieces into the CRC of their concatenation") {
+  std::mt19937 rng(5);
+  std::vector<unsigned char> buf(40000);
+  for (auto& c : buf) c = static_cast<unsigned char>(rng());
+  const std::uint32_t whole = tfckpt::detail::crc32c(buf.data(), buf.size());
+  for (std::size_t cut : {0u, 1u, 7u, 4096u, 39999u, 40000u}) {
+    CAPTURE(cut);
+    const std::uint32_t a = tfckpt::detail::crc32c(buf.data(), cut);
+    const std::uint32_t b = tfckpt::detail::crc32c(buf.data() + cut, buf.size() - cut);
+    CHECK(tfckpt::detail::crc32c_combine(a, b, buf.size() - cut) == whole);
+  }
+  static_assert(tfckpt::detail::crc32c_combine(0x12345678u, 0, 0) == 0x12345678u);
+}
+
+TEST_CASE("views: aligned float32 and float64 records are viewed in place and equal read()") {
+  temp_dir d;
+  REQUIRE_OK(write_mixed(d / "al", 64));
+  auto r = bundle_reader::open(d / "al");
+  REQUIRE_OK(r);
+  auto f = r->view<float>("b_floats");
+  REQUIRE_OK(f);
+  auto g = r->view<double>("c_doubles");
+  REQUIRE_OK(g);
+  CHECK(reinterpret_cast<std::uintptr_t>(f->data()) % 64 == 0);
+  CHECK(reinterpret_cast<std::uintptr_t>(g->data()) % 64 == 0);
+  auto tf = r->read("b_floats");
+  REQUIRE_OK(tf);
+  auto tg = r->read("c_doubles");
+  REQUIRE_OK(tg);
+  REQUIRE(f->size() == 1000);
+  REQUIRE(g->size() == 300);
+  CHECK(std::memcmp(f->data(), tf->bytes().data(), f->size_bytes()) == 0);
+  CHECK(std::memcmp(g->data(), tg->bytes().data(), g->size_bytes()) == 0);
+  CHECK((*f)[999] == ramp<float>(1000, 0.5)[999]);
+  // A copy of the reader shares the mapping: views stay valid after the original is gone.
+  std::span<const float> kept;
+  {
+    bundle_reader copy = *r;
+    auto v = copy.view<float>("b_floats");
+    REQUIRE_OK(v);
+    kept = *v;
+  }
+  CHECK(kept.data() == f->data());
+}
+
+TEST_CASE("views: a densely packed (unaligned) record, a wrong dtype and strings are refused") {
+  temp_dir d;
+  REQUIRE_OK(write_mixed(d / "dense", 1));
+  auto r = bundle_reader::open(d / "dense");
+  REQUIRE_OK(r);
+  auto f = r->view<float>("b_floats");  // starts at byte 3
+  REQUIRE(!f);
+  CHECK(f.error().code == errc::unsupported);
+  CHECK(f.error().message.find("data_alignment") != std::string::npos);
+  auto bytes = r->view_bytes("b_floats");  // untyped views need no alignment
+  REQUIRE_OK(bytes);
+  CHECK(bytes->size() == 4000);
+  auto wrong = r->view<double>("b_floats");
+  REQUIRE(!wrong);
+  CHECK(wrong.error().code == errc::dtype_mismatch);
+  auto missing = r->view<float>("nope");
+  REQUIRE(!missing);
+  CHECK(missing.error().code == errc::not_found);
+
+  tfckpt::write_options o;
+  o.sync = false;
+  auto w = bundle_writer::create(d / "s", o);
+  REQUIRE_OK(w);
+  const std::vector<std::string> s = {"x", "yz"};
+  REQUIRE_OK(w->add_strings("names", {2}, s));
+  REQUIRE_OK(w->finish());
+  auto rs = bundle_reader::open(d / "s");
+  REQUIRE_OK(rs);
+  auto sv = rs->view_bytes("names");
+  REQUIRE(!sv);
+  CHECK(sv.error().code == errc::unsupported);
+}
+
+TEST_CASE("views: checksums are verified unless turned off") {
+  temp_dir d;
+  REQUIRE_OK(write_mixed(d / "c", 64));
+  auto r0 = bundle_reader::open(d / "c");
+  REQUIRE_OK(r0);
+  const auto* e = r0->find("b_floats");
+  REQUIRE(e);
+  flip_byte(tfckpt::data_filename(d / "c", 0, 1), static_cast<std::size_t>(e->info.offset) + 17);
+  auto r = bundle_reader::open(d / "c");
+  REQUIRE_OK(r);
+  auto v = r->view<float>("b_floats");
+  REQUIRE(!v);
+  CHECK(v.error().code == errc::checksum_mismatch);
+  CHECK(v.error().key == "b_floats");
+  tfckpt::read_options no;
+  no.verify_checksums = false;
+  auto r2 = bundle_reader::open(d / "c", no);
+  REQUIRE_OK(r2);
+  CHECK(r2->view<float>("b_floats"));
+  CHECK(r2->view<double>("c_doubles"));
+}
+
+TEST_CASE("views: an in-memory bundle is viewed in the caller's memory") {
+  temp_dir d;
+  REQUIRE_OK(write_mixed(d / "m", 64));
+  auto index = read_all(d / "m.index");
+  auto data = read_all(tfckpt::data_filename(d / "m", 0, 1));
+  REQUIRE(index);
+  REQUIRE(data);
+  // std::string storage is at least 16-byte aligned, and the records sit at multiples of 64.
+  auto r = bundle_reader::open_memory(*index, {*data});
+  REQUIRE_OK(r);
+  auto g = r->view<double>("c_doubles");
+  REQUIRE_OK(g);
+  const auto* base = reinterpret_cast<const std::byte*>(data->data());
+  const auto* p = reinterpret_cast<const std::byte*>(g->data());
+  CHECK(p >= base);
+  CHECK(p < base + data->size());
+}
+
+TEST_CASE("read_many_into: several threads give the serial result, large records split into pieces") {
+  temp_dir d;
+  tfckpt::write_options wo;
+  wo.sync = false;
+  wo.num_shards = 2;
+  auto w = bundle_writer::create(d / "p", wo);
+  REQUIRE_OK(w);
+  // 3 tensors of 3 MiB + a few small ones; with threads, 9 MiB total is cut into 4 MiB pieces,
+  // so one record is read in two pieces whose CRCs are combined.
+  std::vector<std::vector<float>> src;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 6; ++i) {
+    const std::size_t n = i < 3 ? (std::size_t{3} << 20) / 4 + 7 * static_cast<std::size_t>(i) : 5u + static_cast<std::size_t>(i);
+    src.push_back(ramp<float>(n, 0.5 + i));
+    keys.push_back("t" + std::to_string(i));
+    REQUIRE_OK(w->add<float>(keys.back(), {static_cast<std::int64_t>(n)}, std::span<const float>(src.back())));
+  }
+  REQUIRE_OK(w->finish());
+
+  auto run = [&](unsigned threads, std::vector<std::vector<float>>& out) {
+    tfckpt::read_options o;
+    o.threads = threads;
+    auto r = bundle_reader::open(d / "p", o);
+    REQUIRE_OK(r);
+    out.assign(src.size(), {});
+    std::vector<bundle_reader::read_request> req;
+    for (std::size_t i = 0; i < src.size(); ++i) {
+      out[i].assign(src[i].size(), -1.0f);
+      req.push_back({keys[i], dtype::float32, std::as_writable_bytes(std::span<float>(out[i]))});
+    }
+    return r->read_many_into(req);
+  };
+  for (unsigned threads : {1u, 2u, 4u}) {
+    CAPTURE(threads);
+    std::vector<std::vector<float>> out;
+    REQUIRE_OK(run(threads, out));
+    CHECK(out == src);
+  }
+
+  // A flipped byte in the second piece of a split record is still caught.
+  auto r0 = bundle_reader::open(d / "p");
+  REQUIRE_OK(r0);
+  const auto* e = r0->find("t0");
+  REQUIRE(e);
+  flip_byte(tfckpt::data_filename(d / "p", e->info.shard_id, 2),
+            static_cast<std::size_t>(e->info.offset + e->info.size) - 5);
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    std::vector<std::vector<float>> out;
+    auto bad = run(threads, out);
+    REQUIRE(!bad);
+    CHECK(bad.error().code == errc::checksum_mismatch);
+    CHECK(bad.error().key == "t0");
+  }
+}
+
+TEST_CASE("read_many_into: every request is checked before anything is read") {
+  temp_dir d;
+  REQUIRE_OK(write_mixed(d / "q", 1));
+  auto r = bundle_reader::open(d / "q");
+  REQUIRE_OK(r);
+  std::vector<float> f(1000, -1.0f);
+  std::vector<double> g(299);  // one element short
+  std::vector<bundle_reader::read_request> req = {
+      {"b_floats", dtype::float32, std::as_writable_bytes(std::span<float>(f))},
+      {"c_doubles", dtype::float64, std::as_writable_bytes(std::span<double>(g))}};
+  auto bad = r->read_many_into(req);
+  REQUIRE(!bad);
+  CHECK(bad.error().code == errc::shape_mismatch);
+  CHECK(f[0] == -1.0f);
+}
+
+TEST_CASE("bundle_writer: a save with threads writes the same bytes as a serial one") {
+  temp_dir d;
+  const auto big = ramp<float>((std::size_t{9} << 20) / 4, 0.75);  // above the 8 MiB threshold
+  const auto small = ramp<double>(100, 2.0);
+  for (unsigned threads : {1u, 2u}) {
+    tfckpt::write_options o;
+    o.threads = threads;
+    o.num_shards = 2;
+    o.data_alignment = 64;
+    auto w = bundle_writer::create(d / ("t" + std::to_string(threads)), o);
+    REQUIRE_OK(w);
+    REQUIRE_OK(w->add<float>("big", {static_cast<std::int64_t>(big.size())}, std::span<const float>(big)));
+    REQUIRE_OK(w->add<double>("small", {100}, std::span<const double>(small)));
+    REQUIRE_OK(w->finish());
+  }
+  for (const char* suffix : {".index", ".data-00000-of-00002", ".data-00001-of-00002"}) {
+    CAPTURE(suffix);
+    auto a = read_all(d / (std::string("t1") + suffix));
+    auto b = read_all(d / (std::string("t2") + suffix));
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(*a == *b);
+  }
+  auto r = bundle_reader::open(d / "t2");
+  REQUIRE_OK(r);
+  auto v = r->read("big");  // checksum checked
+  REQUIRE_OK(v);
+  CHECK(std::memcmp(v->bytes().data(), big.data(), big.size() * 4) == 0);
+}
+
+TEST_CASE("list_entries: the same entries as bundle_reader, slice parts flagged, early stop") {
+  temp_dir d;
+  tfckpt::write_options o;
+  o.sync = false;
+  auto w = bundle_writer::create(d / "l", o);
+  REQUIRE_OK(w);
+  const auto f = ramp<float>(40, 1.0);
+  for (int i = 0; i < 300; ++i)
+    REQUIRE_OK(w->add<float>("layer_" + std::to_string(1000 + i) + "/kernel", {4, 10}, std::span<const float>(f)));
+  const auto s = tfckpt::parse_tensor_slice("0,2:-");
+  REQUIRE_OK(s);
+  const std::string part(reinterpret_cast<const char*>(f.data()), 20 * 4);
+  REQUIRE_OK(w->add_slice("zpart", dtype::float32, {4, 10}, *s, part));
+  const auto s2 = tfckpt::parse_tensor_slice("2,2:-");
+  REQUIRE_OK(s2);
+  REQUIRE_OK(w->add_slice("zpart", dtype::float32, {4, 10}, *s2, part));
+  REQUIRE_OK(w->finish());
+
+  auto r = bundle_reader::open(d / "l");
+  REQUIRE_OK(r);
+  std::vector<std::string> visible, parts;
+  auto n = tfckpt::list_entries(d / "l", [&](const tfckpt::listed_entry& e) {
+    (e.is_slice_part() ? parts : visible).emplace_back(e.key);
+    const auto* full = r->find(e.key);
+    CHECK(full != nullptr);
+    if (full) {
+      CHECK(full->info.dtype == e.info.dtype);
+      CHECK(full->info.shape == e.info.shape);
+      CHECK(full->info.offset == e.info.offset);
+      CHECK(full->info.slices.size() == e.info.slices.size());
+    }
+    return true;
+  });
+  REQUIRE_OK(n);
+  CHECK(*n == 303);
+  REQUIRE(visible.size() == r->entries().size());
+  for (std::size_t i = 0; i < visible.size(); ++i) CHECK(visible[i] == r->entries()[i].key);
+  CHECK(parts.size() == r->slice_parts().size());
+
+  std::size_t seen = 0;
+  auto stopped = tfckpt::list_entries(d / "l", [&](const tfckpt::listed_entry&) { return ++seen < 10; });
+  REQUIRE_OK(stopped);
+  CHECK(*stopped == 10);
+
+  auto missing = tfckpt::list_entries(d / "nothing", [](const tfckpt::listed_entry&) { return true; });
+  REQUIRE(!missing);
+  CHECK(missing.error().code == errc::not_found);
+}
