@@ -1,11 +1,12 @@
-// Test helper: the first difference between two decoded object graphs, or "" when they agree on
+// Test helpers: the first difference between two decoded object graphs, or "" when they agree on
 // nodes, children (ids and local names), attributes (name, checkpoint_key), slot references and
 // has_checkpoint_values. full_name is ignored (TF's shared variable names such as "dense/kernel"
-// only serve name-based restore).
+// only serve name-based restore). And the first difference between two bundles' entries.
 #pragma once
 
 #include <string>
 
+#include "tfckpt/bundle_reader.hpp"
 #include "tfckpt/object_graph_proto.hpp"
 
 namespace tfckpt_test {
@@ -44,6 +45,29 @@ inline std::string first_graph_difference(const tfckpt::trackable_object_graph& 
       return at + "has_checkpoint_values " + show(x.has_checkpoint_values) + " vs " + show(y.has_checkpoint_values);
     }
     if (static_cast<bool>(x.saver) != static_cast<bool>(y.saver)) return at + "registered_saver";
+  }
+  return {};
+}
+
+// The first difference between the entries of two bundles (same keys in the same order, dtypes,
+// shapes, and value for value), or "". The object graph and save_counter values are not compared
+// (the graph has its own comparison; save_counter depends on how often each side saved).
+inline std::string first_entry_difference(const tfckpt::bundle_reader& ours, const tfckpt::bundle_reader& theirs) {
+  const auto& a = ours.entries();
+  const auto& b = theirs.entries();
+  if (a.size() != b.size()) return "entry count " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].key != b[i].key) return "entry " + std::to_string(i) + ": key " + a[i].key + " vs " + b[i].key;
+    const std::string at = a[i].key + ": ";
+    if (a[i].info.dtype != b[i].info.dtype) return at + "dtype";
+    if (a[i].info.shape != b[i].info.shape)
+      return at + "shape " + tfckpt::shape_to_string(a[i].info.shape) + " vs " + tfckpt::shape_to_string(b[i].info.shape);
+    if (a[i].key == tfckpt::object_graph_key || a[i].key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE") continue;
+    auto ta = ours.read(a[i].key);
+    auto tb = theirs.read(b[i].key);
+    if (!ta) return at + ta.error().to_string();
+    if (!tb) return at + tb.error().to_string();
+    if (!(*ta == *tb)) return at + "values differ";
   }
   return {};
 }

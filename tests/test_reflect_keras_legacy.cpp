@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "graph_compare.hpp"
 #include "tfckpt/checkpoint.hpp"
 
 namespace kl {
@@ -35,36 +36,6 @@ struct state {
 };
 
 const std::string fixture = TFCKPT_FIXTURES_DIR "/keras_adam_legacy";
-
-// First difference between two decoded graphs, ignoring full_name (TF's shared variable names,
-// e.g. "dense/kernel", only serve name-based restore); "" when equal.
-std::string first_difference(const tfckpt::trackable_object_graph& a, const tfckpt::trackable_object_graph& b) {
-  if (a.nodes.size() != b.nodes.size())
-    return "node count " + std::to_string(a.nodes.size()) + " vs " + std::to_string(b.nodes.size());
-  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
-    const auto& x = a.nodes[i];
-    const auto& y = b.nodes[i];
-    const std::string at = "node " + std::to_string(i) + ": ";
-    if (x.children.size() != y.children.size()) return at + "children count";
-    for (std::size_t c = 0; c < x.children.size(); ++c)
-      if (x.children[c].node_id != y.children[c].node_id || x.children[c].local_name != y.children[c].local_name)
-        return at + "child " + std::to_string(c) + " '" + x.children[c].local_name + "' vs '" + y.children[c].local_name + "'";
-    if (x.attributes.size() != y.attributes.size()) return at + "attribute count";
-    for (std::size_t k = 0; k < x.attributes.size(); ++k)
-      if (x.attributes[k].name != y.attributes[k].name || x.attributes[k].checkpoint_key != y.attributes[k].checkpoint_key)
-        return at + "attribute '" + x.attributes[k].checkpoint_key + "' vs '" + y.attributes[k].checkpoint_key + "'";
-    if (x.slot_variables.size() != y.slot_variables.size()) return at + "slot variable count";
-    for (std::size_t s = 0; s < x.slot_variables.size(); ++s) {
-      const auto& p = x.slot_variables[s];
-      const auto& q = y.slot_variables[s];
-      if (p.original_variable_node_id != q.original_variable_node_id || p.slot_name != q.slot_name ||
-          p.slot_variable_node_id != q.slot_variable_node_id)
-        return at + "slot reference " + std::to_string(s);
-    }
-    if (x.has_checkpoint_values != y.has_checkpoint_values) return at + "has_checkpoint_values";
-  }
-  return {};
-}
 
 }  // namespace kl
 
@@ -109,23 +80,11 @@ TEST_CASE("reflect keras legacy: the object graph we write equals TensorFlow's")
   auto g2 = theirs->object_graph();
   REQUIRE(g1);
   REQUIRE(g2);
-  const std::string diff = kl::first_difference(*g1, *g2);
+  const std::string diff = tfckpt_test::first_graph_difference(*g1, *g2);
   CHECK_MESSAGE(diff.empty(), diff);
   // Same keys, dtypes and shapes, value for value.
-  REQUIRE(ours->entries().size() == theirs->entries().size());
-  for (std::size_t i = 0; i < ours->entries().size(); ++i) {
-    const auto& a = ours->entries()[i];
-    const auto& b = theirs->entries()[i];
-    CHECK(a.key == b.key);
-    CHECK(a.info.dtype == b.info.dtype);
-    CHECK(a.info.shape == b.info.shape);
-    if (a.key == tfckpt::object_graph_key || a.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE") continue;
-    auto ta = ours->read(a.key);
-    auto tb = theirs->read(b.key);
-    REQUIRE(ta);
-    REQUIRE(tb);
-    CHECK_MESSAGE(*ta == *tb, a.key);
-  }
+  const std::string entries = tfckpt_test::first_entry_difference(*ours, *theirs);
+  CHECK_MESSAGE(entries.empty(), entries);
   // The state file names only the new checkpoint, as Checkpoint.save writes it.
   auto latest = tfckpt::latest_checkpoint("reflect_keras_legacy");
   REQUIRE(latest);

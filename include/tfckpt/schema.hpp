@@ -17,7 +17,9 @@
 // g++ prints the argument as a string; clang 14 prints it as a list of characters.
 //
 // What a type schema cannot hold, and therefore rejects with a static_assert: containers whose
-// number of objects is only known at run time (std::vector<struct>, std::map). Not in the schema:
+// number of objects is only known at run time (std::vector<struct>, std::map), types that list
+// their own children (tfckpt_describe: the keras:: optimizers), plain aggregates with C-array
+// fields (Boost.PFR cannot reflect them; Describe the type). Not in the schema:
 // tfckpt::ref edges (the object is listed where it is owned) and slot_table contents (run-time
 // optimizer slots; use matches_partial to accept a checkpoint that also holds them).
 #pragma once
@@ -109,6 +111,9 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
+  static_assert(reflect::fields_reflectable<T>(),
+                "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
+                "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
   static_assert(reflect::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
   static_assert(reflect::all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
@@ -145,8 +150,8 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
       e.rank = static_cast<int>(L::dims.size());
       static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
-    } else if constexpr (L::type == dtype::invalid) {
-      e.rank = dynamic_rank;  // tfckpt::tensor: any dtype, any shape
+    } else if constexpr (L::rule == graph::shape_rule::any) {
+      e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
     } else {
       e.rank = 1;  // std::vector / std::span / vector<string>: rank 1 of run-time length
       e.dims[0] = dynamic_dim;
@@ -170,6 +175,10 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
+  } else if constexpr (reflect::describes_itself<T>) {
+    static_assert(dependent_false<T>,
+                  "tfckpt: a compile-time schema cannot list a type that describes its own children "
+                  "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
   } else if constexpr (reflect::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {

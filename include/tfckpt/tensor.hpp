@@ -3,6 +3,7 @@
 // (DT_STRING; DT_VARIANT elements are kept as serialized VariantTensorDataProto bytes).
 #pragma once
 
+#include <algorithm>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -104,6 +105,67 @@ class tensor {
   shape_t shape_;
   std::vector<std::byte> bytes_;
   std::vector<std::string> elements_;
+};
+
+// An owning tensor whose element type is part of its type and whose shape is decided at run
+// time: `tensor_of<float> kernel, bias;` in a layer struct. As a struct field it is a variable of
+// dtype dtype_of<T>; a restore never casts (a dtype mismatch is an error). A default-constructed
+// tensor has no shape yet and takes the checkpoint's; one given a shape (constructor, reset())
+// or restored once keeps it, and a restore then requires exactly that shape.
+template <class T>
+class tensor_of {
+  static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
+                    !std::is_same_v<T, bool>,
+                "tfckpt: tensor_of<T> needs a fixed-size numeric element type (bool and std::string: "
+                "use the untyped tfckpt::tensor)");
+
+ public:
+  using value_type = T;
+  static constexpr ::tfckpt::dtype type = dtype_of<T>;
+
+  tensor_of() = default;
+  // Zero-filled. REQUIRES: a valid shape whose size the caller can afford.
+  explicit tensor_of(shape_t shape) { reset(std::move(shape)); }
+  tensor_of(shape_t shape, std::span<const T> values) {
+    reset(std::move(shape));
+    std::copy_n(values.begin(), std::min(values.size(), data_.size()), data_.begin());
+  }
+
+  // Gives the tensor a shape; all elements become zero.
+  void reset(shape_t shape) {
+    shape_ = std::move(shape);
+    has_shape_ = true;
+    data_.assign(static_cast<std::size_t>(tfckpt::num_elements(shape_)), T{});
+  }
+  // Back to "no shape yet": the next restore takes the checkpoint's shape.
+  void clear() noexcept {
+    shape_.clear();
+    data_.clear();
+    has_shape_ = false;
+  }
+
+  bool has_shape() const noexcept { return has_shape_; }
+  const shape_t& shape() const noexcept { return shape_; }
+  std::int64_t num_elements() const noexcept { return static_cast<std::int64_t>(data_.size()); }
+  std::size_t size() const noexcept { return data_.size(); }
+
+  std::span<T> values() noexcept { return data_; }
+  std::span<const T> values() const noexcept { return data_; }
+  T* data() noexcept { return data_.data(); }
+  const T* data() const noexcept { return data_.data(); }
+  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  auto begin() noexcept { return data_.begin(); }
+  auto end() noexcept { return data_.end(); }
+  auto begin() const noexcept { return data_.begin(); }
+  auto end() const noexcept { return data_.end(); }
+
+  friend bool operator==(const tensor_of&, const tensor_of&) = default;
+
+ private:
+  shape_t shape_;
+  std::vector<T> data_;
+  bool has_shape_ = false;
 };
 
 }  // namespace tfckpt

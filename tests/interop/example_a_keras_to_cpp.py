@@ -20,16 +20,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import interop_check  # noqa: E402  (this directory is on sys.path)
+from interop_check import check  # noqa: E402
 
 
 def main():
@@ -77,8 +70,7 @@ def main():
             print(f"max |C++ - Keras| = {diff:.3g} ({target})")
             check(diff <= 1e-6, f"C++ outputs differ from Keras by {diff}")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

@@ -28,16 +28,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import interop_check  # noqa: E402  (this directory is on sys.path)
+from interop_check import check  # noqa: E402
 
 
 def bits(x):
@@ -179,8 +172,7 @@ def main():
     left = sorted(f for f in os.listdir(tf_mgr_dir) if f.endswith(".index"))
     check(left == ["ckpt-4.index", "ckpt-5.index", "ckpt-6.index"], f"files left {left}")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

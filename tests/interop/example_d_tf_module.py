@@ -18,16 +18,9 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import interop_check  # noqa: E402  (this directory is on sys.path)
+from interop_check import check, same_bits  # noqa: E402
 
 
 class Encoder(tf.Module):
@@ -62,11 +55,6 @@ def modified(v):
             "taps.0": -v["taps.0"], "taps.1": -v["taps.1"]}
 
 
-def same_bits(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
 def main():
     binary = sys.argv[1]
     work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="tfckpt_example_d_")
@@ -99,8 +87,7 @@ def main():
         check(same_bits(got[name], want[name]), f"{name}: got {got[name]!r}, want {want[name]!r}")
     check(int(ckpt.save_counter.numpy()) == 2, f"save_counter {int(ckpt.save_counter.numpy())}")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

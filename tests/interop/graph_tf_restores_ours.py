@@ -18,30 +18,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def pattern(salt, shape):
-    """Mirror of example::pattern in keras_mlp_adam_export.cpp (exact in float32)."""
-    n = int(np.prod(shape)) if shape else 1
-    i = np.arange(n)
-    vals = ((salt * 31 + i * 7) % 97).astype(np.float32) / np.float32(64.0) - np.float32(0.75)
-    return vals.astype(np.float32).reshape(shape)
-
-
-def same_bits(a, b):
-    a = np.asarray(a)
-    b = np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import interop_check  # noqa: E402  (this directory is on sys.path)
+from interop_check import check, pattern, same_bits  # noqa: E402
 
 
 def main():
@@ -97,8 +76,7 @@ def main():
     opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     check(int(opt.iterations.numpy()) == 6, "a training step after restore")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

@@ -20,62 +20,10 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 import tf_keras
-from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def pattern(salt, shape):
-    """Mirror of pattern() in write_keras_adam_new.cpp (exact in float32)."""
-    n = int(np.prod(shape)) if shape else 1
-    i = np.arange(n)
-    vals = ((salt * 31 + i * 7) % 97).astype(np.float32) / np.float32(64.0) - np.float32(0.75)
-    return vals.astype(np.float32).reshape(shape)
-
-
-def same_bits(a, b):
-    a = np.asarray(a)
-    b = np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def graph_of(prefix):
-    g = trackable_object_graph_pb2.TrackableObjectGraph()
-    g.ParseFromString(tf.train.load_checkpoint(prefix).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
-    return g
-
-
-def first_graph_difference(a, b):
-    """Nodes, children, attribute names/keys, slot references, has_checkpoint_values (not full_name)."""
-    if len(a.nodes) != len(b.nodes):
-        return f"node count {len(a.nodes)} vs {len(b.nodes)}"
-    for i, (x, y) in enumerate(zip(a.nodes, b.nodes)):
-        cx = [(c.node_id, c.local_name) for c in x.children]
-        cy = [(c.node_id, c.local_name) for c in y.children]
-        if cx != cy:
-            return f"node {i}: children {cx} vs {cy}"
-        ax = [(t.name, t.checkpoint_key) for t in x.attributes]
-        ay = [(t.name, t.checkpoint_key) for t in y.attributes]
-        if ax != ay:
-            return f"node {i}: attributes {ax} vs {ay}"
-        sx = [(s.original_variable_node_id, s.slot_name, s.slot_variable_node_id) for s in x.slot_variables]
-        sy = [(s.original_variable_node_id, s.slot_name, s.slot_variable_node_id) for s in y.slot_variables]
-        if sx != sy:
-            return f"node {i}: slot_variables {sx} vs {sy}"
-        hx = x.has_checkpoint_values.value if x.HasField("has_checkpoint_values") else None
-        hy = y.has_checkpoint_values.value if y.HasField("has_checkpoint_values") else None
-        if hx != hy:
-            return f"node {i}: has_checkpoint_values {hx} vs {hy}"
-    return ""
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import interop_check  # noqa: E402  (this directory is on sys.path)
+from interop_check import check, first_graph_difference, graph_of, pattern, same_bits  # noqa: E402
 
 
 def main():
@@ -143,8 +91,7 @@ def main():
     opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     check(int(opt.iterations.numpy()) == 6, "a training step after restore")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

@@ -209,6 +209,27 @@ def fx_keras_adam(d):
 
 
 @fixture
+def fx_keras_sgd(d):
+    """tf_keras MLP + current tf_keras SGD(momentum=0.9): _variables = [iterations, one momentum
+    per trainable variable]; the optimizer's list attribute is `momentums` (no underscore)."""
+    prefix = _keras_adam(d, tf_keras.optimizers.SGD(learning_rate=0.01, momentum=0.9))
+    keys = [k for k, _ in tf.train.list_variables(prefix)]
+    assert "optimizer/_variables/4/.ATTRIBUTES/VARIABLE_VALUE" in keys, keys
+    return prefix, "tf.train.Checkpoint(model=tf_keras.Sequential, optimizer=tf_keras.optimizers.SGD(momentum=0.9), step).save", None
+
+
+@fixture
+def fx_keras_rmsprop(d):
+    """tf_keras MLP + current tf_keras RMSprop(momentum=0.9, centered=True): _variables =
+    [iterations, velocities..., momentums..., average_gradients...] (blocked, not interleaved)."""
+    prefix = _keras_adam(d, tf_keras.optimizers.RMSprop(learning_rate=0.01, momentum=0.9, centered=True))
+    keys = [k for k, _ in tf.train.list_variables(prefix)]
+    assert "optimizer/_variables/12/.ATTRIBUTES/VARIABLE_VALUE" in keys, keys
+    return prefix, ("tf.train.Checkpoint(model=tf_keras.Sequential, "
+                    "optimizer=tf_keras.optimizers.RMSprop(momentum=0.9, centered=True), step).save"), None
+
+
+@fixture
 def fx_manager(d):
     """CheckpointManager(max_to_keep=3) after 5 saves: ckpt-3..5 remain, state file has timestamps."""
     step = tf.Variable(0, dtype=tf.int64)

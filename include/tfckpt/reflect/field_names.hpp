@@ -12,6 +12,8 @@
 
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
+#include <boost/preprocessor/repetition/enum.hpp>
+#include <boost/preprocessor/repetition/repeat.hpp>
 
 namespace tfckpt::reflect::detail {
 
@@ -71,14 +73,55 @@ consteval std::array<std::string_view, sizeof...(I)> collect_field_names(std::in
   return {aggregate_field_name<T, I>...};
 }
 
+// Boost.PFR counts the fields of an aggregate by how many initializers it takes, and brace
+// elision lets a C-array field `float w[4][3]` take 12 of them: PFR then sees 13 "fields" in
+// `struct { float w[4][3]; float b; }` and its get<> fails deep inside Boost. `T{{}, {}, ...}`
+// with one empty braced list per field cannot elide braces (a `{}` initializes one whole
+// member), so it compiles with PFR's count only when no field is a C array.
+template <class T, std::size_t N>
+struct braces_init : std::false_type {};
+#define TFCKPT_DETAIL_EMPTY_BRACES(z, n, data) {}
+#define TFCKPT_DETAIL_BRACES_INIT(z, n, data)                                     \
+  template <class T>                                                              \
+    requires requires { T{BOOST_PP_ENUM_##z(n, TFCKPT_DETAIL_EMPTY_BRACES, ~)}; } \
+  struct braces_init<T, n> : std::true_type {};
+BOOST_PP_REPEAT(64, TFCKPT_DETAIL_BRACES_INIT, ~)
+#undef TFCKPT_DETAIL_BRACES_INIT
+#undef TFCKPT_DETAIL_EMPTY_BRACES
+
+template <class T>
+consteval bool pfr_can_reflect() {
+  if constexpr (!std::is_aggregate_v<T>) {
+    return true;  // not ours to judge here
+  } else {
+    constexpr std::size_t n = boost::pfr::tuple_size_v<T>;
+    if constexpr (n >= 64) return true;  // beyond the probe; PFR's own errors apply
+    else return braces_init<T, n>::value;
+  }
+}
+
 }  // namespace tfckpt::reflect::detail
 
 namespace tfckpt::reflect {
 
+// False for an aggregate with a C-array field, which Boost.PFR cannot reflect (see
+// detail::braces_init); the visitor then stops with a static_assert saying so.
+template <class T>
+inline constexpr bool aggregate_reflectable = detail::pfr_can_reflect<T>();
+
+namespace detail {
+template <class T>
+consteval auto reflectable_field_names() {
+  if constexpr (aggregate_reflectable<T>)
+    return collect_field_names<T>(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+  else
+    return std::array<std::string_view, 0>{};  // no names: nothing below asks PFR for fields
+}
+}  // namespace detail
+
 // Names of T's fields in declaration order. A compiler that hides the name makes a name empty,
 // which the visitor rejects with a static_assert telling the user to annotate the type.
 template <class T>
-inline constexpr auto aggregate_field_names =
-    detail::collect_field_names<T>(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+inline constexpr auto aggregate_field_names = detail::reflectable_field_names<T>();
 
 }  // namespace tfckpt::reflect

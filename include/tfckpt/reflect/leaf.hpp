@@ -103,8 +103,17 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
     auto& v = *static_cast<std::vector<E>*>(o);
-    v.resize(static_cast<std::size_t>(e.shape[0]));
-    return r.read_into(key, std::span<E>(v));
+    // The length comes from the index, which may be hostile: resizing to a declared 2^40
+    // elements before the reader checked anything allocated terabytes (fuzz_restore,
+    // tests/regressions/fuzz_restore/vector_leaf_2p40_floats). check_readable() applies the
+    // limits and checks the record lies in its data file before anything is allocated.
+    TFCKPT_TRY(r.check_readable(key));
+    const std::int64_t n = e.shape[0];  // rank 1: checked by the graph layer (shape_rule::any_length)
+    if (n < 0) return make_error(errc::corruption, "negative length " + std::to_string(n)).at_key(key);
+    std::vector<E> fresh(static_cast<std::size_t>(n));
+    TFCKPT_TRY(r.read_into(key, std::span<E>(fresh)));
+    v = std::move(fresh);
+    return {};
   }
 };
 
@@ -149,6 +158,53 @@ struct leaf_traits<tensor> {
     auto t = r.read(key);
     if (!t) return std::move(t).error();
     *static_cast<tensor*>(o) = std::move(*t);
+    return {};
+  }
+};
+
+// tfckpt::tensor_of<E>: dtype E, runtime shape. Without a shape yet it takes the stored one;
+// with a shape, the stored shape must equal it (shape_rule per object: see dynamic_rule()).
+template <class E>
+struct leaf_traits<tensor_of<E>> {
+  static constexpr bool is_leaf = true;
+  static constexpr dtype type = dtype_of<E>;
+  static constexpr bool static_shape = false;
+  static constexpr graph::shape_rule rule = graph::shape_rule::any;
+  static graph::shape_rule dynamic_rule(const tensor_of<E>& t) {
+    return t.has_shape() ? graph::shape_rule::exact : graph::shape_rule::any;
+  }
+  static shape_t shape(const tensor_of<E>& t) { return t.shape(); }
+  static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
+    const auto& t = *static_cast<const tensor_of<E>*>(o);
+    if (!t.has_shape())
+      return make_error(errc::invalid_argument, "cannot save a tensor_of with no shape (never shaped or restored)")
+          .at_key(key);
+    return w.add(key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
+  }
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+    auto& t = *static_cast<tensor_of<E>*>(o);
+    const std::int64_t n = num_elements(e.shape);
+    // Allocate only what the stored record can hold (a plain entry's byte size is known before
+    // reading); partitioned entries go through read(), which applies the reader's own limits.
+    if (n < 0) return make_error(errc::corruption, "invalid tensor shape " + shape_to_string(e.shape)).at_key(key);
+    if (!e.slices.empty()) {
+      auto full = r.read(key);
+      if (!full) return std::move(full).error();
+      const auto v = full->template values<E>();
+      if (full->shape() != e.shape || v.size() != static_cast<std::size_t>(n))
+        return make_error(errc::corruption, "partitioned tensor does not assemble to its shape").at_key(key);
+      t = tensor_of<E>(e.shape, v);
+      return {};
+    }
+    if (e.size < 0 || static_cast<std::uint64_t>(n) != static_cast<std::uint64_t>(e.size) / sizeof(E) ||
+        static_cast<std::uint64_t>(e.size) % sizeof(E) != 0)
+      return make_error(errc::corruption, "stored size " + std::to_string(e.size) + " bytes does not match shape " +
+                                              shape_to_string(e.shape))
+          .at_key(key);
+    TFCKPT_TRY(r.check_readable(key));  // limits and data-file size before allocating (hostile index)
+    tensor_of<E> fresh(e.shape);
+    if (auto ok = r.read_into(key, fresh.values()); !ok) return ok;
+    t = std::move(fresh);
     return {};
   }
 };
@@ -204,7 +260,8 @@ graph::variable make_variable(T& obj) {
   if constexpr (requires { L::dynamic_type(obj); }) v.type = L::dynamic_type(obj);
   else v.type = L::type;
   v.shape = L::shape(obj);
-  v.rule = L::rule;
+  if constexpr (requires { L::dynamic_rule(obj); }) v.rule = L::dynamic_rule(obj);
+  else v.rule = L::rule;
   v.object = const_cast<void*>(static_cast<const void*>(&obj));
   v.io = &io;
   return v;

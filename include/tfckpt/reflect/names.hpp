@@ -103,6 +103,14 @@ consteval auto child_names() {
   return std::pair{out, true};
 }
 
+// False for a plain (not Describe'd) aggregate with a C-array field: Boost.PFR cannot reflect it.
+// A Describe'd type never asks PFR (it may even have bases, which PFR rejects).
+template <class T>
+consteval bool fields_reflectable() {
+  if constexpr (detail::is_described<T>) return true;
+  else return aggregate_reflectable<T>;
+}
+
 template <class T>
 consteval bool all_renamed_fields_exist() { return child_names<T>().second; }
 

@@ -64,6 +64,9 @@ inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T
 // Calls f(names, field) for every field of a struct, in declaration order.
 template <class T, class F>
 void for_each_field(T& obj, F&& f) {
+  static_assert(fields_reflectable<T>(),
+                "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
+                "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
   static_assert(all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
   static_assert(all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
