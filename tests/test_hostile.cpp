@@ -260,4 +260,22 @@ TEST_CASE("hostile: object graph node and edge limits") {
   auto d = decode_object_graph(encode_object_graph(g), lim);
   REQUIRE_FALSE(d);
   CHECK(d.error().code == errc::limit_exceeded);
+  CHECK(d.error().message == "object graph exceeds the node/edge limits (10 nodes)");
+  // max_nodes itself is allowed (the limit used to reject a graph of exactly max_nodes nodes).
+  g.nodes.resize(10);
+  CHECK(decode_object_graph(encode_object_graph(g), lim));
+  g.nodes.resize(11);
+  CHECK_FALSE(decode_object_graph(encode_object_graph(g), lim));
+  // Edges: 3 children of the root against max_edges = 2.
+  trackable_object_graph e;
+  e.nodes.resize(4);
+  e.nodes[0].children = {{1, "a"}, {2, "b"}, {3, "c"}};
+  object_graph_limits elim;
+  elim.max_edges = 2;
+  auto de = decode_object_graph(encode_object_graph(e), elim);
+  REQUIRE_FALSE(de);
+  CHECK(de.error().code == errc::limit_exceeded);
+  CHECK(de.error().message == "object graph exceeds the node/edge limits (" + std::to_string(elim.max_nodes) + " nodes)");
+  elim.max_edges = 3;
+  CHECK(decode_object_graph(encode_object_graph(e), elim));
 }

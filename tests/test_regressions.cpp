@@ -31,6 +31,9 @@
 #define LLVMFuzzerTestOneInput fuzz_bundle_one
 #include "fuzz/fuzz_bundle.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_restore_one
+#include "fuzz/fuzz_restore.cpp"
+#undef LLVMFuzzerTestOneInput
 
 #ifndef TFCKPT_FIXTURES_DIR
 #define TFCKPT_FIXTURES_DIR "tests/fixtures"
@@ -86,4 +89,89 @@ TEST_CASE("regressions: a zero-element tensor reads back empty") {
   CHECK(t->bytes().empty());
   CHECK(t->shape() == shape_t{0, 3});
   CHECK(r->verify());
+}
+
+TEST_CASE("regressions: fuzz_restore inputs replay cleanly") {
+  // vector_leaf_2p40_floats: a std::vector<float> field resized to the 2^40 elements the index
+  // declared before the reader checked the entry (ASan: allocation-size-too-big).
+  CHECK(replay("fuzz_restore", fuzz_restore_one) >= 1);
+}
+
+TEST_CASE("regressions: a std::vector leaf declared with 2^40 elements is an error, not an allocation") {
+  using namespace tfckpt;
+  const std::string bytes = craft::read_bytes(std::string(TFCKPT_FIXTURES_DIR) +
+                                              "/../regressions/fuzz_restore/vector_leaf_2p40_floats");
+  const tfckpt_fuzz::memory_checkpoint c = tfckpt_fuzz::split_checkpoint(bytes);
+  auto r = bundle_reader::open_memory(c.index, c.shards);
+  REQUIRE(r);
+  tfckpt_fuzz_restore::rich_state s;
+  s.history = {1, 2};
+  auto st = detail::restore_from_reader(*r, s, nullptr);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == errc::limit_exceeded);
+  CHECK(st.error().message == "tensor of 4398046511104 bytes exceeds max_tensor_bytes");
+  CHECK(st.error().key == "history/.ATTRIBUTES/VARIABLE_VALUE");
+  CHECK(s.history == std::vector<float>{1, 2});  // untouched by the failed restore
+  // Under the default 1 TiB max_tensor_bytes but far beyond the 85-byte data file: corruption.
+  read_options big;
+  big.max_tensor_bytes = std::uint64_t{1} << 50;
+  big.max_total_bytes = std::uint64_t{1} << 50;
+  auto r2 = bundle_reader::open_memory(c.index, c.shards, big);
+  REQUIRE(r2);
+  auto st2 = detail::restore_from_reader(*r2, s, nullptr);
+  REQUIRE_FALSE(st2);
+  CHECK(st2.error().code == errc::corruption);
+  CHECK(st2.error().message.find("shorter than its entries claim") != std::string::npos);
+}
+
+namespace {
+struct typed_leaf_root {
+  tfckpt::tensor_of<float> w;
+};
+}  // namespace
+
+TEST_CASE("regressions: a tensor_of leaf declared with 2^41 bytes is an error, not an allocation") {
+  using namespace tfckpt;
+  // A real checkpoint of the struct, then its index rewritten so `w` declares [2^39] floats
+  // (2 TiB, size consistent with the shape: over the default 1 TiB limit) while the data file keeps its 8 bytes.
+  craft::temp_dir dir;
+  typed_leaf_root s;
+  s.w = tensor_of<float>(shape_t{2}, std::vector<float>{1.5f, 2.5f});
+  checkpoint ck(s);
+  auto written = ck.write(dir.path + "/ckpt");
+  REQUIRE(written);
+  auto real = bundle_reader::open(*written);
+  REQUIRE(real);
+  const std::string key = "w/.ATTRIBUTES/VARIABLE_VALUE";
+  std::vector<std::pair<std::string, bundle_entry>> entries;
+  for (const auto& e : real->entries()) {
+    bundle_entry info = e.info;
+    if (e.key == key) {
+      info.shape = {std::int64_t{1} << 39};
+      info.size = std::int64_t{1} << 41;
+    }
+    entries.emplace_back(e.key, info);
+  }
+  const std::string index = craft::make_index(entries, real->header());
+  const std::string data = craft::read_bytes(real->data_path(0));
+
+  auto r = bundle_reader::open_memory(index, {data});
+  REQUIRE(r);
+  typed_leaf_root into;
+  auto st = detail::restore_from_reader(*r, into, nullptr);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == errc::limit_exceeded);
+  CHECK(st.error().key == key);
+  CHECK_FALSE(into.w.has_shape());  // untouched by the failed restore
+
+  read_options big;
+  big.max_tensor_bytes = std::uint64_t{1} << 50;
+  big.max_total_bytes = std::uint64_t{1} << 50;
+  auto r2 = bundle_reader::open_memory(index, {data}, big);
+  REQUIRE(r2);
+  auto st2 = detail::restore_from_reader(*r2, into, nullptr);
+  REQUIRE_FALSE(st2);
+  CHECK(st2.error().code == errc::corruption);
+  CHECK(st2.error().message.find("shorter than its entries claim") != std::string::npos);
+  CHECK_FALSE(into.w.has_shape());
 }

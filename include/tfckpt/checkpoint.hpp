@@ -61,16 +61,15 @@ result<void> write_checkpoint(const std::string& prefix, Root& root, std::int64_
   return w->finish();
 }
 
+// The object-based restore proper, from an open reader (a file-based one, or
+// bundle_reader::open_memory for a checkpoint held in memory, e.g. by the fuzz_restore target).
 template <class Root>
-result<restore_status> restore_checkpoint(const std::string& path, Root& root, std::int64_t* save_counter,
-                                          const read_options& opts) {
-  auto reader = bundle_reader::open(path, opts);
-  if (!reader) return std::move(reader).error();
-  if (!reader->has_object_graph())
+result<restore_status> restore_from_reader(const bundle_reader& reader, Root& root, std::int64_t* save_counter) {
+  if (!reader.has_object_graph())
     return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
-                                         "tfckpt::restore_by_names and an explicit name map").in_file(reader->prefix());
-  auto g = reader->object_graph();
-  if (!g) return std::move(g).error().in_file(reader->prefix());
+                                         "tfckpt::restore_by_names and an explicit name map").in_file(reader.prefix());
+  auto g = reader.object_graph();
+  if (!g) return std::move(g).error().in_file(reader.prefix());
   auto tree = checkpoint_tree(root, save_counter);
   if (!tree) return std::move(tree).error();
   // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
@@ -79,7 +78,15 @@ result<restore_status> restore_checkpoint(const std::string& path, Root& root, s
     tree = checkpoint_tree(root, save_counter);
     if (!tree) return std::move(tree).error();
   }
-  return graph::restore_tree(*tree, *reader, *g);
+  return graph::restore_tree(*tree, reader, *g);
+}
+
+template <class Root>
+result<restore_status> restore_checkpoint(const std::string& path, Root& root, std::int64_t* save_counter,
+                                          const read_options& opts) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return restore_from_reader(*reader, root, save_counter);
 }
 
 }  // namespace detail

@@ -213,8 +213,13 @@ class checkpoint_manager {
     return {};
   }
 
+  // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
   result<void> sweep() {
     if (!opts_.max_to_keep) return {};
+    // What the state file on disk names may be another process's checkpoint (two managers in one
+    // directory, one of which recovered the other's list): never delete that one either.
+    std::string named;
+    if (auto st = get_checkpoint_state(directory_)) named = detail::normalize_path(st->model_checkpoint_path);
     result<void> first_error;
     while (managed_.size() > static_cast<std::size_t>(*opts_.max_to_keep)) {
       managed_checkpoint oldest = std::move(managed_.front());
@@ -225,6 +230,7 @@ class checkpoint_manager {
         continue;
       }
       if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
+      if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
       if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
     }
     return first_error;
@@ -241,6 +247,9 @@ class checkpoint_manager {
     counter = next;
     put(path, now());
     latest_ = path;
+    // State-file update and deletions as one step with respect to other processes saving into
+    // this directory (detail::directory_lock; the checkpoint itself was written without it).
+    const auto lock = detail::directory_lock::acquire(directory_, detail::directory_lock::mode::exclusive);
     TFCKPT_TRY(record_state());
     auto swept = sweep();
     TFCKPT_TRY(record_state());

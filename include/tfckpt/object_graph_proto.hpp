@@ -203,15 +203,16 @@ inline result<trackable_object_graph> decode_object_graph(std::string_view bytes
                                                           const object_graph_limits& limits = {}) {
   trackable_object_graph g;
   std::size_t edges = 0;
+  bool over = false;  // max_nodes nodes are allowed; the one after them is the error
   const bool ok = detail::for_each_field(bytes, [&](detail::proto_reader& r, std::uint32_t f,
                                                     detail::wire_type t) {
     if (f != 1 || t != detail::wire_type::length_delimited) return r.skip(t);
     std::string_view node;
     if (!r.read_bytes(node)) return false;
-    if (g.nodes.size() >= limits.max_nodes || edges > limits.max_edges) return false;
+    if (g.nodes.size() >= limits.max_nodes || edges > limits.max_edges) return !(over = true);
     return detail::decode_trackable_object(node, g.nodes.emplace_back(), edges);
   });
-  if (g.nodes.size() >= limits.max_nodes || edges > limits.max_edges)
+  if (over || edges > limits.max_edges)
     return make_error(errc::limit_exceeded, "object graph exceeds the node/edge limits (" +
                                                 std::to_string(limits.max_nodes) + " nodes)");
   if (!ok) return detail::graph_error("truncated or invalid field");

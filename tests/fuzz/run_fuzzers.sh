@@ -12,7 +12,7 @@ if [ "$#" -lt 2 ]; then echo "usage: $0 BUILD_DIR SECONDS [TARGET...]" >&2; exit
 BUILD="$(mkdir -p "$1" && cd "$1" && pwd)"
 SECS="$2"
 shift 2
-ALL=(fuzz_table fuzz_snappy fuzz_bundle_entry fuzz_object_graph fuzz_string_record fuzz_state_file fuzz_bundle)
+ALL=(fuzz_table fuzz_snappy fuzz_bundle_entry fuzz_object_graph fuzz_string_record fuzz_state_file fuzz_bundle fuzz_restore)
 if [ "$#" -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
 CXX="${CXX:-$(command -v clang++-14 || command -v clang++)}"
 JOBS="${FUZZ_JOBS:-1}"
@@ -22,7 +22,7 @@ max_len() {
   case "$1" in
     fuzz_bundle_entry) echo 4096 ;;
     fuzz_state_file) echo 16384 ;;
-    fuzz_bundle) echo 131072 ;;
+    fuzz_bundle|fuzz_restore) echo 131072 ;;
     *) echo 65536 ;;
   esac
 }

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "restore_types.hpp"
 #include "tfckpt/bundle_reader.hpp"
 #include "tfckpt/bundle_writer.hpp"
+#include "tfckpt/checkpoint.hpp"
 
 namespace fs = std::filesystem;
 using namespace tfckpt;
@@ -65,6 +67,8 @@ void from_checkpoint(const std::string& prefix) {
       b += shards[s];
     }
     seed("fuzz_bundle", b);
+    // Checkpoints with an object graph are what a struct restores from.
+    if (r->has_object_graph()) seed("fuzz_restore", b);
   }
   std::set<std::string> entry_seeds;
   auto each = [&](const entry& e) {
@@ -123,6 +127,28 @@ void synthesized(const fs::path& tmp) {
   (void)w->add_strings(std::string(object_graph_key), {}, std::vector<std::string>{encode_object_graph(g)});
   if (!w->finish()) return;
   from_checkpoint(prefix);
+  // fuzz_restore: our writer's checkpoints of the structs it restores (restore_types.hpp), with
+  // and without save_counter, one of them in two shards.
+  using namespace tfckpt_fuzz_restore;
+  write_options one;
+  one.sync = false;
+  write_options two = one;
+  two.num_shards = 2;
+  rich_state rich = sample_rich_state();
+  legacy_state legacy;
+  legacy.optimizer.iter = 3;
+  legacy.optimizer.slots.set("model/layer_with_weights-0/bias", "m",
+                             tensor::from_values<float>({8}, std::vector<float>(8, 0.125f)));
+  adam_state adam;
+  adam.optimizer.momentums = {tensor::from_values<float>({4, 8}, std::vector<float>(32, 1.0f))};
+  adam.optimizer.velocities = adam.optimizer.momentums;
+  checkpoint ck(rich);
+  std::vector<std::string> written;
+  if (auto p = ck.save((tmp / "rich").string(), one)) written.push_back(*p);
+  if (auto p = tfckpt::write((tmp / "rich2").string(), rich, two)) written.push_back(*p);
+  if (auto p = tfckpt::write((tmp / "legacy").string(), legacy, one)) written.push_back(*p);
+  if (auto p = tfckpt::write((tmp / "adam").string(), adam, one)) written.push_back(*p);
+  for (const auto& w : written) from_checkpoint(w);
   fs::remove_all(tmp);
 }
 }  // namespace
