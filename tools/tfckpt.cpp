@@ -6,6 +6,9 @@
 //   tfckpt graph PATH [--json]         the TF2 object graph as a tree
 //   tfckpt latest DIR                  the latest checkpoint prefix named by DIR/checkpoint
 //   tfckpt schema PATH [--name NAME]   a C++ header with the constexpr schema (schema_gen.hpp)
+//   tfckpt export PATH --to FMT OUT    to safetensors / npz (convert_export.hpp)
+//   tfckpt import IN --to PREFIX       from safetensors / npz (convert_import.hpp)
+//   tfckpt diff A B                    keys, dtypes, shapes and values that differ (diff.hpp)
 //
 // Exit status: 0 success, 1 checkpoint error (message on stderr), 2 usage error.
 //
@@ -33,6 +36,7 @@
 #include <tfckpt/bundle_reader.hpp>
 #include <tfckpt/state_file.hpp>
 
+#include "convert_cli.hpp"
 #include "numpy_format.hpp"
 #include "schema_gen.hpp"
 
@@ -63,6 +67,36 @@ commands:
   schema PATH [--name NAME] [--with-save-counter] [--with-object-graph]
                              a C++ header: constexpr schema NAME of the checkpoint, for
                              static_assert(tfckpt::matches<T>(NAME)) (tfckpt/schema.hpp)
+  export PATH --to safetensors|npz OUT [--filter REGEX] [--no-optimizer] [--zip64]
+                             write the tensors to a safetensors or numpy .npz file. Names: keys
+                             without their /.ATTRIBUTES/VARIABLE_VALUE suffix (the object path
+                             stays escaped: '.' as .., '/' in a name as .S); the original keys
+                             are recorded (safetensors __metadata__ "tfckpt.checkpoint_keys", npz
+                             member __tfckpt_keys__) for import. --filter: ECMAScript regex
+                             searched in the key; --no-optimizer drops /.OPTIMIZER_SLOT/ keys,
+                             optimizer/..., save_counter. Tensors the format cannot hold
+                             (safetensors: strings, variants, complex; npz: variants, bfloat16,
+                             float8; both: quantized, int4) are skipped with a warning listing
+                             them, an error if --filter selects only such tensors. npz members
+                             are stored uncompressed (--zip64: zip64 records even when small).
+                             The object graph is not exported.
+  import IN --to PREFIX [--map NAME=KEY ...] [--object-graph | --name-based] [--no-save-counter]
+                             write checkpoint PREFIX (.index + .data-00000-of-00001 only, no
+                             `checkpoint` file) from a safetensors or npz file (np.savez, not
+                             np.savez_compressed). Keys: the names, the original keys recorded
+                             by export, or --map NAME=KEY. --name-based: keys as they are (TF1
+                             Saver style). --object-graph: a TF2 checkpoint whose object graph
+                             follows the '/'-separated names (each component a child object, the
+                             leaf's VARIABLE_VALUE under <escaped path>/.ATTRIBUTES/VARIABLE_VALUE),
+                             restorable by tf.train.Checkpoint(**{top-level names: modules}).
+                             Default: --object-graph when the keys are TF2 keys (an export of a
+                             TF2 checkpoint), else --name-based. Object-based imports get a
+                             save_counter (int64 1) unless IN has one or --no-save-counter:
+                             Checkpoint.restore() creates it and assert_consumed() wants it.
+  diff A B [--filter REGEX] [--no-optimizer] [--atol X] [--json]
+                             keys only in A (-) or B (+), dtype/shape changes and, per tensor,
+                             how many elements differ and the max |a-b| (differences <= X
+                             ignored). Exit status 0 identical, 1 different, 2 error.
   help                       this text
 
 options:
@@ -84,7 +118,9 @@ JSON output:
   Byte strings that are not valid UTF-8 (keys, names) show each invalid byte as \xNN; keys also
   get "key_hex" with the exact bytes.
 
-exit status: 0 success, 1 checkpoint error, 2 usage error
+Progress of export, import and diff is shown on stderr when it is a terminal.
+
+exit status: 0 success, 1 checkpoint error, 2 usage error (diff: 0 same, 1 different, 2 error)
 )";
 
 // ---- output -------------------------------------------------------------------------------------
@@ -98,7 +134,7 @@ int fail(const tfckpt::error& e) {
 }
 
 int usage_error(const std::string& why) {
-  std::fprintf(stderr, "tfckpt: %s\nusage: tfckpt <ls|print|verify|graph|latest> [--json] PATH [KEY]  (tfckpt --help)\n",
+  std::fprintf(stderr, "tfckpt: %s\nusage: tfckpt <ls|print|verify|graph|latest|schema|export|import|diff> ...  (tfckpt --help)\n",
                why.c_str());
   return exit_usage;
 }
@@ -593,6 +629,10 @@ int cmd_latest(const std::string& dir) {
 int run(int argc, char** argv) {
   // `schema` has its own options (--name NAME ...): parsed in schema_gen.hpp.
   if (argc >= 2 && std::string_view(argv[1]) == "schema") return tfckpt_tool::cmd_schema(argc, argv);
+  // export / import / diff: their own options too (convert_cli.hpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "export") return tfckpt_tool::cmd_export(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "import") return tfckpt_tool::cmd_import(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "diff") return tfckpt_tool::cmd_diff(argc, argv);
   std::vector<std::string> pos;
   bool as_json = false, help = false, options_done = false;
   for (int i = 1; i < argc; ++i) {
