@@ -11,11 +11,11 @@ VENV="$ROOT/.venv"
 
 APT_PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libsnappy-dev
-  cmake meson ninja-build g++ clang python3-venv python3-pip
+  cmake meson ninja-build g++ clang libclang-rt-14-dev python3-venv python3-pip
 )
 # python module to import -> PyPI distribution providing it
-PY_MODULES=(tensorflow tf_keras pytest numpy)
-PY_PACKAGES=(tensorflow-cpu tf-keras pytest numpy)
+PY_MODULES=(tensorflow tf_keras pytest numpy safetensors)
+PY_PACKAGES=(tensorflow-cpu tf-keras pytest numpy safetensors)
 
 log() { printf '[install-deps] %s\n' "$*"; }
 

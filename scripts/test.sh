@@ -9,12 +9,20 @@
 #   asan      CMake+Ninja, clang++, ASan+UBSan, -Werror: build, ctest without label `interop`
 #   meson     Meson+Ninja, clang++, debugoptimized, werror: meson compile, meson test
 #   noexcept  CMake+Ninja, g++, TFCKPT_NO_EXCEPTIONS=ON: build tfckpt_tests, run it
+#   package   tests/consumers/run.sh: a program using tfckpt built and run through every
+#             consumer route (find_package after cmake --install, add_subdirectory,
+#             FetchContent from a local archive, Meson subproject, pkg-config), in build/pkg-*
+#   headers   single_include/tfckpt/tfckpt.hpp is up to date and builds alone (g++, clang++,
+#             with and without exceptions); every header under include/tfckpt compiles on its
+#             own (g++; clang++ -fno-exceptions) and respects the layers (format/graph: no Boost)
 #   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 60) each,
 #             two at a time, from the seeds and the regression inputs
 #   crash     SIGKILL a saving process KILLS (default 200) times; the checkpoint the state
-#             file names must verify after every kill
+#             file names must verify after every kill. Then two processes save into one
+#             directory for CONCURRENT_SECONDS (default 30) while a third verifies what the
+#             state file names
 # Build trees live under build/ (gitignored) and are reused between runs.
-# Environment: FUZZ_SECONDS, KILLS (see above), JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
+# Environment: FUZZ_SECONDS, KILLS, CONCURRENT_SECONDS (see above), JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
 # CI (set by CI: missing TensorFlow makes the interop tests fail instead of skip),
 # TFCKPT_SKIP_DEPS=1 (do not run scripts/install-deps.sh; for offline work).
 set -euo pipefail
@@ -22,7 +30,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="${JOBS:-$(nproc)}"
-ALL_SECTIONS=(gcc asan meson noexcept fuzz crash)
+ALL_SECTIONS=(gcc asan meson noexcept package headers fuzz crash)
 if [ "$#" -gt 0 ]; then SECTIONS=("$@"); else SECTIONS=("${ALL_SECTIONS[@]}"); fi
 for s in "${SECTIONS[@]}"; do
   case " ${ALL_SECTIONS[*]} " in *" $s "*) ;; *) echo "unknown section '$s' (known: ${ALL_SECTIONS[*]})" >&2; exit 2 ;; esac
@@ -132,6 +140,19 @@ section_noexcept() {
   end
 }
 
+section_package() {
+  begin package "consumers: find_package, add_subdirectory, FetchContent, Meson subproject, pkg-config"
+  JOBS="$JOBS" run bash tests/consumers/run.sh build/pkg-consumers
+  end
+}
+
+section_headers() {
+  begin headers "single header up to date and self-sufficient; every header standalone, layering"
+  JOBS="$JOBS" run bash tests/single_include/check.sh build/pkg-single-include
+  JOBS="$JOBS" run bash tests/layering/check_headers.sh build/pkg-headers
+  end
+}
+
 section_fuzz() {
   begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-60}s each"
   export FUZZ_JOBS="${FUZZ_JOBS:-2}"
@@ -146,6 +167,10 @@ section_crash() {
     -Werror -Iinclude tests/crash/saver_loop.cpp -o build/crash/saver_loop
   rm -rf build/crash/work
   run bash tests/crash/kill_test.sh build/crash/saver_loop "${KILLS:-200}" build/crash/work
+  # Two processes saving into one directory while a third reads what the state file names.
+  run "$(command -v clang++-14 || command -v clang++)" -std=c++20 -O2 -Wall -Wextra -Wpedantic \
+    -Werror -Iinclude tests/crash/concurrent_savers.cpp -o build/crash/concurrent_savers
+  run bash tests/crash/concurrent_test.sh build/crash/concurrent_savers "${CONCURRENT_SECONDS:-30}" build/crash/concurrent
   end
 }
 

@@ -19,6 +19,7 @@
 #include "bundle_reader.hpp"
 #include "bundle_writer.hpp"
 #include "bundle_merge.hpp"
+#include "list_entries.hpp"
 
 #include "checkpoint.hpp"
 #include "checkpoint_manager.hpp"
