@@ -124,11 +124,14 @@ TEST_CASE("regressions: a std::vector leaf declared with 2^40 elements is an err
   CHECK(st2.error().message.find("shorter than its entries claim") != std::string::npos);
 }
 
-namespace {
+// A named namespace: PFR derives field names through an extern object, which clang rejects
+// for a type with internal linkage (-Wundefined-internal).
+namespace regressions_typed_leaf {
 struct typed_leaf_root {
   tfckpt::tensor_of<float> w;
 };
-}  // namespace
+}  // namespace regressions_typed_leaf
+using regressions_typed_leaf::typed_leaf_root;
 
 TEST_CASE("regressions: a tensor_of leaf declared with 2^41 bytes is an error, not an allocation") {
   using namespace tfckpt;
