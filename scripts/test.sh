@@ -7,7 +7,7 @@
 # Sections (in order; the run stops at the first failure):
 #   gcc       CMake+Ninja, g++, Debug, -Werror: build everything (bench included), ctest
 #   asan      CMake+Ninja, clang++, ASan+UBSan, -Werror: build, ctest without label `interop`
-#   meson     Meson+Ninja, clang++, debugoptimized, werror: meson compile, meson test
+#   meson     Meson+Ninja, clang++, debug, werror: meson compile, meson test
 #   noexcept  CMake+Ninja, g++, TFCKPT_NO_EXCEPTIONS=ON: build tfckpt_tests, run it
 #   package   tests/consumers/run.sh: a program using tfckpt built and run through every
 #             consumer route (find_package after cmake --install, add_subdirectory,
@@ -15,7 +15,7 @@
 #   headers   single_include/tfckpt/tfckpt.hpp is up to date and builds alone (g++, clang++,
 #             with and without exceptions); every header under include/tfckpt compiles on its
 #             own (g++; clang++ -fno-exceptions) and respects the layers (format/graph: no Boost)
-#   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 60) each,
+#   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 45) each,
 #             two at a time, from the seeds and the regression inputs
 #   crash     SIGKILL a saving process KILLS (default 200) times; the checkpoint the state
 #             file names must verify after every kill. Then two processes save into one
@@ -100,7 +100,8 @@ section_gcc() {
   cmake_configure build/gcc-debug -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
     -DTFCKPT_BUILD_BENCH=ON
   run cmake --build build/gcc-debug -j "$JOBS"
-  run_ctest build/gcc-debug "${CTEST_ARGS[@]}"
+  # Two at a time: the interop tests spend most of their time importing TensorFlow.
+  run_ctest build/gcc-debug "${CTEST_ARGS[@]}" -j "${CTEST_PARALLEL_LEVEL:-2}"
   end
 }
 
@@ -118,13 +119,13 @@ section_asan() {
 }
 
 section_meson() {
-  begin meson "Meson + Ninja, clang++, debugoptimized, werror: compile, test"
+  begin meson "Meson + Ninja, clang++, debug, werror: compile, test"
   local dir=build/meson-clang
   if [ -f "$dir/meson-private/coredata.dat" ]; then
     run meson setup --reconfigure "$dir"
   else
     rm -rf "$dir"
-    CXX=clang++ run meson setup "$dir" --buildtype=debugoptimized
+    CXX=clang++ run meson setup "$dir" --buildtype=debug
   fi
   run meson compile -C "$dir" -j "$JOBS"
   run meson test -C "$dir" --print-errorlogs
@@ -154,9 +155,9 @@ section_headers() {
 }
 
 section_fuzz() {
-  begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-60}s each"
+  begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-45}s each"
   export FUZZ_JOBS="${FUZZ_JOBS:-2}"
-  run bash tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-60}"
+  run bash tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-45}"
   end
 }
 

@@ -110,9 +110,12 @@ int save_forever(const std::string& dir) {
       drop.push_back(kept.front());
       kept.erase(kept.begin());
     }
+    // Paths as TF's update_checkpoint_state takes them: as the caller names them (under DIR),
+    // rewritten relative to DIR in the file (a bare name under a relative DIR would be taken as
+    // relative to the working directory, as TF does).
     checkpoint_state st;
-    st.model_checkpoint_path = name;
-    st.all_model_checkpoint_paths = kept;
+    st.model_checkpoint_path = detail::path_join(dir, name);
+    for (const auto& k : kept) st.all_model_checkpoint_paths.push_back(detail::path_join(dir, k));
     if (auto ok = update_checkpoint_state(dir, st); !ok) return fail(ok.error().to_string());
     // Only after the state file no longer lists them.
     for (const auto& d : drop) {
