@@ -13,30 +13,13 @@
 #include "graph_compare.hpp"
 #include "tfckpt/checkpoint.hpp"
 #include "tfckpt/keras/optimizers.hpp"
+#include "keras_mlp_4_8_3.hpp"
 
 namespace kan {
 
-template <int In, int Out>
-struct dense {
-  tfckpt::fixed<float, In, Out> kernel;
-  std::array<float, Out> bias;
-};
-struct mlp {
-  dense<4, 8> l0;
-  dense<8, 3> l1;
-};
-TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
-
-template <class Optimizer>
-struct state {
-  mlp model;
-  Optimizer optimizer;
-  std::int64_t step = 0;
-};
-
-// m/v with the variables' static shapes, in model.trainable_variables order: no heap.
-using fixed_slots = std::tuple<tfckpt::fixed<float, 4, 8>, std::array<float, 8>, tfckpt::fixed<float, 8, 3>,
-                               std::array<float, 3>>;
+using keras_mlp_4_8_3::fixed_slots;
+using keras_mlp_4_8_3::mlp;
+using keras_mlp_4_8_3::state;
 
 const std::string fixture = TFCKPT_FIXTURES_DIR "/keras_adam";
 

@@ -12,27 +12,10 @@
 
 #include "tfckpt/checkpoint.hpp"
 #include "tfckpt/keras/optimizers.hpp"
+#include "../keras_mlp_4_8_3.hpp"
 
-// A named namespace: aggregate field names need external linkage (clang 14).
 namespace wkan {
-
-template <int In, int Out>
-struct dense {
-  tfckpt::fixed<float, In, Out> kernel;
-  std::array<float, Out> bias;
-};
-struct mlp {
-  dense<4, 8> l0;
-  dense<8, 3> l1;
-};
-TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
-
-struct state {
-  mlp model;
-  tfckpt::keras::adam<> optimizer;
-  std::int64_t step = 0;
-};
-
+using state = keras_mlp_4_8_3::state<tfckpt::keras::adam<>>;
 }  // namespace wkan
 
 namespace {
