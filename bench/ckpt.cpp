@@ -4,6 +4,7 @@
 // case's RSS is its own. Destinations and sources are allocated and touched before timing.
 //
 //   bench_ckpt read     <file>                    read() of the whole file (baseline)
+//   bench_ckpt read_new <file>                    open + new buffer + read() + free (baseline)
 //   bench_ckpt memcpy   <bytes>                   memcpy of as many bytes (baseline)
 //   bench_ckpt write    <file> <bytes>            write() of as many bytes (baseline)
 //   bench_ckpt restore  <prefix> <threads> <verify 0|1>   open + read_many_into every tensor
@@ -12,7 +13,9 @@
 //   bench_ckpt list     <prefix>                  list_entries: every key, dtype and shape
 //   bench_ckpt open     <prefix>                  bundle_reader::open + entries()
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -87,6 +90,34 @@ int run_read(const std::string& file) {
     return done == buf.size();
   });
   return report("read", s, *size);
+}
+
+// Reading a file the way a program that has no buffer yet does: open, size it, get fresh memory
+// (anonymous mmap, as malloc does for large sizes; mapped here explicitly so that every
+// repetition gets new pages rather than glibc's recycled ones), read, release. The baseline for
+// listing, which also starts from nothing but the path.
+int run_read_new(const std::string& file) {
+  std::size_t size = 0;
+  const double s = best_of([&] {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return ::close(fd), false;
+    size = static_cast<std::size_t>(st.st_size);
+    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return ::close(fd), false;
+    char* buf = static_cast<char*>(mem);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t r = ::read(fd, buf + done, std::min(io_chunk, size - done));
+      if (r <= 0) break;
+      done += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+    ::munmap(mem, size);
+    return done == size;
+  });
+  return report("read_new", s, size);
 }
 
 int run_memcpy(std::uint64_t bytes) {
@@ -239,6 +270,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   auto num = [&](std::size_t i) { return static_cast<std::uint64_t>(std::strtoull(a[i].c_str(), nullptr, 10)); };
   if (a.size() == 2 && a[0] == "read") return run_read(a[1]);
+  if (a.size() == 2 && a[0] == "read_new") return run_read_new(a[1]);
   if (a.size() == 2 && a[0] == "memcpy") return run_memcpy(num(1));
   if (a.size() == 3 && a[0] == "write") return run_write(a[1], num(2));
   if (a.size() == 4 && a[0] == "restore") return run_restore(a[1], static_cast<unsigned>(num(2)), num(3) != 0);

@@ -2,7 +2,9 @@
 // real files), unknown-field skipping, and rejection of malformed input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "tfckpt/bundle_proto.hpp"
 #include "tfckpt/object_graph_proto.hpp"
@@ -161,4 +163,59 @@ TEST_CASE("object graph: the node limit is enforced before decoding everything")
   auto d = decode_object_graph(encode_object_graph(g), lim);
   REQUIRE_FALSE(d);
   CHECK(d.error().code == errc::limit_exceeded);
+}
+
+// decode_bundle_entry_into tries a straight-line decoder for the layout TF writes before the
+// general one. Whatever the fast decoder accepts, the general decoder must accept and read the
+// same way; and it must accept TF's own layouts (else listing silently loses its speed).
+TEST_CASE("bundle entry: the fast decoder agrees with the general decoder") {
+  auto same = [](const bundle_entry& a, const bundle_entry& b) {
+    return a.dtype == b.dtype && a.shape == b.shape && a.shard_id == b.shard_id && a.offset == b.offset &&
+           a.size == b.size && a.crc32c == b.crc32c && a.slices == b.slices;
+  };
+  std::vector<std::string> seeds;
+  for (const shape_t& shape : {shape_t{}, shape_t{784, 512}, shape_t{3, 0}, shape_t{1, 1, 1, 1}, shape_t{1LL << 40}}) {
+    bundle_entry e;
+    e.dtype = dtype::float32;
+    e.shape = shape;
+    e.shard_id = shape.size() == 2 ? 1 : 0;
+    e.offset = 123456789;
+    e.size = 4 * std::max<std::int64_t>(0, num_elements(shape));
+    e.crc32c = 0xa282ead8u;
+    seeds.push_back(encode_bundle_entry(e));
+    e.offset = e.size = 0;
+    e.crc32c = 0;
+    seeds.push_back(encode_bundle_entry(e));
+  }
+  int fast_accepted = 0;
+  for (const std::string& seed : seeds) {
+    bundle_entry fast, general;
+    REQUIRE(detail::decode_canonical_entry(seed, fast));
+    REQUIRE(detail::decode_general_entry(seed, general));
+    CHECK(same(fast, general));
+    // Every single-byte change and every truncation.
+    for (std::size_t i = 0; i <= seed.size(); ++i) {
+      for (int v : {0x00, 0x01, 0x08, 0x10, 0x12, 0x18, 0x35, 0x7f, 0x80, 0xff, -1}) {
+        std::string m = seed;
+        if (v < 0) m.resize(i);
+        else if (i < m.size()) m[i] = static_cast<char>(v);
+        else m.push_back(static_cast<char>(v));
+        bundle_entry f, g;
+        if (!detail::decode_canonical_entry(m, f)) continue;
+        ++fast_accepted;
+        INFO("seed " << seed.size() << " bytes, change at " << i << " to " << v);
+        REQUIRE(detail::decode_general_entry(m, g));
+        CHECK(same(f, g));
+      }
+    }
+  }
+  CHECK(fast_accepted > 0);
+  // Slices are left to the general decoder; so are fields out of TF's order.
+  bundle_entry e;
+  CHECK_FALSE(detail::decode_canonical_entry("\x12\x00\x08\x01"s, e));
+  CHECK(decode_bundle_entry_into("\x12\x00\x08\x01"s, e));
+  CHECK(e.dtype == dtype::float32);
+  CHECK_FALSE(detail::decode_canonical_entry("\x08\x01\x12\x00\x3a\x00"s, e));
+  REQUIRE(decode_bundle_entry_into("\x08\x01\x12\x00\x3a\x00"s, e));
+  CHECK(e.slices.size() == 1);
 }

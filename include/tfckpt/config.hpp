@@ -18,3 +18,11 @@
 // Without exceptions a misuse (value() on an error) must still stop loudly, never continue.
 #define TFCKPT_THROW(x) (std::fputs("tfckpt: fatal error (exceptions disabled)\n", stderr), std::abort())
 #endif
+
+// For the few per-entry decoding helpers whose calls, left out of line, cost more than their work
+// (GCC keeps small varint readers out of line when they are called from many places).
+#if defined(__GNUC__) || defined(__clang__)
+#define TFCKPT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TFCKPT_ALWAYS_INLINE inline
+#endif

@@ -102,11 +102,16 @@ constexpr std::string_view dtype_name(dtype t) noexcept {
 }
 
 // A wire value is a known, storable dtype (not invalid, not resource, not a *_REF value).
+// Every wire value in 1..30 is named (checked below), so this is a range test: it runs once per
+// index entry.
 constexpr bool is_storable(std::int64_t v) noexcept {
-  if (v <= 0 || v > 30) return false;
-  const auto t = static_cast<dtype>(v);
-  return t != dtype::resource && dtype_name(t) != "unknown";
+  return v >= 1 && v <= 30 && v != static_cast<std::int64_t>(dtype::resource);
 }
+static_assert([] {
+  for (std::int32_t v = 1; v <= 30; ++v)
+    if (dtype_name(static_cast<dtype>(v)) == "unknown") return false;
+  return dtype_name(static_cast<dtype>(31)) == "unknown";
+}(), "is_storable assumes the names cover exactly 1..30");
 
 constexpr std::optional<dtype> dtype_from_name(std::string_view n) noexcept {
   for (std::int32_t v = 1; v <= 30; ++v) {

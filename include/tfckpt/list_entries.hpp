@@ -53,8 +53,8 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 
   bundle_entry info;
   std::uint64_t count = 0;
-  for (auto r = it.next();; r = it.next()) {
-    if (!r) return fail(std::move(r).error());
+  for (;;) {
+    if (auto r = it.next(); !r) return fail(std::move(r).error());
     if (!it.valid()) break;
     if (count >= opts.max_entries)
       return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));

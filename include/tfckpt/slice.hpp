@@ -22,6 +22,23 @@ namespace tfckpt {
 
 using shape_t = std::vector<std::int64_t>;  // also declared (identically) by bundle_proto.hpp
 
+// Number of elements, or -1 for a negative dim or a product past int64 (TensorShape's limits).
+inline std::int64_t num_elements(const shape_t& shape) noexcept {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) return -1;
+    // Both factors below 2^31 cannot overflow: no division in the usual case (once per entry).
+    if (((n | d) >> 31) == 0) {
+      n *= d;
+      continue;
+    }
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+
 // One dimension of a slice. A negative length (TF's kFullExtent -1) = the whole dimension.
 struct slice_extent {
   std::int64_t start = 0;
@@ -73,22 +90,11 @@ inline std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e,
   return {e.start, e.start + e.length};
 }
 
-// Product of dims; nullopt for a negative dim or a count past int64 (TensorShape's limits).
-inline std::optional<std::uint64_t> num_elements(const shape_t& dims) {
-  std::uint64_t n = 1;
-  for (auto d : dims) {
-    const auto u = static_cast<std::uint64_t>(d);
-    if (d < 0 || (d != 0 && n > static_cast<std::uint64_t>(INT64_MAX) / u)) return std::nullopt;
-    n *= u;
-  }
-  return n;
-}
-
 // Bytes of a tensor of `dims`; false on overflow or elem == 0.
 inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
-  const auto n = num_elements(dims);
-  if (!n || elem == 0 || *n > SIZE_MAX / elem) return false;
-  out = static_cast<std::size_t>(*n) * elem;
+  const std::int64_t n = tfckpt::num_elements(dims);
+  if (n < 0 || elem == 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / elem) return false;
+  out = static_cast<std::size_t>(n) * elem;
   return true;
 }
 
@@ -168,7 +174,7 @@ inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
     if (!d) return make_error(errc::invalid_argument, "bad dim in '" + std::string(spec) + "'");
     r.shape.push_back(*d);
   }
-  if (!detail::num_elements(r.shape)) {
+  if (num_elements(r.shape) < 0) {
     return make_error(errc::invalid_argument, "invalid shape in '" + std::string(spec) + "'");
   }
   TFCKPT_TRY(check_slice(r.slice, r.shape));
@@ -352,8 +358,8 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   for (const auto& s : slices) {
     if (!check_slice(s, full_shape)) return false;
   }
-  const auto total = detail::num_elements(full_shape);
-  if (!total || *total == 0) return total.has_value();  // zero elements: vacuously covered
+  const std::int64_t total = num_elements(full_shape);
+  if (total <= 0) return total == 0;  // zero elements: vacuously covered
   const std::size_t r = full_shape.size();
   std::vector<shape_t> cuts(r);
   std::uint64_t cells = 1;
@@ -395,8 +401,8 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   }
   if (slices.size() > max_cover_pairwise || slices_overlap(slices, full_shape)) return false;
   std::uint64_t sum = 0;  // disjoint slices inside the shape: sum <= total, no overflow
-  for (const auto& s : slices) sum += *detail::num_elements(slice_shape(s, full_shape));
-  return sum == *total;
+  for (const auto& s : slices) sum += static_cast<std::uint64_t>(num_elements(slice_shape(s, full_shape)));
+  return sum == static_cast<std::uint64_t>(total);
 }
 
 // Dtypes TF's BundleReader can reassemble from slices ([TB.cc] GetSliceValue HANDLE_COPY).

@@ -32,12 +32,21 @@
 // Without exceptions a misuse (value() on an error) must still stop loudly, never continue.
 #define TFCKPT_THROW(x) (std::fputs("tfckpt: fatal error (exceptions disabled)\n", stderr), std::abort())
 #endif
+
+// For the few per-entry decoding helpers whose calls, left out of line, cost more than their work
+// (GCC keeps small varint readers out of line when they are called from many places).
+#if defined(__GNUC__) || defined(__clang__)
+#define TFCKPT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TFCKPT_ALWAYS_INLINE inline
+#endif
 // ---- end tfckpt/config.hpp ----
 // ---- begin tfckpt/error.hpp ----
 // tfckpt: errors as values. The core never throws; result<T> carries either a value or an
 // error that names the file, the key and the byte offset where things went wrong.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -178,24 +187,28 @@ class [[nodiscard]] result {
   std::variant<T, tfckpt::error> v_;
 };
 
+// The error lives in an optional: a success constructs, moves and destroys no strings, which
+// matters on per-entry paths (listing 10^5 index entries calls several of these per entry).
 template <>
 class [[nodiscard]] result<void> {
  public:
-  result() = default;
-  result(tfckpt::error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
+  // User-provided, so `return {};` does not zero the whole object first (a defaulted
+  // constructor makes value-initialization clear every byte of the optional's storage).
+  result() noexcept {}
+  result(tfckpt::error e) : err_(std::move(e)) {}  // NOLINT
 
-  bool has_value() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
+  bool has_value() const noexcept { return !err_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
   void value() const {
-    if (!ok_) TFCKPT_THROW_ERROR(err_);
+    if (err_) TFCKPT_THROW_ERROR(*err_);
   }
-  const tfckpt::error& error() const& noexcept { return err_; }
-  tfckpt::error& error() & noexcept { return err_; }
-  tfckpt::error&& error() && noexcept { return std::move(err_); }
+  // REQUIRES: !has_value() (as for result<T>::error()).
+  const tfckpt::error& error() const& noexcept { return *err_; }
+  tfckpt::error& error() & noexcept { return *err_; }
+  tfckpt::error&& error() && noexcept { return std::move(*err_); }
 
  private:
-  tfckpt::error err_;
-  bool ok_ = true;
+  std::optional<tfckpt::error> err_;
 };
 
 inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(c, std::move(msg)); }
@@ -317,11 +330,16 @@ constexpr std::string_view dtype_name(dtype t) noexcept {
 }
 
 // A wire value is a known, storable dtype (not invalid, not resource, not a *_REF value).
+// Every wire value in 1..30 is named (checked below), so this is a range test: it runs once per
+// index entry.
 constexpr bool is_storable(std::int64_t v) noexcept {
-  if (v <= 0 || v > 30) return false;
-  const auto t = static_cast<dtype>(v);
-  return t != dtype::resource && dtype_name(t) != "unknown";
+  return v >= 1 && v <= 30 && v != static_cast<std::int64_t>(dtype::resource);
 }
+static_assert([] {
+  for (std::int32_t v = 1; v <= 30; ++v)
+    if (dtype_name(static_cast<dtype>(v)) == "unknown") return false;
+  return dtype_name(static_cast<dtype>(31)) == "unknown";
+}(), "is_storable assumes the names cover exactly 1..30");
 
 constexpr std::optional<dtype> dtype_from_name(std::string_view n) noexcept {
   for (std::int32_t v = 1; v <= 30; ++v) {
@@ -494,6 +512,11 @@ constexpr int varint_length(std::uint64_t v) noexcept {
 // Returns false (leaving `in` unchanged) on truncation or an over-long encoding. A 10th byte may
 // only carry the top bit of a 64-bit value.
 inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
+  if (!in.empty() && static_cast<unsigned char>(in[0]) < 0x80) {  // one byte: tags, dims, dtypes
+    v = static_cast<unsigned char>(in[0]);
+    in.remove_prefix(1);
+    return true;
+  }
   std::uint64_t result = 0;
   for (std::size_t i = 0; i < in.size() && i < max_varint64_bytes; ++i) {
     const auto b = static_cast<std::uint64_t>(static_cast<unsigned char>(in[i]));
@@ -548,25 +571,25 @@ enum class wire_type : std::uint8_t {
 // malformed input and leaves the reader in an unspecified (but safe) state.
 class proto_reader {
  public:
-  explicit proto_reader(std::string_view in) noexcept : in_(in) {}
+  explicit proto_reader(std::string_view in) noexcept : p_(in.data()), end_(in.data() + in.size()) {}
 
-  bool done() const noexcept { return in_.empty(); }
+  bool done() const noexcept { return p_ == end_; }
 
   // Reads the next tag. Field number 0 and wire types 3, 4, 6, 7 are malformed.
-  bool next(std::uint32_t& field, wire_type& type) noexcept {
+  TFCKPT_ALWAYS_INLINE bool next(std::uint32_t& field, wire_type& type) noexcept {
     std::uint64_t tag;
-    if (!get_varint64(in_, tag) || tag > 0xffffffffu) return false;
+    if (!varint(tag) || tag > 0xffffffffu) return false;
     field = static_cast<std::uint32_t>(tag >> 3);
     const auto t = static_cast<std::uint8_t>(tag & 7);
     if (field == 0 || t == 3 || t == 4 || t > 5) return false;
     type = static_cast<wire_type>(t);
     return true;
   }
-  bool read_varint(std::uint64_t& v) noexcept { return get_varint64(in_, v); }
+  bool read_varint(std::uint64_t& v) noexcept { return varint(v); }
   // int32/int64/enum fields: negative values travel as sign-extended 64-bit varints.
-  bool read_int64(std::int64_t& v) noexcept {
+  TFCKPT_ALWAYS_INLINE bool read_int64(std::int64_t& v) noexcept {
     std::uint64_t u = 0;  // g++ 12 -O2 -Wmaybe-uninitialized false positive in callers otherwise
-    if (!get_varint64(in_, u)) return false;
+    if (!varint(u)) return false;
     v = static_cast<std::int64_t>(u);
     return true;
   }
@@ -578,30 +601,49 @@ class proto_reader {
   }
   bool read_bool(bool& v) noexcept {
     std::uint64_t u;
-    if (!get_varint64(in_, u)) return false;
+    if (!varint(u)) return false;
     v = u != 0;
     return true;
   }
   bool read_fixed32(std::uint32_t& v) noexcept {
-    if (in_.size() < 4) return false;
-    v = decode_fixed32(in_.data());
-    in_.remove_prefix(4);
+    if (end_ - p_ < 4) return false;
+    v = decode_fixed32(p_);
+    p_ += 4;
     return true;
   }
-  bool read_bytes(std::string_view& v) noexcept { return get_length_prefixed(in_, v); }
+  TFCKPT_ALWAYS_INLINE bool read_bytes(std::string_view& v) noexcept {
+    std::uint64_t n;
+    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+    v = std::string_view(p_, static_cast<std::size_t>(n));
+    p_ += n;
+    return true;
+  }
 
   bool skip(wire_type type) noexcept {
     switch (type) {
-      case wire_type::varint: { std::uint64_t u; return get_varint64(in_, u); }
-      case wire_type::fixed64: if (in_.size() < 8) return false; in_.remove_prefix(8); return true;
-      case wire_type::fixed32: if (in_.size() < 4) return false; in_.remove_prefix(4); return true;
-      case wire_type::length_delimited: { std::string_view s; return get_length_prefixed(in_, s); }
+      case wire_type::varint: { std::uint64_t u; return varint(u); }
+      case wire_type::fixed64: if (end_ - p_ < 8) return false; p_ += 8; return true;
+      case wire_type::fixed32: if (end_ - p_ < 4) return false; p_ += 4; return true;
+      case wire_type::length_delimited: { std::string_view s; return read_bytes(s); }
       default: return false;
     }
   }
 
  private:
-  std::string_view in_;
+  // Tags, dtypes and dims are one-byte varints: that case stays inline, the rest is shared.
+  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept {
+    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {
+      v = static_cast<unsigned char>(*p_++);
+      return true;
+    }
+    std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
+    if (!get_varint64(rest, v)) return false;
+    p_ = rest.data();
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
 };
 
 // Appends fields to `out`. Callers emit fields in ascending field-number order.
@@ -822,6 +864,23 @@ namespace tfckpt {
 
 using shape_t = std::vector<std::int64_t>;  // also declared (identically) by bundle_proto.hpp
 
+// Number of elements, or -1 for a negative dim or a product past int64 (TensorShape's limits).
+inline std::int64_t num_elements(const shape_t& shape) noexcept {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) return -1;
+    // Both factors below 2^31 cannot overflow: no division in the usual case (once per entry).
+    if (((n | d) >> 31) == 0) {
+      n *= d;
+      continue;
+    }
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+
 // One dimension of a slice. A negative length (TF's kFullExtent -1) = the whole dimension.
 struct slice_extent {
   std::int64_t start = 0;
@@ -873,22 +932,11 @@ inline std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e,
   return {e.start, e.start + e.length};
 }
 
-// Product of dims; nullopt for a negative dim or a count past int64 (TensorShape's limits).
-inline std::optional<std::uint64_t> num_elements(const shape_t& dims) {
-  std::uint64_t n = 1;
-  for (auto d : dims) {
-    const auto u = static_cast<std::uint64_t>(d);
-    if (d < 0 || (d != 0 && n > static_cast<std::uint64_t>(INT64_MAX) / u)) return std::nullopt;
-    n *= u;
-  }
-  return n;
-}
-
 // Bytes of a tensor of `dims`; false on overflow or elem == 0.
 inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
-  const auto n = num_elements(dims);
-  if (!n || elem == 0 || *n > SIZE_MAX / elem) return false;
-  out = static_cast<std::size_t>(*n) * elem;
+  const std::int64_t n = tfckpt::num_elements(dims);
+  if (n < 0 || elem == 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / elem) return false;
+  out = static_cast<std::size_t>(n) * elem;
   return true;
 }
 
@@ -968,7 +1016,7 @@ inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
     if (!d) return make_error(errc::invalid_argument, "bad dim in '" + std::string(spec) + "'");
     r.shape.push_back(*d);
   }
-  if (!detail::num_elements(r.shape)) {
+  if (num_elements(r.shape) < 0) {
     return make_error(errc::invalid_argument, "invalid shape in '" + std::string(spec) + "'");
   }
   TFCKPT_TRY(check_slice(r.slice, r.shape));
@@ -1152,8 +1200,8 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   for (const auto& s : slices) {
     if (!check_slice(s, full_shape)) return false;
   }
-  const auto total = detail::num_elements(full_shape);
-  if (!total || *total == 0) return total.has_value();  // zero elements: vacuously covered
+  const std::int64_t total = num_elements(full_shape);
+  if (total <= 0) return total == 0;  // zero elements: vacuously covered
   const std::size_t r = full_shape.size();
   std::vector<shape_t> cuts(r);
   std::uint64_t cells = 1;
@@ -1195,8 +1243,8 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   }
   if (slices.size() > max_cover_pairwise || slices_overlap(slices, full_shape)) return false;
   std::uint64_t sum = 0;  // disjoint slices inside the shape: sum <= total, no overflow
-  for (const auto& s : slices) sum += *detail::num_elements(slice_shape(s, full_shape));
-  return sum == *total;
+  for (const auto& s : slices) sum += static_cast<std::uint64_t>(num_elements(slice_shape(s, full_shape)));
+  return sum == static_cast<std::uint64_t>(total);
 }
 
 // Dtypes TF's BundleReader can reassemble from slices ([TB.cc] GetSliceValue HANDLE_COPY).
@@ -1217,21 +1265,10 @@ constexpr bool dtype_supports_slicing(dtype t) noexcept {
 
 namespace tfckpt {
 
-using shape_t = std::vector<std::int64_t>;
+using shape_t = std::vector<std::int64_t>;  // num_elements(shape_t) is in slice.hpp
 
 // TensorShape::IsValid: rank <= 254 (kMaxDims), every dim >= 0, element count fits in int64.
 inline constexpr std::size_t max_rank = 254;
-
-// Number of elements, or -1 when the product overflows int64.
-inline std::int64_t num_elements(const shape_t& shape) noexcept {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0) return -1;
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
-    n *= d;
-  }
-  return n;
-}
 
 inline std::string shape_to_string(const shape_t& shape) {
   std::string s = "[";
@@ -1293,7 +1330,7 @@ inline bool read_repeated_int32(proto_reader& r, wire_type t, std::vector<std::i
 }
 
 // Into `shape`, reusing its capacity (listing a large index decodes one shape per entry).
-inline result<void> decode_shape_into(std::string_view bytes, shape_t& shape) {
+TFCKPT_ALWAYS_INLINE result<void> decode_shape_into(std::string_view bytes, shape_t& shape) {
   shape.clear();
   proto_reader r(bytes);
   std::uint32_t f;
@@ -1450,15 +1487,87 @@ inline std::string encode_bundle_header(const bundle_header& h) {
   return out;
 }
 
-// Into `e`, reusing the capacity of its vectors (see decode_shape_into).
-inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
-  using namespace detail;
+namespace detail {
+
+// Empty, keeping the vectors' capacity.
+inline void reset_entry(bundle_entry& e) noexcept {
   e.dtype = dtype::invalid;
   e.shard_id = 0;
   e.offset = e.size = 0;
   e.crc32c = 0;
   e.shape.clear();
   e.slices.clear();
+}
+
+// A varint at p (advanced) before lim; false when truncated or over-long.
+TFCKPT_ALWAYS_INLINE bool canonical_varint(const unsigned char*& p, const unsigned char* lim, std::uint64_t& v) noexcept {
+  if (p != lim && *p < 0x80) {
+    v = *p++;
+    return true;
+  }
+  std::uint64_t r = 0;
+  for (int shift = 0; shift < 64 && p != lim; shift += 7) {
+    const unsigned char b = *p++;
+    if (shift == 63 && b > 1) return false;
+    r |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The layout TF's writer produces, in this order: [08 dtype] 12 shape{12 dim{[08 size]}}*
+// [18 shard_id] [20 offset] [28 size] [35 crc32c], nothing else. Decodes it straight through
+// (listing 10^5 entries spends most of its time here). Returns false for anything else, valid or
+// not: the general decoder then starts over and decides, with its own error messages.
+inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto* const end = p + bytes.size();
+  auto tag = [&p, end](unsigned char t) { return p != end && *p == t ? (++p, true) : false; };
+  std::uint64_t v;
+  reset_entry(e);
+  if (tag(0x08)) {
+    if (!canonical_varint(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
+    e.dtype = static_cast<tfckpt::dtype>(v);
+  }
+  if (!tag(0x12) || !canonical_varint(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
+  const unsigned char* const shape_end = p + v;
+  while (p != shape_end) {
+    if (*p++ != 0x12 || !canonical_varint(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
+    const unsigned char* const dim_end = p + v;
+    std::uint64_t size = 0;
+    if (p != dim_end && (*p++ != 0x08 || !canonical_varint(p, dim_end, size) || p != dim_end)) return false;
+    if (e.shape.size() >= max_rank) return false;
+    e.shape.push_back(static_cast<std::int64_t>(size));
+  }
+  if (num_elements(e.shape) < 0) return false;
+  if (tag(0x18)) {
+    if (!canonical_varint(p, end, v)) return false;
+    e.shard_id = static_cast<std::int32_t>(static_cast<std::int64_t>(v));  // int32 truncation, as protobuf
+    if (e.shard_id < 0) return false;
+  }
+  if (tag(0x20)) {
+    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    e.offset = static_cast<std::int64_t>(v);
+  }
+  if (tag(0x28)) {
+    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    e.size = static_cast<std::int64_t>(v);
+  }
+  if (tag(0x35)) {
+    if (end - p < 4) return false;
+    e.crc32c = decode_fixed32(reinterpret_cast<const char*>(p));
+    p += 4;
+  }
+  return p == end;
+}
+
+// Any valid encoding (fields in any order, repeated, unknown fields skipped), with an error
+// that says what is wrong otherwise.
+inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
+  reset_entry(e);
   proto_reader r(bytes);
   std::uint32_t f;
   wire_type t;
@@ -1497,6 +1606,14 @@ inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entr
   if (e.shard_id < 0) return proto_error("BundleEntryProto", "negative shard_id");
   if (e.offset < 0 || e.size < 0) return proto_error("BundleEntryProto", "negative offset or size");
   return {};
+}
+
+}  // namespace detail
+
+// Into `e`, reusing the capacity of its vectors (see decode_shape_into).
+inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
+  if (detail::decode_canonical_entry(bytes, e)) return {};
+  return detail::decode_general_entry(bytes, e);
 }
 
 inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
@@ -3628,7 +3745,12 @@ class block_iter {
     // Order check against the previous key: its first `shared` bytes equal ours, so comparing
     // the remainder of the old key with our delta decides the order without a copy.
     if (has_prev) {
-      const int c = e.key_delta.compare(std::string_view(key_).substr(e.shared));
+      // Prefix compression makes the first differing byte usually the first byte of the delta,
+      // which settles the order without a memcmp call.
+      const std::string_view old_rest(key_.data() + e.shared, key_.size() - e.shared);
+      const bool decided = !old_rest.empty() && !e.key_delta.empty() && e.key_delta[0] != old_rest[0];
+      const int c = decided ? (static_cast<unsigned char>(e.key_delta[0]) < static_cast<unsigned char>(old_rest[0]) ? -1 : 1)
+                            : e.key_delta.compare(old_rest);
       if (c < 0 || (c == 0 && strict_))
         return fail("keys out of order at block offset " + std::to_string(pos));
     }
@@ -5538,8 +5660,8 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 
   bundle_entry info;
   std::uint64_t count = 0;
-  for (auto r = it.next();; r = it.next()) {
-    if (!r) return fail(std::move(r).error());
+  for (;;) {
+    if (auto r = it.next(); !r) return fail(std::move(r).error());
     if (!it.valid()) break;
     if (count >= opts.max_entries)
       return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));

@@ -1,5 +1,6 @@
 // Fuzz target: BundleEntryProto and BundleHeaderProto decoding; anything decoded must re-encode
-// to bytes that decode to the same message and re-encode identically (canonical form).
+// to bytes that decode to the same message and re-encode identically (canonical form). The fast
+// decoder for TF's own layout must never accept what the general decoder reads differently.
 #include <string>
 
 #include "fuzz_common.hpp"
@@ -16,6 +17,11 @@ bool same(const bundle_entry& a, const bundle_entry& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in = tfckpt_fuzz::as_view(data, size);
+  if (bundle_entry fast; detail::decode_canonical_entry(in, fast)) {
+    bundle_entry general;
+    TFCKPT_FUZZ_CHECK(detail::decode_general_entry(in, general));
+    TFCKPT_FUZZ_CHECK(same(fast, general));
+  }
   if (auto e = decode_bundle_entry(in)) {
     const std::string enc = encode_bundle_entry(*e);
     auto e2 = decode_bundle_entry(enc);

@@ -164,7 +164,12 @@ class block_iter {
     // Order check against the previous key: its first `shared` bytes equal ours, so comparing
     // the remainder of the old key with our delta decides the order without a copy.
     if (has_prev) {
-      const int c = e.key_delta.compare(std::string_view(key_).substr(e.shared));
+      // Prefix compression makes the first differing byte usually the first byte of the delta,
+      // which settles the order without a memcmp call.
+      const std::string_view old_rest(key_.data() + e.shared, key_.size() - e.shared);
+      const bool decided = !old_rest.empty() && !e.key_delta.empty() && e.key_delta[0] != old_rest[0];
+      const int c = decided ? (static_cast<unsigned char>(e.key_delta[0]) < static_cast<unsigned char>(old_rest[0]) ? -1 : 1)
+                            : e.key_delta.compare(old_rest);
       if (c < 0 || (c == 0 && strict_))
         return fail("keys out of order at block offset " + std::to_string(pos));
     }

@@ -52,6 +52,11 @@ constexpr int varint_length(std::uint64_t v) noexcept {
 // Returns false (leaving `in` unchanged) on truncation or an over-long encoding. A 10th byte may
 // only carry the top bit of a 64-bit value.
 inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
+  if (!in.empty() && static_cast<unsigned char>(in[0]) < 0x80) {  // one byte: tags, dims, dtypes
+    v = static_cast<unsigned char>(in[0]);
+    in.remove_prefix(1);
+    return true;
+  }
   std::uint64_t result = 0;
   for (std::size_t i = 0; i < in.size() && i < max_varint64_bytes; ++i) {
     const auto b = static_cast<std::uint64_t>(static_cast<unsigned char>(in[i]));

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "../config.hpp"
 #include "coding.hpp"
 
 namespace tfckpt::detail {
@@ -25,25 +26,25 @@ enum class wire_type : std::uint8_t {
 // malformed input and leaves the reader in an unspecified (but safe) state.
 class proto_reader {
  public:
-  explicit proto_reader(std::string_view in) noexcept : in_(in) {}
+  explicit proto_reader(std::string_view in) noexcept : p_(in.data()), end_(in.data() + in.size()) {}
 
-  bool done() const noexcept { return in_.empty(); }
+  bool done() const noexcept { return p_ == end_; }
 
   // Reads the next tag. Field number 0 and wire types 3, 4, 6, 7 are malformed.
-  bool next(std::uint32_t& field, wire_type& type) noexcept {
+  TFCKPT_ALWAYS_INLINE bool next(std::uint32_t& field, wire_type& type) noexcept {
     std::uint64_t tag;
-    if (!get_varint64(in_, tag) || tag > 0xffffffffu) return false;
+    if (!varint(tag) || tag > 0xffffffffu) return false;
     field = static_cast<std::uint32_t>(tag >> 3);
     const auto t = static_cast<std::uint8_t>(tag & 7);
     if (field == 0 || t == 3 || t == 4 || t > 5) return false;
     type = static_cast<wire_type>(t);
     return true;
   }
-  bool read_varint(std::uint64_t& v) noexcept { return get_varint64(in_, v); }
+  bool read_varint(std::uint64_t& v) noexcept { return varint(v); }
   // int32/int64/enum fields: negative values travel as sign-extended 64-bit varints.
-  bool read_int64(std::int64_t& v) noexcept {
+  TFCKPT_ALWAYS_INLINE bool read_int64(std::int64_t& v) noexcept {
     std::uint64_t u = 0;  // g++ 12 -O2 -Wmaybe-uninitialized false positive in callers otherwise
-    if (!get_varint64(in_, u)) return false;
+    if (!varint(u)) return false;
     v = static_cast<std::int64_t>(u);
     return true;
   }
@@ -55,30 +56,49 @@ class proto_reader {
   }
   bool read_bool(bool& v) noexcept {
     std::uint64_t u;
-    if (!get_varint64(in_, u)) return false;
+    if (!varint(u)) return false;
     v = u != 0;
     return true;
   }
   bool read_fixed32(std::uint32_t& v) noexcept {
-    if (in_.size() < 4) return false;
-    v = decode_fixed32(in_.data());
-    in_.remove_prefix(4);
+    if (end_ - p_ < 4) return false;
+    v = decode_fixed32(p_);
+    p_ += 4;
     return true;
   }
-  bool read_bytes(std::string_view& v) noexcept { return get_length_prefixed(in_, v); }
+  TFCKPT_ALWAYS_INLINE bool read_bytes(std::string_view& v) noexcept {
+    std::uint64_t n;
+    if (!varint(n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+    v = std::string_view(p_, static_cast<std::size_t>(n));
+    p_ += n;
+    return true;
+  }
 
   bool skip(wire_type type) noexcept {
     switch (type) {
-      case wire_type::varint: { std::uint64_t u; return get_varint64(in_, u); }
-      case wire_type::fixed64: if (in_.size() < 8) return false; in_.remove_prefix(8); return true;
-      case wire_type::fixed32: if (in_.size() < 4) return false; in_.remove_prefix(4); return true;
-      case wire_type::length_delimited: { std::string_view s; return get_length_prefixed(in_, s); }
+      case wire_type::varint: { std::uint64_t u; return varint(u); }
+      case wire_type::fixed64: if (end_ - p_ < 8) return false; p_ += 8; return true;
+      case wire_type::fixed32: if (end_ - p_ < 4) return false; p_ += 4; return true;
+      case wire_type::length_delimited: { std::string_view s; return read_bytes(s); }
       default: return false;
     }
   }
 
  private:
-  std::string_view in_;
+  // Tags, dtypes and dims are one-byte varints: that case stays inline, the rest is shared.
+  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept {
+    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {
+      v = static_cast<unsigned char>(*p_++);
+      return true;
+    }
+    std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
+    if (!get_varint64(rest, v)) return false;
+    p_ = rest.data();
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
 };
 
 // Appends fields to `out`. Callers emit fields in ascending field-number order.
