@@ -7,6 +7,10 @@ header appears after everything it includes: dependency order). `#pragma once` l
 inlined headers are dropped (the output has one). Angle-bracket includes (standard library,
 POSIX, Boost) are kept as they are. The output is deterministic (no dates, no paths).
 
+The single header is header-only only: `#if TFCKPT_DEFINE_CORE` blocks (config.hpp, separate
+compilation) are inlined unconditionally, and defining TFCKPT_SEPARATE_COMPILATION with it is an
+error. Any other project include inside a conditional is refused.
+
   python3 scripts/make_single_include.py            write single_include/tfckpt/tfckpt.hpp
   python3 scripts/make_single_include.py -o FILE    write FILE instead ('-': stdout)
   python3 scripts/make_single_include.py --check    exit 1 if the committed file is stale
@@ -25,6 +29,7 @@ QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 PRAGMA_ONCE = re.compile(r"^\s*#\s*pragma\s+once\b")
 CONDITIONAL_OPEN = re.compile(r"^\s*#\s*if(n?def)?\b")
 CONDITIONAL_CLOSE = re.compile(r"^\s*#\s*endif\b")
+CORE_CONDITIONAL = re.compile(r"^\s*#\s*if\s+TFCKPT_DEFINE_CORE\s*$")
 
 
 class GenerationError(Exception):
@@ -59,15 +64,22 @@ def generate():
             raise GenerationError("include cycle: " + " -> ".join(p.relative_to(INCLUDE_DIR).as_posix() for p in stack + [path]))
         done.add(path)
         out.append(f"// ---- begin {rel} ----\n")
-        depth = 0  # preprocessor conditional nesting
+        depth = 0  # preprocessor conditional nesting, TFCKPT_DEFINE_CORE blocks not counted
+        core_blocks = []  # nesting levels at which an (unconditionally inlined) core block opened
         for lineno, line in enumerate(path.read_text().splitlines(keepends=True), 1):
             if not line.endswith("\n"):
                 line += "\n"
             if PRAGMA_ONCE.match(line):
                 continue
+            if CORE_CONDITIONAL.match(line):
+                core_blocks.append(depth)
+                continue
             if CONDITIONAL_OPEN.match(line):
                 depth += 1
             elif CONDITIONAL_CLOSE.match(line):
+                if core_blocks and core_blocks[-1] == depth:
+                    core_blocks.pop()
+                    continue
                 depth -= 1
             m = QUOTED_INCLUDE.match(line)
             if not m:
@@ -89,6 +101,10 @@ def generate():
         "// include/tfckpt/ and regenerate. Needs C++20; the reflection API needs Boost >= 1.81\n"
         "// headers (PFR, Describe, Mp11) on the include path.\n"
         "#pragma once\n"
+        "\n"
+        "#if defined(TFCKPT_SEPARATE_COMPILATION)\n"
+        "#error \"the single header is header-only: for TFCKPT_SEPARATE_COMPILATION use include/tfckpt/\"\n"
+        "#endif\n"
         "\n"
     )
     return header + "".join(out)

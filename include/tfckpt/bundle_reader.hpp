@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bundle_proto.hpp"
+#include "options.hpp"
 #include "detail/bundle_data.hpp"
 #include "detail/string_record.hpp"
 #include "slice.hpp"
@@ -29,24 +30,6 @@
 #include "tensor.hpp"
 
 namespace tfckpt {
-
-struct read_options {
-  bool verify_checksums = true;
-  std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
-  std::uint64_t max_entries = std::uint64_t{1} << 26;
-  std::int32_t max_shards = 1 << 20;
-  // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
-  // or one read (record + decoded elements, or an assembled tensor + its parts).
-  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
-  // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
-  // keys let a small index describe quadratically many key bytes (each key extending the last).
-  std::uint64_t max_index_expansion = 256;
-  object_graph_limits graph;
-  // Threads one call of read_many_into / read_into may use (large records are split across
-  // them, checksums joined with crc32c_combine). 1 = only the calling thread.
-  unsigned threads = 1;
-};
 
 struct entry {
   std::string key;

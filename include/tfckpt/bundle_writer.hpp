@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bundle_proto.hpp"
+#include "options.hpp"
 #include "detail/crc32c.hpp"
 #include "detail/file_io.hpp"
 #include "detail/parallel.hpp"
@@ -27,17 +28,6 @@
 #include "tensor.hpp"
 
 namespace tfckpt {
-
-struct write_options {
-  std::int32_t num_shards = 1;
-  // BundleWriter::Options::data_alignment: zero padding after each record so every record
-  // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
-  std::size_t data_alignment = 1;
-  bool sync = true;  // fsync files and the directory before reporting success
-  // Threads a save may use: a large record is cut into pieces that several threads checksum
-  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
-  unsigned threads = 1;
-};
 
 class bundle_writer {
  public:

@@ -14,17 +14,14 @@
 // with it. Errors are values; nothing throws.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
-#include "bundle_reader.hpp"
-#include "bundle_writer.hpp"
-#include "graph/name_map.hpp"
-#include "graph/restore.hpp"
-#include "graph/save.hpp"
+#include "graph/core_io.hpp"
+#include "graph/live_tree.hpp"
+#include "graph/restore_status.hpp"
+#include "options.hpp"
 #include "reflect/visit.hpp"
-#include "state_file.hpp"
 
 namespace tfckpt {
 
@@ -35,14 +32,8 @@ namespace detail {
 template <class Root>
 result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter) {
   graph::live_tree tree = reflect::make_tree(root);
-  auto& edges = tree.node(graph::live_tree::root).children;
-  std::stable_sort(edges.begin(), edges.end(),
-                   [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
+  TFCKPT_TRY(core::order_root_dependencies(tree, save_counter != nullptr));
   if (save_counter) {
-    for (const auto& e : edges)
-      if (e.local_name == "save_counter")
-        return make_error(errc::invalid_argument,
-                          "the root struct has a field named 'save_counter', which tf.train.Checkpoint reserves");
     const std::size_t idx = reflect::add_object(tree, *save_counter);
     tree.node(idx).value->full_name = "save_counter";
     tree.add_edge(graph::live_tree::root, "save_counter", idx);
@@ -51,42 +42,38 @@ result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter)
 }
 
 template <class Root>
+struct tree_context {
+  Root* root;
+  std::int64_t* save_counter;
+};
+
+template <class Root>
+result<graph::live_tree> build_checkpoint_tree(void* context) {
+  auto* c = static_cast<tree_context<Root>*>(context);
+  return checkpoint_tree(*c->root, c->save_counter);
+}
+
+template <class Root>
 result<void> write_checkpoint(const std::string& prefix, Root& root, std::int64_t* save_counter,
                               const write_options& opts) {
   auto tree = checkpoint_tree(root, save_counter);
   if (!tree) return std::move(tree).error();
-  auto w = bundle_writer::create(prefix, opts);
-  if (!w) return std::move(w).error();
-  if (auto r = graph::write_tree(*tree, *w); !r) return std::move(r).error().in_file(prefix);
-  return w->finish();
+  return core::write_checkpoint(prefix, *tree, opts);
 }
 
 // The object-based restore proper, from an open reader (a file-based one, or
 // bundle_reader::open_memory for a checkpoint held in memory, e.g. by the fuzz_restore target).
 template <class Root>
 result<restore_status> restore_from_reader(const bundle_reader& reader, Root& root, std::int64_t* save_counter) {
-  if (!reader.has_object_graph())
-    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
-                                         "tfckpt::restore_by_names and an explicit name map").in_file(reader.prefix());
-  auto g = reader.object_graph();
-  if (!g) return std::move(g).error().in_file(reader.prefix());
-  auto tree = checkpoint_tree(root, save_counter);
-  if (!tree) return std::move(tree).error();
-  // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
-  // moves its elements, so the tree is rebuilt after every round that changed something.
-  for (int round = 0; round < graph::max_fill_rounds && graph::fill_containers(*tree, *g); ++round) {
-    tree = checkpoint_tree(root, save_counter);
-    if (!tree) return std::move(tree).error();
-  }
-  return graph::restore_tree(*tree, reader, *g);
+  tree_context<Root> c{&root, save_counter};
+  return core::restore_from_reader(reader, {&build_checkpoint_tree<Root>, &c});
 }
 
 template <class Root>
 result<restore_status> restore_checkpoint(const std::string& path, Root& root, std::int64_t* save_counter,
                                           const read_options& opts) {
-  auto reader = bundle_reader::open(path, opts);
-  if (!reader) return std::move(reader).error();
-  return restore_from_reader(*reader, root, save_counter);
+  tree_context<Root> c{&root, save_counter};
+  return core::restore_checkpoint(path, opts, {&build_checkpoint_tree<Root>, &c});
 }
 
 }  // namespace detail
@@ -111,9 +98,7 @@ class checkpoint {
     const std::string path = prefix + "-" + std::to_string(n);
     TFCKPT_TRY(detail::write_checkpoint(path, *root_, &counter, opts));
     save_counter_ = n;
-    checkpoint_state st;
-    st.model_checkpoint_path = path;
-    TFCKPT_TRY(update_checkpoint_state(detail::path_dirname(prefix), std::move(st)));
+    TFCKPT_TRY(core::record_checkpoint(prefix, path));
     return path;
   }
   result<std::string> write(const std::string& prefix, const write_options& opts = {}) {
@@ -159,11 +144,9 @@ result<restore_status> restore(const std::string& path, Root& root, const read_o
 template <class Root>
 result<restore_status> restore_by_names(const std::string& path, Root& root, const graph::name_map& names,
                                         const read_options& opts = {}) {
-  auto reader = bundle_reader::open(path, opts);
-  if (!reader) return std::move(reader).error();
   auto tree = detail::checkpoint_tree(root, nullptr);
   if (!tree) return std::move(tree).error();
-  return graph::restore_by_names(*tree, *reader, names);
+  return core::restore_by_names(path, opts, *tree, names);
 }
 
 }  // namespace tfckpt

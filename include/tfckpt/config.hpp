@@ -26,3 +26,19 @@
 #else
 #define TFCKPT_ALWAYS_INLINE inline
 #endif
+
+// Separate compilation (optional). By default everything is inline and header-only. A program
+// that defines TFCKPT_SEPARATE_COMPILATION in every translation unit (-DTFCKPT_SEPARATE_COMPILATION)
+// and includes <tfckpt/core_impl.hpp> in exactly one of them compiles the format layer once,
+// there: elsewhere <tfckpt/tfckpt.hpp> then declares the checkpoint API and defines only what
+// is generated per struct (see graph/core_io.hpp), which is most of the compile time saved.
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+#define TFCKPT_DECL
+#else
+#define TFCKPT_DECL inline
+#endif
+#if !defined(TFCKPT_SEPARATE_COMPILATION) || defined(TFCKPT_IMPLEMENTATION)
+#define TFCKPT_DEFINE_CORE 1
+#else
+#define TFCKPT_DEFINE_CORE 0
+#endif

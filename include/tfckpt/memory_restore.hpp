@@ -27,9 +27,12 @@
 #include <span>
 #include <string_view>
 
+#include "detail/block.hpp"
 #include "detail/coding.hpp"
 #include "detail/crc32c.hpp"
 #include "detail/protobuf.hpp"
+#include "detail/string_record.hpp"
+#include "detail/table_reader.hpp"
 #include "error.hpp"
 #include "schema.hpp"
 

@@ -11,6 +11,7 @@
 
 #include "detail/protobuf.hpp"
 #include "error.hpp"
+#include "options.hpp"
 
 namespace tfckpt {
 
@@ -52,15 +53,6 @@ struct trackable_object_graph {
   std::vector<trackable_object> nodes;  // node id = index; node 0 is the root
 };
 
-struct object_graph_limits {
-  std::size_t max_nodes = 1u << 22;
-  std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
-  // Breadth-first depth from the root, and the summed length of every node's first path (what
-  // the graph layer builds for diagnostics): a chain of nodes would otherwise cost
-  // quadratically many path bytes.
-  std::size_t max_depth = 4096;
-  std::uint64_t max_path_bytes = std::uint64_t{1} << 30;
-};
 
 namespace detail {
 

@@ -4,6 +4,10 @@
 // headers (PFR, Describe, Mp11) on the include path.
 #pragma once
 
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+#error "the single header is header-only: for TFCKPT_SEPARATE_COMPILATION use include/tfckpt/"
+#endif
+
 // ---- begin tfckpt/tfckpt.hpp ----
 // tfckpt: the whole library in one include.
 //
@@ -11,6 +15,12 @@
 // partitioned slices, the object-graph protobuf. Object-graph and reflection layer (Boost.PFR
 // and Boost.Describe): checkpoints over annotated structs, CheckpointManager, compile-time
 // schemas and restore from memory. Include single headers instead to avoid Boost.
+//
+// With TFCKPT_SEPARATE_COMPILATION (config.hpp) this declares the checkpoint API over structs
+// (checkpoint, save/write/read/restore, Keras optimizers, schemas) and defines only what each
+// struct needs; the format layer is compiled once, by the unit including core_impl.hpp. The
+// other headers (bundle_reader.hpp, checkpoint_manager.hpp, ...) can still be included where
+// needed: they are header-only in either mode.
 
 // ---- begin tfckpt/config.hpp ----
 // tfckpt: compile-time configuration detected in one place.
@@ -39,6 +49,22 @@
 #define TFCKPT_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TFCKPT_ALWAYS_INLINE inline
+#endif
+
+// Separate compilation (optional). By default everything is inline and header-only. A program
+// that defines TFCKPT_SEPARATE_COMPILATION in every translation unit (-DTFCKPT_SEPARATE_COMPILATION)
+// and includes <tfckpt/core_impl.hpp> in exactly one of them compiles the format layer once,
+// there: elsewhere <tfckpt/tfckpt.hpp> then declares the checkpoint API and defines only what
+// is generated per struct (see graph/core_io.hpp), which is most of the compile time saved.
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+#define TFCKPT_DECL
+#else
+#define TFCKPT_DECL inline
+#endif
+#if !defined(TFCKPT_SEPARATE_COMPILATION) || defined(TFCKPT_IMPLEMENTATION)
+#define TFCKPT_DEFINE_CORE 1
+#else
+#define TFCKPT_DEFINE_CORE 0
 #endif
 // ---- end tfckpt/config.hpp ----
 // ---- begin tfckpt/error.hpp ----
@@ -437,6 +463,73 @@ static_assert(sizeof(float16) == 2 && sizeof(bfloat16) == 2, "tfckpt: 16-bit flo
 
 }  // namespace tfckpt
 // ---- end tfckpt/half.hpp ----
+// ---- begin tfckpt/options.hpp ----
+// tfckpt: the options of reading and writing bundles, apart from the reader and writer so that
+// code passing them along (the checkpoint API, a TU built with TFCKPT_SEPARATE_COMPILATION) does
+// not need the format layer's definitions.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tfckpt {
+
+// Limits on a decoded object graph (object_graph_proto.hpp): hostile files stay cheap to reject.
+struct object_graph_limits {
+  std::size_t max_nodes = 1u << 22;
+  std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
+  // Breadth-first depth from the root, and the summed length of every node's first path (what
+  // the graph layer builds for diagnostics): a chain of nodes would otherwise cost
+  // quadratically many path bytes.
+  std::size_t max_depth = 4096;
+  std::uint64_t max_path_bytes = std::uint64_t{1} << 30;
+};
+
+struct read_options {
+  bool verify_checksums = true;
+  std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
+  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
+  std::uint64_t max_entries = std::uint64_t{1} << 26;
+  std::int32_t max_shards = 1 << 20;
+  // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
+  // or one read (record + decoded elements, or an assembled tensor + its parts).
+  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
+  // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
+  // keys let a small index describe quadratically many key bytes (each key extending the last).
+  std::uint64_t max_index_expansion = 256;
+  object_graph_limits graph;
+  // Threads one call of read_many_into / read_into may use (large records are split across
+  // them, checksums joined with crc32c_combine). 1 = only the calling thread.
+  unsigned threads = 1;
+};
+
+struct write_options {
+  std::int32_t num_shards = 1;
+  // BundleWriter::Options::data_alignment: zero padding after each record so every record
+  // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
+  std::size_t data_alignment = 1;
+  bool sync = true;  // fsync files and the directory before reporting success
+  // Threads a save may use: a large record is cut into pieces that several threads checksum
+  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
+  unsigned threads = 1;
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/options.hpp ----
+// ---- begin tfckpt/tensor.hpp ----
+// tfckpt: an owning tensor as read from or written to a bundle: dtype, shape and either raw
+// element bytes (fixed-size dtypes, row-major, little-endian) or one byte string per element
+// (DT_STRING; DT_VARIANT elements are kept as serialized VariantTensorDataProto bytes).
+
+#include <algorithm>
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
 // ---- begin tfckpt/bundle_proto.hpp ----
 // tfckpt: the protobuf messages of a tensor bundle's .index file (tensor_bundle.proto,
 // tensor_shape.proto, tensor_slice.proto, versions.proto), decoded with validation and encoded
@@ -1642,6 +1735,229 @@ inline std::string encode_bundle_entry(const bundle_entry& e) {
 
 }  // namespace tfckpt
 // ---- end tfckpt/bundle_proto.hpp ----
+
+namespace tfckpt {
+
+// The dtype a C++ element type is stored as; dtype::invalid for types with no TF counterpart.
+template <class T>
+inline constexpr dtype dtype_of = dtype::invalid;
+template <> inline constexpr dtype dtype_of<float> = dtype::float32;
+template <> inline constexpr dtype dtype_of<double> = dtype::float64;
+template <> inline constexpr dtype dtype_of<std::int8_t> = dtype::int8;
+template <> inline constexpr dtype dtype_of<std::int16_t> = dtype::int16;
+template <> inline constexpr dtype dtype_of<std::int32_t> = dtype::int32;
+template <> inline constexpr dtype dtype_of<std::int64_t> = dtype::int64;
+template <> inline constexpr dtype dtype_of<std::uint8_t> = dtype::uint8;
+template <> inline constexpr dtype dtype_of<std::uint16_t> = dtype::uint16;
+template <> inline constexpr dtype dtype_of<std::uint32_t> = dtype::uint32;
+template <> inline constexpr dtype dtype_of<std::uint64_t> = dtype::uint64;
+template <> inline constexpr dtype dtype_of<bool> = dtype::bool_;
+template <> inline constexpr dtype dtype_of<std::complex<float>> = dtype::complex64;
+template <> inline constexpr dtype dtype_of<std::complex<double>> = dtype::complex128;
+template <> inline constexpr dtype dtype_of<float16> = dtype::float16;
+template <> inline constexpr dtype dtype_of<bfloat16> = dtype::bfloat16;
+template <> inline constexpr dtype dtype_of<std::string> = dtype::string;
+// `long long` may differ from int64_t (e.g. int64_t = long on LP64).
+template <class T>
+  requires(std::is_same_v<T, long long> && !std::is_same_v<long long, std::int64_t>)
+inline constexpr dtype dtype_of<T> = dtype::int64;
+
+class tensor {
+ public:
+  tensor() = default;
+
+  // Zero-filled (fixed-size dtypes) or empty elements (string, variant).
+  // REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
+  tensor(::tfckpt::dtype t, shape_t shape) : dtype_(t), shape_(std::move(shape)) {
+    const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape_));
+    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
+    else elements_.assign(n, std::string());
+  }
+
+  template <class T>
+  static tensor from_values(shape_t shape, std::span<const T> values) {
+    static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
+                  "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
+    tensor t(dtype_of<T>, std::move(shape));
+    std::memcpy(t.bytes_.data(), values.data(), std::min(t.bytes_.size(), values.size_bytes()));
+    return t;
+  }
+  static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
+    tensor out;
+    out.dtype_ = t;
+    out.shape_ = std::move(shape);
+    out.elements_ = std::move(values);
+    return out;
+  }
+
+  ::tfckpt::dtype dtype() const noexcept { return dtype_; }
+  const shape_t& shape() const noexcept { return shape_; }
+  std::int64_t num_elements() const noexcept { return tfckpt::num_elements(shape_); }
+
+  // Raw element bytes of a fixed-size tensor (empty for string/variant).
+  std::span<std::byte> bytes() noexcept { return bytes_; }
+  std::span<const std::byte> bytes() const noexcept { return bytes_; }
+  std::string_view byte_view() const noexcept {
+    return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
+  }
+
+  // Typed view. Returns an empty span when T does not match the dtype.
+  template <class T>
+  std::span<const T> values() const noexcept {
+    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
+    return {reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  }
+  template <class T>
+  std::span<T> values() noexcept {
+    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
+    return {reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  }
+
+  // Elements of a string or variant tensor.
+  const std::vector<std::string>& strings() const noexcept { return elements_; }
+  std::vector<std::string>& strings() noexcept { return elements_; }
+
+  friend bool operator==(const tensor& a, const tensor& b) = default;
+
+ private:
+  ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
+  shape_t shape_;
+  std::vector<std::byte> bytes_;
+  std::vector<std::string> elements_;
+};
+
+// An owning tensor whose element type is part of its type and whose shape is decided at run
+// time: `tensor_of<float> kernel, bias;` in a layer struct. As a struct field it is a variable of
+// dtype dtype_of<T>; a restore never casts (a dtype mismatch is an error). A default-constructed
+// tensor has no shape yet and takes the checkpoint's; one given a shape (constructor, reset())
+// or restored once keeps it, and a restore then requires exactly that shape.
+template <class T>
+class tensor_of {
+  static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
+                    !std::is_same_v<T, bool>,
+                "tfckpt: tensor_of<T> needs a fixed-size numeric element type (bool and std::string: "
+                "use the untyped tfckpt::tensor)");
+
+ public:
+  using value_type = T;
+  static constexpr ::tfckpt::dtype type = dtype_of<T>;
+
+  tensor_of() = default;
+  // Zero-filled. REQUIRES: a valid shape whose size the caller can afford.
+  explicit tensor_of(shape_t shape) { reset(std::move(shape)); }
+  tensor_of(shape_t shape, std::span<const T> values) {
+    reset(std::move(shape));
+    std::copy_n(values.begin(), std::min(values.size(), data_.size()), data_.begin());
+  }
+
+  // Gives the tensor a shape; all elements become zero.
+  void reset(shape_t shape) {
+    shape_ = std::move(shape);
+    has_shape_ = true;
+    data_.assign(static_cast<std::size_t>(tfckpt::num_elements(shape_)), T{});
+  }
+  // Back to "no shape yet": the next restore takes the checkpoint's shape.
+  void clear() noexcept {
+    shape_.clear();
+    data_.clear();
+    has_shape_ = false;
+  }
+
+  bool has_shape() const noexcept { return has_shape_; }
+  const shape_t& shape() const noexcept { return shape_; }
+  std::int64_t num_elements() const noexcept { return static_cast<std::int64_t>(data_.size()); }
+  std::size_t size() const noexcept { return data_.size(); }
+
+  std::span<T> values() noexcept { return data_; }
+  std::span<const T> values() const noexcept { return data_; }
+  T* data() noexcept { return data_.data(); }
+  const T* data() const noexcept { return data_.data(); }
+  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  auto begin() noexcept { return data_.begin(); }
+  auto end() noexcept { return data_.end(); }
+  auto begin() const noexcept { return data_.begin(); }
+  auto end() const noexcept { return data_.end(); }
+
+  friend bool operator==(const tensor_of&, const tensor_of&) = default;
+
+ private:
+  shape_t shape_;
+  std::vector<T> data_;
+  bool has_shape_ = false;
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/tensor.hpp ----
+// ---- begin tfckpt/naming.hpp ----
+// tfckpt: file names of a bundle (tensor_bundle/naming.cc).
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace tfckpt {
+
+inline std::string index_filename(const std::string& prefix) { return prefix + ".index"; }
+
+// `P.data-SSSSS-of-NNNNN`: both numbers zero-padded to at least 5 digits (printf %05d).
+inline std::string data_filename(const std::string& prefix, std::int32_t shard, std::int32_t num_shards) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, ".data-%05d-of-%05d", static_cast<int>(shard), static_cast<int>(num_shards));
+  return prefix + buf;
+}
+
+}  // namespace tfckpt
+// ---- end tfckpt/naming.hpp ----
+// ---- begin tfckpt/checkpoint.hpp ----
+// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
+// The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
+// tf.train.Checkpoint(model=..., optimizer=..., step=...) are:
+//
+//   struct state { mlp model; adam optimizer; std::int64_t step = 0; };
+//   state s;
+//   tfckpt::checkpoint ck(s);
+//   auto path = ck.save("runs/exp1/ckpt");        // runs/exp1/ckpt-1, state file updated
+//   auto st = tfckpt::restore("runs/exp1", s);    // latest via the state file
+//   if (!st) ...; if (auto ok = st->assert_consumed(); !ok) puts(ok.error().to_string().c_str());
+//
+// save() numbers and counts (save_counter, stored as TF does under the root), write() neither
+// numbers, counts nor touches the state file, read() restores without save_counter, restore()
+// with it. Errors are values; nothing throws.
+
+#include <cstdint>
+#include <string>
+
+// ---- begin tfckpt/graph/core_io.hpp ----
+// tfckpt graph layer: the calls from code generated per struct (reflect/leaf.hpp's save and restore
+// functions, the templates of checkpoint.hpp) into the non-generic core: bundle reader and
+// writer, object graph, state file. A header-only build defines them inline
+// (core_io_impl.hpp, included below). With TFCKPT_SEPARATE_COMPILATION they are compiled
+// once, in the translation unit that includes <tfckpt/core_impl.hpp>, and a unit using the
+// checkpoint API needs none of the format layer's definitions: it parses and compiles only the
+// reflection of its own structs.
+
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+// ---- begin tfckpt/graph/live_tree.hpp ----
+// tfckpt graph layer: the runtime tree of live objects a checkpoint is written from and restored
+// into. Nodes are objects (identified by address *and* type, because a struct and its first
+// field share an address); edges are (local name, child) in the order the object declares them;
+// a node may be reached by several edges (Keras lists a layer as `layer_with_weights-0` and
+// `layer-0`). Leaves carry a variable: dtype, shape and type-erased save/restore functions.
+// The reflect layer fills this tree from structs; tests and custom types can fill it by hand.
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 // ---- begin tfckpt/object_graph_proto.hpp ----
 // tfckpt: tensorflow.TrackableObjectGraph (trackable_object_graph.proto), the object graph a TF2
 // checkpoint stores under `_CHECKPOINTABLE_OBJECT_GRAPH`. Decoded with limits and validation
@@ -1694,15 +2010,6 @@ struct trackable_object_graph {
   std::vector<trackable_object> nodes;  // node id = index; node 0 is the root
 };
 
-struct object_graph_limits {
-  std::size_t max_nodes = 1u << 22;
-  std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
-  // Breadth-first depth from the root, and the summed length of every node's first path (what
-  // the graph layer builds for diagnostics): a chain of nodes would otherwise cost
-  // quadratically many path bytes.
-  std::size_t max_depth = 4096;
-  std::uint64_t max_path_bytes = std::uint64_t{1} << 30;
-};
 
 namespace detail {
 
@@ -1913,26 +2220,542 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
 
 }  // namespace tfckpt
 // ---- end tfckpt/object_graph_proto.hpp ----
-// ---- begin tfckpt/state_file.hpp ----
-// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (FORMAT.md §2).
-// TF writes it with Python protobuf's text_format.MessageToString and reads it with
-// text_format.Merge; this file reproduces both (output byte-identical, input grammar as Python's
-// tokenizer accepts it), plus TF's get_checkpoint_state / latest_checkpoint /
-// update_checkpoint_state path rules from checkpoint_management.py.
+// ---- begin tfckpt/graph/slot_table.hpp ----
+// tfckpt graph layer: slot variables of a pre-2.11 (optimizer_v2 / "legacy") optimizer, e.g.
+// Adam's `m` and `v`. TF stores them as separate graph nodes referenced from the optimizer's
+// `slot_variables`, keyed by the original variable. We key them by the original variable's
+// object path (`model/layer_with_weights-0/kernel`), not by address, so a copied or moved state
+// struct keeps its slots.
 
-#include <charconv>
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstdint>
-#include <cstring>
-#include <limits>
+#include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
+
+namespace tfckpt::graph {
+
+class slot_table {
+ public:
+  slot_table() = default;
+  // Slot names in the optimizer's order (Adam: {"m", "v"}); this order is the node order.
+  slot_table(std::initializer_list<std::string_view> names) {
+    for (auto n : names) names_.emplace_back(n);
+  }
+
+  const std::vector<std::string>& slot_names() const noexcept { return names_; }
+  bool has_slot_name(std::string_view slot) const noexcept {
+    for (const auto& n : names_)
+      if (n == slot) return true;
+    return false;
+  }
+
+  const tensor* find(std::string_view variable_path, std::string_view slot) const {
+    auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  tensor* find(std::string_view variable_path, std::string_view slot) {
+    auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  // Adds the slot name to the order if it is new (appended last).
+  tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
+    if (!has_slot_name(slot)) names_.emplace_back(slot);
+    return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
+  }
+  std::size_t size() const noexcept { return values_.size(); }
+  void clear() noexcept { values_.clear(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
+};
+
+}  // namespace tfckpt::graph
+// ---- end tfckpt/graph/slot_table.hpp ----
+
+namespace tfckpt {
+// Leaves only pass them through (core_io.hpp), so a unit describing its structs needs neither
+// definition.
+class bundle_reader;
+class bundle_writer;
+}  // namespace tfckpt
+
+namespace tfckpt::graph {
+
+namespace detail {
+template <class T>
+inline constexpr char type_tag = 0;  // one distinct address per type
+}  // namespace detail
+
+struct object_id {
+  const void* address = nullptr;
+  const void* type = nullptr;
+  friend auto operator<=>(const object_id&, const object_id&) = default;
+};
+
+template <class T>
+object_id id_of(const T& obj) noexcept {
+  return {static_cast<const void*>(&obj), &detail::type_tag<T>};
+}
+
+// How a stored shape is checked before the variable's restore function sees it.
+enum class shape_rule {
+  exact,       // fixed-shape storage: the stored shape must equal `shape`
+  any_length,  // std::vector: rank 1, any length (resized on restore)
+  any,         // dynamic tensor: any shape
+};
+
+struct variable_io {
+  result<void> (*save)(const void* object, bundle_writer& w, const std::string& key);
+  // Called after dtype and shape were checked against the variable's rule.
+  result<void> (*restore)(void* object, const bundle_reader& r, const std::string& key,
+                          const bundle_entry& stored);
+};
+
+struct variable {
+  dtype type = dtype::invalid;  // invalid: adopts the stored dtype (an untyped tensor)
+  shape_t shape;                // current shape (what save writes)
+  shape_rule rule = shape_rule::exact;
+  void* object = nullptr;
+  const variable_io* io = nullptr;
+  std::string full_name;  // SerializedTensor.full_name; the object path when empty
+};
+
+struct live_edge {
+  std::string local_name;
+  std::size_t target = 0;
+};
+
+// Restore-time growth of a container to what the checkpoint holds (std::vector<S> resized to the
+// saved list's length, std::map<std::string,S> given the saved keys, std::optional<S> fields
+// engaged when the saved node has that child). Called with the saved node bound to this live
+// node; returns true when the object changed, after which the tree must be rebuilt.
+struct container_fill {
+  bool (*fill)(void* object, const trackable_object& saved) = nullptr;
+  void* object = nullptr;
+};
+
+struct live_node {
+  object_id id;
+  std::vector<live_edge> children;  // declared order
+  std::optional<variable> value;    // leaves
+  slot_table* slots = nullptr;      // optimizers with slot variables (pre-2.11 layout)
+  container_fill fill{};            // containers that take their size from the checkpoint
+};
+
+class live_tree {
+ public:
+  static constexpr std::size_t root = 0;
+
+  // The node for `id`, created when new. `second` is true when it was created, which tells a
+  // visitor to describe the object's children (exactly once per object).
+  std::pair<std::size_t, bool> intern(object_id id) {
+    if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
+    nodes_.push_back(live_node{id, {}, std::nullopt, nullptr, {}});
+    index_.emplace(id, nodes_.size() - 1);
+    return {nodes_.size() - 1, true};
+  }
+  // An object with no identity of its own (e.g. save_counter held by the checkpoint).
+  std::size_t add_anonymous() {
+    nodes_.push_back(live_node{});
+    return nodes_.size() - 1;
+  }
+  void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
+    nodes_[parent].children.push_back(live_edge{std::move(local_name), child});
+  }
+  std::optional<std::size_t> find(object_id id) const {
+    if (auto it = index_.find(id); it != index_.end()) return it->second;
+    return std::nullopt;
+  }
+  live_node& node(std::size_t i) { return nodes_[i]; }
+  const live_node& node(std::size_t i) const { return nodes_[i]; }
+  std::size_t size() const noexcept { return nodes_.size(); }
+  std::vector<live_node>& nodes() noexcept { return nodes_; }
+  const std::vector<live_node>& nodes() const noexcept { return nodes_; }
+
+  // Duplicate local names under one parent can never be matched by name: reject them.
+  result<void> check_unique_names() const {
+    for (const auto& n : nodes_)
+      for (std::size_t i = 0; i < n.children.size(); ++i)
+        for (std::size_t j = i + 1; j < n.children.size(); ++j)
+          if (n.children[i].local_name == n.children[j].local_name)
+            return make_error(errc::invalid_argument,
+                              "two children share the local name '" + n.children[i].local_name + "'");
+    return {};
+  }
+
+ private:
+  std::vector<live_node> nodes_;
+  std::map<object_id, std::size_t> index_;
+};
+
+}  // namespace tfckpt::graph
+// ---- end tfckpt/graph/live_tree.hpp ----
+// ---- begin tfckpt/graph/restore_status.hpp ----
+// tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
+// (CheckpointLoadStatus; FORMAT.md §11.2-§11.5). Unlike TF, a failed check lists *every*
+// unmatched object path and every unused checkpoint value, not just the first few.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+
+namespace tfckpt {
+
+class restore_status {
+ public:
+  std::string checkpoint;                      // prefix restored from
+  std::size_t matched_nodes = 0;               // checkpoint nodes bound to live objects (root included)
+  std::vector<std::string> unmatched_objects;  // live variables (object paths) that got no value
+  std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
+  std::vector<std::string> unused_values;      // checkpoint keys nothing read
+  bool name_based = false;                     // TF1 checkpoint restored through a name map
+
+  // Every live variable was restored (extra checkpoint values are fine).
+  result<void> assert_existing_objects_matched() const {
+    if (name_based) return assert_consumed();
+    if (unmatched_objects.empty()) return {};
+    return fail("assert_existing_objects_matched", true, false);
+  }
+  // Everything in the checkpoint was used and every live variable was restored.
+  result<void> assert_consumed() const {
+    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
+    return fail("assert_consumed", true, true);
+  }
+  // Something besides the root matched.
+  result<void> assert_nontrivial_match() const {
+    if (name_based) return assert_consumed();
+    if (matched_nodes >= 2) return {};
+    return error(errc::unmatched, "assert_nontrivial_match: nothing except the root object matched a "
+                                  "checkpointed value; is this the right checkpoint for this object?")
+        .in_file(checkpoint);
+  }
+  // TF uses this to silence warnings about a partial restore; we never warn, so it only documents
+  // intent at the call site.
+  const restore_status& expect_partial() const noexcept { return *this; }
+
+  bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
+
+ private:
+  error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
+    std::string msg(check);
+    msg += " failed:";
+    auto list = [&](std::string_view title, const std::vector<std::string>& items) {
+      if (items.empty()) return;
+      msg += "\n  ";
+      msg += title;
+      msg += " (" + std::to_string(items.size()) + "):";
+      for (const auto& i : items) msg += "\n    " + error::printable(i);
+    };
+    if (live_side) list("objects with no value in the checkpoint", unmatched_objects);
+    if (checkpoint_side) {
+      list("checkpoint objects matched to nothing", unresolved_nodes);
+      list("checkpoint values never read", unused_values);
+    }
+    return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
+  }
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/graph/restore_status.hpp ----
+
+namespace tfckpt {
+
+class bundle_reader;
+class bundle_writer;
+
+namespace graph {
+// Object path -> TF1 variable name (graph/name_map.hpp).
+using name_map = std::map<std::string, std::string>;
+}  // namespace graph
+
+namespace core {
+
+// What a leaf's save and restore functions do with the writer and reader.
+TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+                                     std::string_view bytes);
+TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t);
+TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+                                       std::span<const std::string> values);
+TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+                                         std::span<std::byte> dst);
+TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key);
+// Limits and data-file bounds of a record, before its size is trusted for an allocation.
+TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key);
+
+// Builds the live tree of the objects being restored. A restore may call it again: containers
+// take their size from the checkpoint, and growing one moves its elements.
+struct tree_builder {
+  result<graph::live_tree> (*build)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// Sorts the root's dependencies by name, as tf.train.Checkpoint sorts its keyword arguments
+// (std::sort on bytes == Python's sorted() on str for UTF-8). With `save_counter`, checks that no
+// field takes the name tf.train.Checkpoint reserves for it.
+TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter);
+
+// The bundle at `prefix`: the tree's values and its object graph.
+TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+                                          const write_options& opts);
+// The state file in `prefix`'s directory names `path` as the latest (and only) checkpoint.
+TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path);
+// Object-based restore: from a checkpoint path (directory, prefix or .index) or an open reader.
+TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+                                                      tree_builder builder);
+TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder);
+// Name-based restore of a TF1 checkpoint.
+TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+                                                    graph::live_tree& tree, const graph::name_map& names);
+
+}  // namespace core
+}  // namespace tfckpt
+
+// ---- begin tfckpt/graph/core_io_impl.hpp ----
+// tfckpt graph layer: definitions of core_io.hpp (inline in a header-only build; compiled once, in the unit
+// including core_impl.hpp, with TFCKPT_SEPARATE_COMPILATION).
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+// ---- begin tfckpt/bundle_reader.hpp ----
+// tfckpt: read a TensorFlow tensor bundle (`P.index` + `P.data-SSSSS-of-NNNNN`), from files or
+// from memory. Mirrors tensor_bundle.cc BundleReader: header checks, entry lookup, checksums on
+// every read (unless opted out), strings, variants, multiple shards and partitioned tensors.
+//
+//   auto r = tfckpt::bundle_reader::open("runs/exp1");       // directory, prefix or .index path
+//   if (!r) { std::puts(r.error().to_string().c_str()); return 1; }
+//   for (const auto& e : r->entries()) ...                     // key order, slice parts hidden
+//   auto t = r->read("model/w/.ATTRIBUTES/VARIABLE_VALUE");    // result<tensor>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+// ---- begin tfckpt/detail/bundle_data.hpp ----
+// tfckpt: where a bundle's records come from: its data files (opened lazily, read with pread or
+// mapped, shareable between threads) or memory views. Every read is checked against the source
+// size before anything is allocated or copied.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- begin tfckpt/detail/crc32c.hpp ----
+// tfckpt: CRC-32C (Castagnoli), as TensorFlow stores it (tsl/lib/hash/crc32c.h).
+// Hardware path (SSE4.2 crc32 instruction, chosen at run time, 3 interleaved streams) and a
+// portable slicing-by-8 table fallback computed at compile time; CRCs of pieces can be combined. Every CRC stored in a checkpoint is masked.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>  // SSE4.2 crc32 only: <immintrin.h> costs every includer ~0.3 s of parsing
+#define TFCKPT_CRC32C_X86 1
+#else
+#define TFCKPT_CRC32C_X86 0
+#endif
+
+namespace tfckpt::detail {
+
+// Reflected polynomial of CRC-32C.
+inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
+// TensorFlow's mask constant (kMaskDelta): CRCs of data that itself contains CRCs are weak,
+// so stored values are rotated and offset.
+inline constexpr std::uint32_t crc32c_mask_delta = 0xa282ead8u;
+
+constexpr std::array<std::array<std::uint32_t, 256>, 8> make_crc32c_tables() {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ crc32c_poly : c >> 1;
+    t[0][i] = c;
+  }
+  for (std::size_t s = 1; s < 8; ++s)
+    for (std::size_t i = 0; i < 256; ++i) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+  return t;
+}
+
+inline constexpr auto crc32c_tables = make_crc32c_tables();
+
+// Portable path. `crc` is the raw (un-inverted) running register.
+inline std::uint32_t crc32c_extend_portable(std::uint32_t crc, const unsigned char* p,
+                                            std::size_t n) noexcept {
+  std::uint32_t c = ~crc;
+  const auto& t = crc32c_tables;
+  while (n >= 8) {
+    std::uint32_t lo = static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+                       static_cast<std::uint32_t>(p[2]) << 16 |
+                       static_cast<std::uint32_t>(p[3]) << 24;
+    lo ^= c;
+    c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+        t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
+  return ~c;
+}
+
+// ---- combining CRCs --------------------------------------------------------------------------
+// CRC registers are linear over GF(2): reg(init, A + B) = reg(init, A) * x^(8|B|) ^ reg(0, B)
+// (mod P, bit-reflected). That lets independent streams (interleaved, or on other threads) be
+// computed separately and joined. (zlib's crc32_combine, with the Castagnoli polynomial.)
+
+// a * b mod P, both bit-reflected (bit 31 is x^0).
+constexpr std::uint32_t crc32c_multmodp(std::uint32_t a, std::uint32_t b) noexcept {
+  std::uint32_t p = 0;
+  for (std::uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) p ^= b;
+    b = (b & 1) ? (b >> 1) ^ crc32c_poly : b >> 1;
+  }
+  return p;
+}
+
+// x^(8n) mod P: the operator that appends n zero bytes to a register.
+constexpr std::uint32_t crc32c_x8n(std::uint64_t n) noexcept {
+  std::uint32_t sq = 1u << 30;  // x^1
+  for (int i = 0; i < 3; ++i) sq = crc32c_multmodp(sq, sq);  // x^8
+  std::uint32_t p = 1u << 31;  // x^0
+  for (; n != 0; n >>= 1) {
+    if (n & 1) p = crc32c_multmodp(sq, p);
+    sq = crc32c_multmodp(sq, sq);
+  }
+  return p;
+}
+
+// crc32c(A + B) from crc32c(A), crc32c(B) and |B| (finished CRCs, not registers: the pre- and
+// post-inversions cancel).
+constexpr std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept {
+  return crc32c_multmodp(crc32c_x8n(len_b), crc_a) ^ crc_b;
+}
+
+// Byte-wise lookup tables for "multiply by x^(8n)" with a fixed n, so that joining interleaved
+// streams costs 4 lookups instead of a 32-step multiply.
+struct crc32c_shift_table {
+  std::uint32_t t[4][256];
+  explicit crc32c_shift_table(std::uint64_t n) noexcept {
+    const std::uint32_t k = crc32c_x8n(n);
+    for (std::uint32_t b = 0; b < 4; ++b)
+      for (std::uint32_t i = 0; i < 256; ++i) t[b][i] = crc32c_multmodp(k, i << (8 * b));
+  }
+  std::uint32_t operator()(std::uint32_t reg) const noexcept {
+    return t[0][reg & 0xff] ^ t[1][(reg >> 8) & 0xff] ^ t[2][(reg >> 16) & 0xff] ^ t[3][reg >> 24];
+  }
+};
+
+#if TFCKPT_CRC32C_X86
+// The crc32 instruction has a latency of 3 cycles but issues every cycle, so one dependency
+// chain runs at a third of the possible speed. Large inputs are cut into chunks of 3 stripes
+// checksummed as 3 interleaved streams, then joined with the shift tables.
+inline constexpr std::size_t crc32c_long_stripe = 8192;
+inline constexpr std::size_t crc32c_short_stripe = 256;
+
+// Built on first use (not constexpr: 8 KiB of tables evaluated in every translation unit
+// would cost compile time).
+inline const crc32c_shift_table& crc32c_long_shift() noexcept {
+  static const crc32c_shift_table t(crc32c_long_stripe);
+  return t;
+}
+inline const crc32c_shift_table& crc32c_short_shift() noexcept {
+  static const crc32c_shift_table t(crc32c_short_stripe);
+  return t;
+}
+
+// Register in, register out; consumes whole 3-stripe chunks of `stripe` bytes from p/n.
+__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_3way(
+    std::uint64_t c0, const unsigned char*& p, std::size_t& n, std::size_t stripe,
+    const crc32c_shift_table& shift) noexcept {
+  while (n >= 3 * stripe) {
+    std::uint64_t c1 = 0, c2 = 0;
+    const unsigned char* end = p + stripe;
+    do {
+      std::uint64_t a, b, d;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + stripe, 8);
+      std::memcpy(&d, p + 2 * stripe, 8);
+      c0 = _mm_crc32_u64(c0, a);
+      c1 = _mm_crc32_u64(c1, b);
+      c2 = _mm_crc32_u64(c2, d);
+      p += 8;
+    } while (p != end);
+    c0 = shift(static_cast<std::uint32_t>(c0)) ^ c1;
+    c0 = shift(static_cast<std::uint32_t>(c0)) ^ c2;
+    p += 2 * stripe;
+    n -= 3 * stripe;
+  }
+  return c0;
+}
+
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_extend_sse42(
+    std::uint32_t crc, const unsigned char* p, std::size_t n) noexcept {
+  std::uint64_t c = ~crc;
+  while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7) != 0) {
+    c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
+    --n;
+  }
+  if (n >= 3 * crc32c_long_stripe) c = crc32c_sse42_3way(c, p, n, crc32c_long_stripe, crc32c_long_shift());
+  if (n >= 3 * crc32c_short_stripe) c = crc32c_sse42_3way(c, p, n, crc32c_short_stripe, crc32c_short_shift());
+  while (n >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = _mm_crc32_u64(c, v);
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
+  return ~static_cast<std::uint32_t>(c);
+}
+
+inline bool crc32c_have_sse42() noexcept {
+  static const bool have = __builtin_cpu_supports("sse4.2");
+  return have;
+}
+#endif
+
+// Continue a CRC over more bytes: crc32c_extend(crc32c(a), b) == crc32c(a + b).
+inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+#if TFCKPT_CRC32C_X86
+  if (crc32c_have_sse42()) return crc32c_extend_sse42(crc, p, n);
+#endif
+  return crc32c_extend_portable(crc, p, n);
+}
+
+inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept {
+  return crc32c_extend(0, data, n);
+}
+
+constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept {
+  return ((crc >> 15) | (crc << 17)) + crc32c_mask_delta;
+}
+
+constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - crc32c_mask_delta;
+  return (rot >> 17) | (rot << 15);
+}
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/detail/crc32c.hpp ----
 // ---- begin tfckpt/detail/file_io.hpp ----
 // tfckpt: POSIX file access. Reads (whole file, positioned, mmap), buffered writes, atomic
 // replace (temp + fsync + rename + directory fsync) and Python-compatible path helpers
@@ -2386,6 +3209,307 @@ inline result<void> atomic_write_file(const std::string& path, std::string_view 
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/detail/file_io.hpp ----
+
+namespace tfckpt::detail {
+
+class shard_set {
+ public:
+  shard_set(std::string prefix, std::int32_t num_shards)
+      : prefix_(std::move(prefix)), num_shards_(num_shards),
+        files_(static_cast<std::size_t>(num_shards)) {}
+  explicit shard_set(std::vector<std::string_view> memory)
+      : num_shards_(static_cast<std::int32_t>(memory.size())), memory_(std::move(memory)) {}
+
+  std::int32_t num_shards() const noexcept { return num_shards_; }
+  bool in_memory() const noexcept { return prefix_.empty(); }
+
+  std::string path(std::int32_t shard) const {
+    if (in_memory()) return "<memory shard " + std::to_string(shard) + ">";
+    return data_filename(prefix_, shard, num_shards_);
+  }
+
+  result<std::uint64_t> size(std::int32_t shard) const {
+    if (shard < 0 || shard >= num_shards_)
+      return make_error(errc::corruption, "shard " + std::to_string(shard) + " out of range (" +
+                                              std::to_string(num_shards_) + " shards)");
+    if (in_memory()) return static_cast<std::uint64_t>(memory_[static_cast<std::size_t>(shard)].size());
+    auto f = file(shard);
+    if (!f) return std::move(f).error();
+    return (*f)->size();
+  }
+
+  // Reads [offset, offset+n) of `shard` into dst. A range past the end of the shard is a
+  // corruption error ("data file is shorter than its entries claim"). With `crc` set, also
+  // returns the CRC32C of the bytes in *crc: computed piece by piece right after each piece
+  // lands in dst, while it is still in cache, so checking costs no second pass over memory.
+  result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
+                    std::uint32_t* crc = nullptr) const {
+    TFCKPT_TRY(check_range(shard, offset, n));
+    if (crc) *crc = 0;
+    if (n == 0) return {};
+    const readable_file* f = nullptr;
+    if (!in_memory()) {
+      auto opened = file(shard);
+      if (!opened) return std::move(opened).error();
+      f = *opened;
+    }
+    // Half of a typical L2: big enough that the syscall is noise, small enough to stay cached.
+    const std::uint64_t piece = crc ? std::uint64_t{512} << 10 : n;
+    for (std::uint64_t done = 0; done < n;) {
+      const auto len = static_cast<std::size_t>(std::min(piece, n - done));
+      if (f) {
+        auto r = f->read_at(offset + done, len, dst + done);
+        if (!r) return std::move(r).error().in_file(path(shard)).at_offset(offset + done);
+      } else {
+        std::memcpy(dst + done, memory_[static_cast<std::size_t>(shard)].data() + offset + done, len);
+      }
+      if (crc) *crc = crc32c_extend(*crc, dst + done, len);
+      done += len;
+    }
+    return {};
+  }
+
+  // [offset, offset+n) of `shard` without copying: a view into the memory shard or into a
+  // read-only mapping of the data file (mapped once, kept while the shard_set lives).
+  result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+    TFCKPT_TRY(check_range(shard, offset, n));
+    if (in_memory())
+      return memory_[static_cast<std::size_t>(shard)].substr(static_cast<std::size_t>(offset),
+                                                              static_cast<std::size_t>(n));
+    auto m = mapping(shard);
+    if (!m) return std::move(m).error();
+    const std::string_view all = (*m)->bytes();
+    if (offset > all.size() || n > all.size() - offset)  // the file shrank after it was opened
+      return make_error(errc::corruption, "data file is shorter than its entries claim")
+          .in_file(path(shard))
+          .at_offset(offset);
+    return all.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(n));
+  }
+
+  // The record [offset, offset+n) lies inside the data file (checked before any allocation).
+  result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+    auto sz = size(shard);
+    if (!sz) return std::move(sz).error();
+    if (offset > *sz || n > *sz - offset)
+      return make_error(errc::corruption,
+                        "data file is shorter than its entries claim: record [" + std::to_string(offset) +
+                            ", +" + std::to_string(n) + ") but the file has " + std::to_string(*sz) +
+                            " bytes")
+          .in_file(path(shard))
+          .at_offset(offset);
+    return {};
+  }
+
+ private:
+  result<const mapped_file*> mapping(std::int32_t shard) const {
+    auto sz = size(shard);  // opens the file first: the mapping must cover what size() reports
+    if (!sz) return std::move(sz).error();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (maps_.empty()) maps_.resize(files_.size());
+    auto& slot = maps_[static_cast<std::size_t>(shard)];
+    if (!slot) {
+      // No size limit of its own: mapping reserves address space, not memory.
+      auto m = mapped_file::open(path(shard), ~std::uint64_t{0});
+      if (!m) return std::move(m).error();
+      slot.emplace(std::move(*m));
+    }
+    return &*slot;
+  }
+
+  result<const readable_file*> file(std::int32_t shard) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = files_[static_cast<std::size_t>(shard)];
+    if (!slot) {
+      auto f = readable_file::open(path(shard));
+      if (!f) {
+        auto e = std::move(f).error();
+        if (e.code == errc::not_found) e.message = "missing data file (shard " + std::to_string(shard) + " of " + std::to_string(num_shards_) + ")";
+        return std::move(e).in_file(path(shard));
+      }
+      slot.emplace(std::move(*f));
+    }
+    return &*slot;
+  }
+
+  std::string prefix_;
+  std::int32_t num_shards_ = 0;
+  std::vector<std::string_view> memory_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::optional<readable_file>> files_;
+  mutable std::vector<std::optional<mapped_file>> maps_;  // views(): created on first use
+};
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/detail/bundle_data.hpp ----
+// ---- begin tfckpt/detail/string_record.hpp ----
+// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (FORMAT.md §6.3-6.4,
+// tensor_bundle.cc WriteStringTensor / ReadStringTensor / WriteVariantTensor), with the checksums
+// TensorFlow computes over them. Decoders are bounds-checked and never allocate more elements
+// than the record can hold.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace tfckpt::detail {
+
+// The CRC over lengths uses fixed-width integers, not the varints: 4 bytes when the length fits
+// in 32 bits, else 8. Byte order is the writer's (little-endian unless the header says big).
+inline std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
+                                       bool always64 = false) {
+  char buf[8];
+  const int width = (always64 || len > 0xffffffffu) ? 8 : 4;
+  for (int i = 0; i < width; ++i) {
+    const int shift = big_endian ? 8 * (width - 1 - i) : 8 * i;
+    buf[i] = static_cast<char>((len >> shift) & 0xff);
+  }
+  return crc32c_extend(crc, buf, static_cast<std::size_t>(width));
+}
+
+// Appends the record of `elements` to `out`; returns the unmasked CRC of the record.
+template <class Strings>
+std::uint32_t encode_string_record(const Strings& elements, std::string& out) {
+  std::uint32_t crc = 0;
+  for (const auto& s : elements) {
+    put_varint64(out, s.size());
+    crc = crc_extend_length(crc, s.size(), false);
+  }
+  char masked[4];
+  encode_fixed32(masked, crc32c_mask(crc));
+  out.append(masked, 4);
+  crc = crc32c_extend(crc, masked, 4);
+  for (const auto& s : elements) {
+    out.append(s.data(), s.size());
+    crc = crc32c_extend(crc, s.data(), s.size());
+  }
+  return crc;
+}
+
+// Decodes the record of an `n`-element string tensor. `expected_masked_crc` is the entry's
+// crc32c field; checked only when `verify`.
+inline result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
+                                                             std::uint32_t expected_masked_crc,
+                                                             bool verify, bool big_endian = false) {
+  // TF special case: an empty record decodes without reading (only valid if the CRC is Mask(0)).
+  if (rec.empty() && n >= 0) {
+    if (verify && expected_masked_crc != crc32c_mask(0))
+      return make_error(errc::checksum_mismatch, "checksum does not match (empty string record)");
+    if (n != 0) return make_error(errc::corruption, "empty record for a non-empty string tensor");
+    return std::vector<std::string>{};
+  }
+  // Each element needs at least one varint byte: bounds the allocation below by the record size.
+  if (n < 0 || static_cast<std::uint64_t>(n) > rec.size())
+    return make_error(errc::corruption, "string record of " + std::to_string(rec.size()) +
+                                            " bytes cannot hold " + std::to_string(n) + " elements");
+  std::vector<std::uint64_t> lengths(static_cast<std::size_t>(n));
+  std::string_view in = rec;
+  std::uint32_t crc = 0;
+  std::uint64_t total = 0;
+  for (auto& len : lengths) {
+    if (!get_varint64(in, len)) return make_error(errc::corruption, "bad string length varint");
+    if (len > rec.size() || total + len > rec.size())
+      return make_error(errc::corruption, "string lengths exceed the record size");
+    total += len;
+    crc = crc_extend_length(crc, len, big_endian);
+  }
+  if (in.size() < 4) return make_error(errc::corruption, "string record truncated before length checksum");
+  const std::uint32_t stored = decode_fixed32(in.data());
+  const std::uint32_t stored_host = big_endian ? __builtin_bswap32(stored) : stored;
+  if (verify && crc32c_unmask(stored_host) != crc)
+    return make_error(errc::checksum_mismatch, "the length checksum does not match");
+  crc = crc32c_extend(crc, in.data(), 4);
+  in.remove_prefix(4);
+  if (in.size() != total)
+    return make_error(errc::corruption, "string record has " + std::to_string(in.size()) +
+                                            " payload bytes, lengths say " + std::to_string(total));
+  std::vector<std::string> out;
+  out.reserve(lengths.size());
+  for (std::uint64_t len : lengths) {
+    out.emplace_back(in.substr(0, static_cast<std::size_t>(len)));
+    in.remove_prefix(static_cast<std::size_t>(len));
+  }
+  if (verify) {
+    crc = crc32c_extend(crc, rec.data() + (rec.size() - total), static_cast<std::size_t>(total));
+    if (crc32c_mask(crc) != expected_masked_crc)
+      return make_error(errc::checksum_mismatch, "checksum does not match");
+  }
+  return out;
+}
+
+// Variant: per element varint64 length, payload, 4-byte Mask(running crc); lengths enter the CRC
+// as 8-byte integers.
+template <class Strings>
+std::uint32_t encode_variant_record(const Strings& elements, std::string& out) {
+  std::uint32_t crc = 0;
+  for (const auto& s : elements) {
+    put_varint64(out, s.size());
+    crc = crc_extend_length(crc, s.size(), false, true);
+    out.append(s.data(), s.size());
+    crc = crc32c_extend(crc, s.data(), s.size());
+    char masked[4];
+    encode_fixed32(masked, crc32c_mask(crc));
+    out.append(masked, 4);
+    crc = crc32c_extend(crc, masked, 4);
+  }
+  return crc;
+}
+
+inline result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
+                                                              std::uint32_t expected_masked_crc,
+                                                              bool verify) {
+  // Each element takes at least 5 bytes (1 varint byte + 4 checksum bytes).
+  if (n < 0 || static_cast<std::uint64_t>(n) > rec.size() / 5)
+    return make_error(errc::corruption, "variant record of " + std::to_string(rec.size()) +
+                                            " bytes cannot hold " + std::to_string(n) + " elements");
+  std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(n));
+  std::string_view in = rec;
+  std::uint32_t crc = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint64_t len;
+    if (!get_varint64(in, len) || len > in.size() || in.size() - len < 4)
+      return make_error(errc::corruption, "variant element " + std::to_string(i) + " truncated");
+    crc = crc_extend_length(crc, len, false, true);
+    const std::string_view payload = in.substr(0, static_cast<std::size_t>(len));
+    crc = crc32c_extend(crc, payload.data(), payload.size());
+    in.remove_prefix(payload.size());
+    if (verify && crc32c_unmask(decode_fixed32(in.data())) != crc)
+      return make_error(errc::checksum_mismatch,
+                        "variant element " + std::to_string(i) + " checksum does not match");
+    crc = crc32c_extend(crc, in.data(), 4);
+    in.remove_prefix(4);
+    out.emplace_back(payload);
+  }
+  if (!in.empty()) return make_error(errc::corruption, "trailing bytes after variant elements");
+  if (verify && crc32c_mask(crc) != expected_masked_crc)
+    return make_error(errc::checksum_mismatch, "checksum does not match");
+  return out;
+}
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/detail/string_record.hpp ----
+// ---- begin tfckpt/state_file.hpp ----
+// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (FORMAT.md §2).
+// TF writes it with Python protobuf's text_format.MessageToString and reads it with
+// text_format.Merge; this file reproduces both (output byte-identical, input grammar as Python's
+// tokenizer accepts it), plus TF's get_checkpoint_state / latest_checkpoint /
+// update_checkpoint_state path rules from checkpoint_management.py.
+
+#include <charconv>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
 
 namespace tfckpt {
 
@@ -2865,709 +3989,6 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
 
 }  // namespace tfckpt
 // ---- end tfckpt/state_file.hpp ----
-// ---- begin tfckpt/tensor.hpp ----
-// tfckpt: an owning tensor as read from or written to a bundle: dtype, shape and either raw
-// element bytes (fixed-size dtypes, row-major, little-endian) or one byte string per element
-// (DT_STRING; DT_VARIANT elements are kept as serialized VariantTensorDataProto bytes).
-
-#include <algorithm>
-#include <complex>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <span>
-#include <string>
-#include <type_traits>
-#include <vector>
-
-
-namespace tfckpt {
-
-// The dtype a C++ element type is stored as; dtype::invalid for types with no TF counterpart.
-template <class T>
-inline constexpr dtype dtype_of = dtype::invalid;
-template <> inline constexpr dtype dtype_of<float> = dtype::float32;
-template <> inline constexpr dtype dtype_of<double> = dtype::float64;
-template <> inline constexpr dtype dtype_of<std::int8_t> = dtype::int8;
-template <> inline constexpr dtype dtype_of<std::int16_t> = dtype::int16;
-template <> inline constexpr dtype dtype_of<std::int32_t> = dtype::int32;
-template <> inline constexpr dtype dtype_of<std::int64_t> = dtype::int64;
-template <> inline constexpr dtype dtype_of<std::uint8_t> = dtype::uint8;
-template <> inline constexpr dtype dtype_of<std::uint16_t> = dtype::uint16;
-template <> inline constexpr dtype dtype_of<std::uint32_t> = dtype::uint32;
-template <> inline constexpr dtype dtype_of<std::uint64_t> = dtype::uint64;
-template <> inline constexpr dtype dtype_of<bool> = dtype::bool_;
-template <> inline constexpr dtype dtype_of<std::complex<float>> = dtype::complex64;
-template <> inline constexpr dtype dtype_of<std::complex<double>> = dtype::complex128;
-template <> inline constexpr dtype dtype_of<float16> = dtype::float16;
-template <> inline constexpr dtype dtype_of<bfloat16> = dtype::bfloat16;
-template <> inline constexpr dtype dtype_of<std::string> = dtype::string;
-// `long long` may differ from int64_t (e.g. int64_t = long on LP64).
-template <class T>
-  requires(std::is_same_v<T, long long> && !std::is_same_v<long long, std::int64_t>)
-inline constexpr dtype dtype_of<T> = dtype::int64;
-
-class tensor {
- public:
-  tensor() = default;
-
-  // Zero-filled (fixed-size dtypes) or empty elements (string, variant).
-  // REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
-  tensor(::tfckpt::dtype t, shape_t shape) : dtype_(t), shape_(std::move(shape)) {
-    const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape_));
-    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
-    else elements_.assign(n, std::string());
-  }
-
-  template <class T>
-  static tensor from_values(shape_t shape, std::span<const T> values) {
-    static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
-                  "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
-    tensor t(dtype_of<T>, std::move(shape));
-    std::memcpy(t.bytes_.data(), values.data(), std::min(t.bytes_.size(), values.size_bytes()));
-    return t;
-  }
-  static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
-    tensor out;
-    out.dtype_ = t;
-    out.shape_ = std::move(shape);
-    out.elements_ = std::move(values);
-    return out;
-  }
-
-  ::tfckpt::dtype dtype() const noexcept { return dtype_; }
-  const shape_t& shape() const noexcept { return shape_; }
-  std::int64_t num_elements() const noexcept { return tfckpt::num_elements(shape_); }
-
-  // Raw element bytes of a fixed-size tensor (empty for string/variant).
-  std::span<std::byte> bytes() noexcept { return bytes_; }
-  std::span<const std::byte> bytes() const noexcept { return bytes_; }
-  std::string_view byte_view() const noexcept {
-    return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
-  }
-
-  // Typed view. Returns an empty span when T does not match the dtype.
-  template <class T>
-  std::span<const T> values() const noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T)};
-  }
-  template <class T>
-  std::span<T> values() noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T)};
-  }
-
-  // Elements of a string or variant tensor.
-  const std::vector<std::string>& strings() const noexcept { return elements_; }
-  std::vector<std::string>& strings() noexcept { return elements_; }
-
-  friend bool operator==(const tensor& a, const tensor& b) = default;
-
- private:
-  ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
-  shape_t shape_;
-  std::vector<std::byte> bytes_;
-  std::vector<std::string> elements_;
-};
-
-// An owning tensor whose element type is part of its type and whose shape is decided at run
-// time: `tensor_of<float> kernel, bias;` in a layer struct. As a struct field it is a variable of
-// dtype dtype_of<T>; a restore never casts (a dtype mismatch is an error). A default-constructed
-// tensor has no shape yet and takes the checkpoint's; one given a shape (constructor, reset())
-// or restored once keeps it, and a restore then requires exactly that shape.
-template <class T>
-class tensor_of {
-  static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
-                    !std::is_same_v<T, bool>,
-                "tfckpt: tensor_of<T> needs a fixed-size numeric element type (bool and std::string: "
-                "use the untyped tfckpt::tensor)");
-
- public:
-  using value_type = T;
-  static constexpr ::tfckpt::dtype type = dtype_of<T>;
-
-  tensor_of() = default;
-  // Zero-filled. REQUIRES: a valid shape whose size the caller can afford.
-  explicit tensor_of(shape_t shape) { reset(std::move(shape)); }
-  tensor_of(shape_t shape, std::span<const T> values) {
-    reset(std::move(shape));
-    std::copy_n(values.begin(), std::min(values.size(), data_.size()), data_.begin());
-  }
-
-  // Gives the tensor a shape; all elements become zero.
-  void reset(shape_t shape) {
-    shape_ = std::move(shape);
-    has_shape_ = true;
-    data_.assign(static_cast<std::size_t>(tfckpt::num_elements(shape_)), T{});
-  }
-  // Back to "no shape yet": the next restore takes the checkpoint's shape.
-  void clear() noexcept {
-    shape_.clear();
-    data_.clear();
-    has_shape_ = false;
-  }
-
-  bool has_shape() const noexcept { return has_shape_; }
-  const shape_t& shape() const noexcept { return shape_; }
-  std::int64_t num_elements() const noexcept { return static_cast<std::int64_t>(data_.size()); }
-  std::size_t size() const noexcept { return data_.size(); }
-
-  std::span<T> values() noexcept { return data_; }
-  std::span<const T> values() const noexcept { return data_; }
-  T* data() noexcept { return data_.data(); }
-  const T* data() const noexcept { return data_.data(); }
-  T& operator[](std::size_t i) noexcept { return data_[i]; }
-  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
-  auto begin() noexcept { return data_.begin(); }
-  auto end() noexcept { return data_.end(); }
-  auto begin() const noexcept { return data_.begin(); }
-  auto end() const noexcept { return data_.end(); }
-
-  friend bool operator==(const tensor_of&, const tensor_of&) = default;
-
- private:
-  shape_t shape_;
-  std::vector<T> data_;
-  bool has_shape_ = false;
-};
-
-}  // namespace tfckpt
-// ---- end tfckpt/tensor.hpp ----
-// ---- begin tfckpt/naming.hpp ----
-// tfckpt: file names of a bundle (tensor_bundle/naming.cc).
-
-#include <cstdint>
-#include <cstdio>
-#include <string>
-
-namespace tfckpt {
-
-inline std::string index_filename(const std::string& prefix) { return prefix + ".index"; }
-
-// `P.data-SSSSS-of-NNNNN`: both numbers zero-padded to at least 5 digits (printf %05d).
-inline std::string data_filename(const std::string& prefix, std::int32_t shard, std::int32_t num_shards) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, ".data-%05d-of-%05d", static_cast<int>(shard), static_cast<int>(num_shards));
-  return prefix + buf;
-}
-
-}  // namespace tfckpt
-// ---- end tfckpt/naming.hpp ----
-// ---- begin tfckpt/bundle_reader.hpp ----
-// tfckpt: read a TensorFlow tensor bundle (`P.index` + `P.data-SSSSS-of-NNNNN`), from files or
-// from memory. Mirrors tensor_bundle.cc BundleReader: header checks, entry lookup, checksums on
-// every read (unless opted out), strings, variants, multiple shards and partitioned tensors.
-//
-//   auto r = tfckpt::bundle_reader::open("runs/exp1");       // directory, prefix or .index path
-//   if (!r) { std::puts(r.error().to_string().c_str()); return 1; }
-//   for (const auto& e : r->entries()) ...                     // key order, slice parts hidden
-//   auto t = r->read("model/w/.ATTRIBUTES/VARIABLE_VALUE");    // result<tensor>
-
-#include <algorithm>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <unordered_set>
-#include <vector>
-
-// ---- begin tfckpt/detail/bundle_data.hpp ----
-// tfckpt: where a bundle's records come from: its data files (opened lazily, read with pread or
-// mapped, shareable between threads) or memory views. Every read is checked against the source
-// size before anything is allocated or copied.
-
-#include <algorithm>
-#include <cstdint>
-#include <cstring>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// ---- begin tfckpt/detail/crc32c.hpp ----
-// tfckpt: CRC-32C (Castagnoli), as TensorFlow stores it (tsl/lib/hash/crc32c.h).
-// Hardware path (SSE4.2 crc32 instruction, chosen at run time, 3 interleaved streams) and a
-// portable slicing-by-8 table fallback computed at compile time; CRCs of pieces can be combined. Every CRC stored in a checkpoint is masked.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <nmmintrin.h>  // SSE4.2 crc32 only: <immintrin.h> costs every includer ~0.3 s of parsing
-#define TFCKPT_CRC32C_X86 1
-#else
-#define TFCKPT_CRC32C_X86 0
-#endif
-
-namespace tfckpt::detail {
-
-// Reflected polynomial of CRC-32C.
-inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
-// TensorFlow's mask constant (kMaskDelta): CRCs of data that itself contains CRCs are weak,
-// so stored values are rotated and offset.
-inline constexpr std::uint32_t crc32c_mask_delta = 0xa282ead8u;
-
-constexpr std::array<std::array<std::uint32_t, 256>, 8> make_crc32c_tables() {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ crc32c_poly : c >> 1;
-    t[0][i] = c;
-  }
-  for (std::size_t s = 1; s < 8; ++s)
-    for (std::size_t i = 0; i < 256; ++i) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
-  return t;
-}
-
-inline constexpr auto crc32c_tables = make_crc32c_tables();
-
-// Portable path. `crc` is the raw (un-inverted) running register.
-inline std::uint32_t crc32c_extend_portable(std::uint32_t crc, const unsigned char* p,
-                                            std::size_t n) noexcept {
-  std::uint32_t c = ~crc;
-  const auto& t = crc32c_tables;
-  while (n >= 8) {
-    std::uint32_t lo = static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-                       static_cast<std::uint32_t>(p[2]) << 16 |
-                       static_cast<std::uint32_t>(p[3]) << 24;
-    lo ^= c;
-    c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
-        t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
-    p += 8;
-    n -= 8;
-  }
-  while (n--) c = (c >> 8) ^ t[0][(c ^ *p++) & 0xff];
-  return ~c;
-}
-
-// ---- combining CRCs --------------------------------------------------------------------------
-// CRC registers are linear over GF(2): reg(init, A + B) = reg(init, A) * x^(8|B|) ^ reg(0, B)
-// (mod P, bit-reflected). That lets independent streams (interleaved, or on other threads) be
-// computed separately and joined. (zlib's crc32_combine, with the Castagnoli polynomial.)
-
-// a * b mod P, both bit-reflected (bit 31 is x^0).
-constexpr std::uint32_t crc32c_multmodp(std::uint32_t a, std::uint32_t b) noexcept {
-  std::uint32_t p = 0;
-  for (std::uint32_t m = 1u << 31; m != 0; m >>= 1) {
-    if (a & m) p ^= b;
-    b = (b & 1) ? (b >> 1) ^ crc32c_poly : b >> 1;
-  }
-  return p;
-}
-
-// x^(8n) mod P: the operator that appends n zero bytes to a register.
-constexpr std::uint32_t crc32c_x8n(std::uint64_t n) noexcept {
-  std::uint32_t sq = 1u << 30;  // x^1
-  for (int i = 0; i < 3; ++i) sq = crc32c_multmodp(sq, sq);  // x^8
-  std::uint32_t p = 1u << 31;  // x^0
-  for (; n != 0; n >>= 1) {
-    if (n & 1) p = crc32c_multmodp(sq, p);
-    sq = crc32c_multmodp(sq, sq);
-  }
-  return p;
-}
-
-// crc32c(A + B) from crc32c(A), crc32c(B) and |B| (finished CRCs, not registers: the pre- and
-// post-inversions cancel).
-constexpr std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) noexcept {
-  return crc32c_multmodp(crc32c_x8n(len_b), crc_a) ^ crc_b;
-}
-
-// Byte-wise lookup tables for "multiply by x^(8n)" with a fixed n, so that joining interleaved
-// streams costs 4 lookups instead of a 32-step multiply.
-struct crc32c_shift_table {
-  std::uint32_t t[4][256];
-  explicit crc32c_shift_table(std::uint64_t n) noexcept {
-    const std::uint32_t k = crc32c_x8n(n);
-    for (std::uint32_t b = 0; b < 4; ++b)
-      for (std::uint32_t i = 0; i < 256; ++i) t[b][i] = crc32c_multmodp(k, i << (8 * b));
-  }
-  std::uint32_t operator()(std::uint32_t reg) const noexcept {
-    return t[0][reg & 0xff] ^ t[1][(reg >> 8) & 0xff] ^ t[2][(reg >> 16) & 0xff] ^ t[3][reg >> 24];
-  }
-};
-
-#if TFCKPT_CRC32C_X86
-// The crc32 instruction has a latency of 3 cycles but issues every cycle, so one dependency
-// chain runs at a third of the possible speed. Large inputs are cut into chunks of 3 stripes
-// checksummed as 3 interleaved streams, then joined with the shift tables.
-inline constexpr std::size_t crc32c_long_stripe = 8192;
-inline constexpr std::size_t crc32c_short_stripe = 256;
-
-// Built on first use (not constexpr: 8 KiB of tables evaluated in every translation unit
-// would cost compile time).
-inline const crc32c_shift_table& crc32c_long_shift() noexcept {
-  static const crc32c_shift_table t(crc32c_long_stripe);
-  return t;
-}
-inline const crc32c_shift_table& crc32c_short_shift() noexcept {
-  static const crc32c_shift_table t(crc32c_short_stripe);
-  return t;
-}
-
-// Register in, register out; consumes whole 3-stripe chunks of `stripe` bytes from p/n.
-__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_3way(
-    std::uint64_t c0, const unsigned char*& p, std::size_t& n, std::size_t stripe,
-    const crc32c_shift_table& shift) noexcept {
-  while (n >= 3 * stripe) {
-    std::uint64_t c1 = 0, c2 = 0;
-    const unsigned char* end = p + stripe;
-    do {
-      std::uint64_t a, b, d;
-      std::memcpy(&a, p, 8);
-      std::memcpy(&b, p + stripe, 8);
-      std::memcpy(&d, p + 2 * stripe, 8);
-      c0 = _mm_crc32_u64(c0, a);
-      c1 = _mm_crc32_u64(c1, b);
-      c2 = _mm_crc32_u64(c2, d);
-      p += 8;
-    } while (p != end);
-    c0 = shift(static_cast<std::uint32_t>(c0)) ^ c1;
-    c0 = shift(static_cast<std::uint32_t>(c0)) ^ c2;
-    p += 2 * stripe;
-    n -= 3 * stripe;
-  }
-  return c0;
-}
-
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_extend_sse42(
-    std::uint32_t crc, const unsigned char* p, std::size_t n) noexcept {
-  std::uint64_t c = ~crc;
-  while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7) != 0) {
-    c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
-    --n;
-  }
-  if (n >= 3 * crc32c_long_stripe) c = crc32c_sse42_3way(c, p, n, crc32c_long_stripe, crc32c_long_shift());
-  if (n >= 3 * crc32c_short_stripe) c = crc32c_sse42_3way(c, p, n, crc32c_short_stripe, crc32c_short_shift());
-  while (n >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    c = _mm_crc32_u64(c, v);
-    p += 8;
-    n -= 8;
-  }
-  while (n--) c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
-  return ~static_cast<std::uint32_t>(c);
-}
-
-inline bool crc32c_have_sse42() noexcept {
-  static const bool have = __builtin_cpu_supports("sse4.2");
-  return have;
-}
-#endif
-
-// Continue a CRC over more bytes: crc32c_extend(crc32c(a), b) == crc32c(a + b).
-inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
-  const auto* p = static_cast<const unsigned char*>(data);
-#if TFCKPT_CRC32C_X86
-  if (crc32c_have_sse42()) return crc32c_extend_sse42(crc, p, n);
-#endif
-  return crc32c_extend_portable(crc, p, n);
-}
-
-inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept {
-  return crc32c_extend(0, data, n);
-}
-
-constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept {
-  return ((crc >> 15) | (crc << 17)) + crc32c_mask_delta;
-}
-
-constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
-  const std::uint32_t rot = masked - crc32c_mask_delta;
-  return (rot >> 17) | (rot << 15);
-}
-
-}  // namespace tfckpt::detail
-// ---- end tfckpt/detail/crc32c.hpp ----
-
-namespace tfckpt::detail {
-
-class shard_set {
- public:
-  shard_set(std::string prefix, std::int32_t num_shards)
-      : prefix_(std::move(prefix)), num_shards_(num_shards),
-        files_(static_cast<std::size_t>(num_shards)) {}
-  explicit shard_set(std::vector<std::string_view> memory)
-      : num_shards_(static_cast<std::int32_t>(memory.size())), memory_(std::move(memory)) {}
-
-  std::int32_t num_shards() const noexcept { return num_shards_; }
-  bool in_memory() const noexcept { return prefix_.empty(); }
-
-  std::string path(std::int32_t shard) const {
-    if (in_memory()) return "<memory shard " + std::to_string(shard) + ">";
-    return data_filename(prefix_, shard, num_shards_);
-  }
-
-  result<std::uint64_t> size(std::int32_t shard) const {
-    if (shard < 0 || shard >= num_shards_)
-      return make_error(errc::corruption, "shard " + std::to_string(shard) + " out of range (" +
-                                              std::to_string(num_shards_) + " shards)");
-    if (in_memory()) return static_cast<std::uint64_t>(memory_[static_cast<std::size_t>(shard)].size());
-    auto f = file(shard);
-    if (!f) return std::move(f).error();
-    return (*f)->size();
-  }
-
-  // Reads [offset, offset+n) of `shard` into dst. A range past the end of the shard is a
-  // corruption error ("data file is shorter than its entries claim"). With `crc` set, also
-  // returns the CRC32C of the bytes in *crc: computed piece by piece right after each piece
-  // lands in dst, while it is still in cache, so checking costs no second pass over memory.
-  result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
-                    std::uint32_t* crc = nullptr) const {
-    TFCKPT_TRY(check_range(shard, offset, n));
-    if (crc) *crc = 0;
-    if (n == 0) return {};
-    const readable_file* f = nullptr;
-    if (!in_memory()) {
-      auto opened = file(shard);
-      if (!opened) return std::move(opened).error();
-      f = *opened;
-    }
-    // Half of a typical L2: big enough that the syscall is noise, small enough to stay cached.
-    const std::uint64_t piece = crc ? std::uint64_t{512} << 10 : n;
-    for (std::uint64_t done = 0; done < n;) {
-      const auto len = static_cast<std::size_t>(std::min(piece, n - done));
-      if (f) {
-        auto r = f->read_at(offset + done, len, dst + done);
-        if (!r) return std::move(r).error().in_file(path(shard)).at_offset(offset + done);
-      } else {
-        std::memcpy(dst + done, memory_[static_cast<std::size_t>(shard)].data() + offset + done, len);
-      }
-      if (crc) *crc = crc32c_extend(*crc, dst + done, len);
-      done += len;
-    }
-    return {};
-  }
-
-  // [offset, offset+n) of `shard` without copying: a view into the memory shard or into a
-  // read-only mapping of the data file (mapped once, kept while the shard_set lives).
-  result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
-    TFCKPT_TRY(check_range(shard, offset, n));
-    if (in_memory())
-      return memory_[static_cast<std::size_t>(shard)].substr(static_cast<std::size_t>(offset),
-                                                              static_cast<std::size_t>(n));
-    auto m = mapping(shard);
-    if (!m) return std::move(m).error();
-    const std::string_view all = (*m)->bytes();
-    if (offset > all.size() || n > all.size() - offset)  // the file shrank after it was opened
-      return make_error(errc::corruption, "data file is shorter than its entries claim")
-          .in_file(path(shard))
-          .at_offset(offset);
-    return all.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(n));
-  }
-
-  // The record [offset, offset+n) lies inside the data file (checked before any allocation).
-  result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
-    auto sz = size(shard);
-    if (!sz) return std::move(sz).error();
-    if (offset > *sz || n > *sz - offset)
-      return make_error(errc::corruption,
-                        "data file is shorter than its entries claim: record [" + std::to_string(offset) +
-                            ", +" + std::to_string(n) + ") but the file has " + std::to_string(*sz) +
-                            " bytes")
-          .in_file(path(shard))
-          .at_offset(offset);
-    return {};
-  }
-
- private:
-  result<const mapped_file*> mapping(std::int32_t shard) const {
-    auto sz = size(shard);  // opens the file first: the mapping must cover what size() reports
-    if (!sz) return std::move(sz).error();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (maps_.empty()) maps_.resize(files_.size());
-    auto& slot = maps_[static_cast<std::size_t>(shard)];
-    if (!slot) {
-      // No size limit of its own: mapping reserves address space, not memory.
-      auto m = mapped_file::open(path(shard), ~std::uint64_t{0});
-      if (!m) return std::move(m).error();
-      slot.emplace(std::move(*m));
-    }
-    return &*slot;
-  }
-
-  result<const readable_file*> file(std::int32_t shard) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& slot = files_[static_cast<std::size_t>(shard)];
-    if (!slot) {
-      auto f = readable_file::open(path(shard));
-      if (!f) {
-        auto e = std::move(f).error();
-        if (e.code == errc::not_found) e.message = "missing data file (shard " + std::to_string(shard) + " of " + std::to_string(num_shards_) + ")";
-        return std::move(e).in_file(path(shard));
-      }
-      slot.emplace(std::move(*f));
-    }
-    return &*slot;
-  }
-
-  std::string prefix_;
-  std::int32_t num_shards_ = 0;
-  std::vector<std::string_view> memory_;
-  mutable std::mutex mu_;
-  mutable std::vector<std::optional<readable_file>> files_;
-  mutable std::vector<std::optional<mapped_file>> maps_;  // views(): created on first use
-};
-
-}  // namespace tfckpt::detail
-// ---- end tfckpt/detail/bundle_data.hpp ----
-// ---- begin tfckpt/detail/string_record.hpp ----
-// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (FORMAT.md §6.3-6.4,
-// tensor_bundle.cc WriteStringTensor / ReadStringTensor / WriteVariantTensor), with the checksums
-// TensorFlow computes over them. Decoders are bounds-checked and never allocate more elements
-// than the record can hold.
-
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-namespace tfckpt::detail {
-
-// The CRC over lengths uses fixed-width integers, not the varints: 4 bytes when the length fits
-// in 32 bits, else 8. Byte order is the writer's (little-endian unless the header says big).
-inline std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
-                                       bool always64 = false) {
-  char buf[8];
-  const int width = (always64 || len > 0xffffffffu) ? 8 : 4;
-  for (int i = 0; i < width; ++i) {
-    const int shift = big_endian ? 8 * (width - 1 - i) : 8 * i;
-    buf[i] = static_cast<char>((len >> shift) & 0xff);
-  }
-  return crc32c_extend(crc, buf, static_cast<std::size_t>(width));
-}
-
-// Appends the record of `elements` to `out`; returns the unmasked CRC of the record.
-template <class Strings>
-std::uint32_t encode_string_record(const Strings& elements, std::string& out) {
-  std::uint32_t crc = 0;
-  for (const auto& s : elements) {
-    put_varint64(out, s.size());
-    crc = crc_extend_length(crc, s.size(), false);
-  }
-  char masked[4];
-  encode_fixed32(masked, crc32c_mask(crc));
-  out.append(masked, 4);
-  crc = crc32c_extend(crc, masked, 4);
-  for (const auto& s : elements) {
-    out.append(s.data(), s.size());
-    crc = crc32c_extend(crc, s.data(), s.size());
-  }
-  return crc;
-}
-
-// Decodes the record of an `n`-element string tensor. `expected_masked_crc` is the entry's
-// crc32c field; checked only when `verify`.
-inline result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
-                                                             std::uint32_t expected_masked_crc,
-                                                             bool verify, bool big_endian = false) {
-  // TF special case: an empty record decodes without reading (only valid if the CRC is Mask(0)).
-  if (rec.empty() && n >= 0) {
-    if (verify && expected_masked_crc != crc32c_mask(0))
-      return make_error(errc::checksum_mismatch, "checksum does not match (empty string record)");
-    if (n != 0) return make_error(errc::corruption, "empty record for a non-empty string tensor");
-    return std::vector<std::string>{};
-  }
-  // Each element needs at least one varint byte: bounds the allocation below by the record size.
-  if (n < 0 || static_cast<std::uint64_t>(n) > rec.size())
-    return make_error(errc::corruption, "string record of " + std::to_string(rec.size()) +
-                                            " bytes cannot hold " + std::to_string(n) + " elements");
-  std::vector<std::uint64_t> lengths(static_cast<std::size_t>(n));
-  std::string_view in = rec;
-  std::uint32_t crc = 0;
-  std::uint64_t total = 0;
-  for (auto& len : lengths) {
-    if (!get_varint64(in, len)) return make_error(errc::corruption, "bad string length varint");
-    if (len > rec.size() || total + len > rec.size())
-      return make_error(errc::corruption, "string lengths exceed the record size");
-    total += len;
-    crc = crc_extend_length(crc, len, big_endian);
-  }
-  if (in.size() < 4) return make_error(errc::corruption, "string record truncated before length checksum");
-  const std::uint32_t stored = decode_fixed32(in.data());
-  const std::uint32_t stored_host = big_endian ? __builtin_bswap32(stored) : stored;
-  if (verify && crc32c_unmask(stored_host) != crc)
-    return make_error(errc::checksum_mismatch, "the length checksum does not match");
-  crc = crc32c_extend(crc, in.data(), 4);
-  in.remove_prefix(4);
-  if (in.size() != total)
-    return make_error(errc::corruption, "string record has " + std::to_string(in.size()) +
-                                            " payload bytes, lengths say " + std::to_string(total));
-  std::vector<std::string> out;
-  out.reserve(lengths.size());
-  for (std::uint64_t len : lengths) {
-    out.emplace_back(in.substr(0, static_cast<std::size_t>(len)));
-    in.remove_prefix(static_cast<std::size_t>(len));
-  }
-  if (verify) {
-    crc = crc32c_extend(crc, rec.data() + (rec.size() - total), static_cast<std::size_t>(total));
-    if (crc32c_mask(crc) != expected_masked_crc)
-      return make_error(errc::checksum_mismatch, "checksum does not match");
-  }
-  return out;
-}
-
-// Variant: per element varint64 length, payload, 4-byte Mask(running crc); lengths enter the CRC
-// as 8-byte integers.
-template <class Strings>
-std::uint32_t encode_variant_record(const Strings& elements, std::string& out) {
-  std::uint32_t crc = 0;
-  for (const auto& s : elements) {
-    put_varint64(out, s.size());
-    crc = crc_extend_length(crc, s.size(), false, true);
-    out.append(s.data(), s.size());
-    crc = crc32c_extend(crc, s.data(), s.size());
-    char masked[4];
-    encode_fixed32(masked, crc32c_mask(crc));
-    out.append(masked, 4);
-    crc = crc32c_extend(crc, masked, 4);
-  }
-  return crc;
-}
-
-inline result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
-                                                              std::uint32_t expected_masked_crc,
-                                                              bool verify) {
-  // Each element takes at least 5 bytes (1 varint byte + 4 checksum bytes).
-  if (n < 0 || static_cast<std::uint64_t>(n) > rec.size() / 5)
-    return make_error(errc::corruption, "variant record of " + std::to_string(rec.size()) +
-                                            " bytes cannot hold " + std::to_string(n) + " elements");
-  std::vector<std::string> out;
-  out.reserve(static_cast<std::size_t>(n));
-  std::string_view in = rec;
-  std::uint32_t crc = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::uint64_t len;
-    if (!get_varint64(in, len) || len > in.size() || in.size() - len < 4)
-      return make_error(errc::corruption, "variant element " + std::to_string(i) + " truncated");
-    crc = crc_extend_length(crc, len, false, true);
-    const std::string_view payload = in.substr(0, static_cast<std::size_t>(len));
-    crc = crc32c_extend(crc, payload.data(), payload.size());
-    in.remove_prefix(payload.size());
-    if (verify && crc32c_unmask(decode_fixed32(in.data())) != crc)
-      return make_error(errc::checksum_mismatch,
-                        "variant element " + std::to_string(i) + " checksum does not match");
-    crc = crc32c_extend(crc, in.data(), 4);
-    in.remove_prefix(4);
-    out.emplace_back(payload);
-  }
-  if (!in.empty()) return make_error(errc::corruption, "trailing bytes after variant elements");
-  if (verify && crc32c_mask(crc) != expected_masked_crc)
-    return make_error(errc::checksum_mismatch, "checksum does not match");
-  return out;
-}
-
-}  // namespace tfckpt::detail
-// ---- end tfckpt/detail/string_record.hpp ----
 // ---- begin tfckpt/detail/table_reader.hpp ----
 // tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; FORMAT.md §3). Works on the
 // whole file held in memory (a string or an mmap) and never reads outside it: every block handle
@@ -4266,24 +4687,6 @@ class table_reader {
 // ---- end tfckpt/detail/table_reader.hpp ----
 
 namespace tfckpt {
-
-struct read_options {
-  bool verify_checksums = true;
-  std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
-  std::uint64_t max_entries = std::uint64_t{1} << 26;
-  std::int32_t max_shards = 1 << 20;
-  // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
-  // or one read (record + decoded elements, or an assembled tensor + its parts).
-  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
-  // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
-  // keys let a small index describe quadratically many key bytes (each key extending the last).
-  std::uint64_t max_index_expansion = 256;
-  object_graph_limits graph;
-  // Threads one call of read_many_into / read_into may use (large records are split across
-  // them, checksums joined with crc32c_combine). 1 = only the calling thread.
-  unsigned threads = 1;
-};
 
 struct entry {
   std::string key;
@@ -5221,17 +5624,6 @@ class table_builder {
 
 namespace tfckpt {
 
-struct write_options {
-  std::int32_t num_shards = 1;
-  // BundleWriter::Options::data_alignment: zero padding after each record so every record
-  // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
-  std::size_t data_alignment = 1;
-  bool sync = true;  // fsync files and the directory before reporting success
-  // Threads a save may use: a large record is cut into pieces that several threads checksum
-  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
-  unsigned threads = 1;
-};
-
 class bundle_writer {
  public:
   // Any shard: the writer picks the one holding the fewest bytes.
@@ -5503,206 +5895,67 @@ class bundle_writer {
 
 }  // namespace tfckpt
 // ---- end tfckpt/bundle_writer.hpp ----
-// ---- begin tfckpt/bundle_merge.hpp ----
-// tfckpt: merge bundles written separately (one per worker or device) into one checkpoint, as
-// TensorFlow's MergeV2Checkpoints does (tensor_bundle.cc MergeBundles): data files are renamed,
-// not copied; entries keep their offsets and get new shard ids; partitioned tensors' slices from
-// several inputs are combined.
+// ---- begin tfckpt/graph/bind.hpp ----
+// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (FORMAT.md §11.1
+// step 2): the saved root is the live root; then breadth-first over bound saved nodes, each saved
+// child edge binds to the live child with the same local name, unless either side is already
+// bound (an object reached by several edges keeps its first binding; TF only warns).
+// Also the restore-time growth of containers (vectors, maps, optionals) to the checkpoint's shape.
 
-#include <map>
-#include <string>
+#include <cstddef>
 #include <vector>
 
 
-namespace tfckpt {
+namespace tfckpt::graph {
 
-struct merge_options {
-  bool delete_inputs = true;  // remove the inputs' .index files (their data files are moved)
-  bool sync = true;
-};
+inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
-// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`.
-inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes, const std::string& out_prefix,
-                                  const merge_options& opts = {}) {
-  if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
-  bundle_header merged;
-  merged.num_shards = 0;
-  std::map<std::string, bundle_entry> entries;
-  std::vector<std::string> data_files;                  // distinct input data files, first-seen order
-  std::map<std::string, std::int32_t> new_shard_of;     // input data file → new shard id
-  std::string version_bytes;
-
-  for (std::size_t i = 0; i < input_prefixes.size(); ++i) {
-    const std::string& in = input_prefixes[i];
-    read_options ro;
-    ro.verify_checksums = false;  // merging moves bytes; it does not read them
-    auto r = bundle_reader::open(in, ro);
-    if (!r) return std::move(r).error();
-    const bundle_header& h = r->header();
-    std::string v = encode_bundle_header(bundle_header{1, endianness::little, h.version});
-    if (i == 0) {
-      merged.endian = h.endian;
-      merged.version = h.version;
-      version_bytes = v;
-    } else if (h.endian != merged.endian || v != version_bytes) {
-      return make_error(errc::invalid_argument, "cannot merge bundles of different endianness or version")
-          .in_file(index_filename(in));
-    }
-    merged.num_shards += h.num_shards;
-    for (std::span<const entry> list : {r->entries(), r->slice_parts()}) {
-      for (const entry& e : list) {
-        auto it = entries.find(e.key);
-        if (it != entries.end()) {
-          if (it->second.slices.empty())
-            return make_error(errc::invalid_argument, "duplicate tensor key in merge inputs")
-                .at_key(e.key).in_file(index_filename(in));
-          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || it->second.shape != e.info.shape)
-            return make_error(errc::invalid_argument, "partitioned tensor disagrees between merge inputs")
-                .at_key(e.key).in_file(index_filename(in));
-          it->second.slices.insert(it->second.slices.end(), e.info.slices.begin(), e.info.slices.end());
-          continue;
-        }
-        bundle_entry copy = e.info;
-        if (copy.slices.empty()) {
-          const std::string file = data_filename(r->prefix(), e.info.shard_id, h.num_shards);
-          auto [pos, added] = new_shard_of.emplace(file, static_cast<std::int32_t>(data_files.size()));
-          if (added) data_files.push_back(file);
-          copy.shard_id = pos->second;
-        }
-        entries.emplace(e.key, std::move(copy));
+// Per saved node id: the live node bound to it, or `unbound`.
+inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
+  const std::size_t n = g.nodes.size();
+  std::vector<std::size_t> bound(n, unbound);
+  if (n == 0 || tree.size() == 0) return bound;
+  std::vector<bool> live_bound(tree.size(), false);
+  bound[0] = live_tree::root;
+  live_bound[live_tree::root] = true;
+  std::vector<std::size_t> queue{0};
+  for (std::size_t q = 0; q < queue.size(); ++q) {
+    const std::size_t sid = queue[q];
+    for (const auto& c : g.nodes[sid].children) {
+      const auto child = static_cast<std::size_t>(c.node_id);
+      if (bound[child] != unbound) continue;
+      for (const auto& e : tree.node(bound[sid]).children) {
+        if (e.local_name != c.local_name || live_bound[e.target]) continue;
+        bound[child] = e.target;
+        live_bound[e.target] = true;
+        queue.push_back(child);
+        break;
       }
     }
   }
-
-  const auto num_files = static_cast<std::int32_t>(data_files.size());
-  // TF writes the sum of the inputs' shard counts but names the files by the number of data files
-  // actually referenced; the two differ when an input shard held no tensor, and then TF's merged
-  // checkpoint cannot be read. We keep them equal; in the normal case both are the same number.
-  if (num_files > 0) merged.num_shards = num_files;
-  detail::table_builder table;
-  table.add("", encode_bundle_header(merged));
-  for (const auto& [key, e] : entries) table.add(key, encode_bundle_entry(e));
-  const std::string index_name = index_filename(out_prefix);
-  if (const std::string dir = detail::path_dirname(out_prefix); !dir.empty())
-    TFCKPT_TRY(detail::make_directories(dir));
-  // Data files first (each rename is atomic), the index last: the merged checkpoint exists only
-  // once its index does.
-  if (detail::file_exists(index_name)) TFCKPT_TRY(detail::remove_file(index_name));
-  for (std::int32_t s = 0; s < num_files; ++s)
-    TFCKPT_TRY(detail::rename_file(data_files[static_cast<std::size_t>(s)], data_filename(out_prefix, s, num_files)));
-  if (opts.sync) {
-    TFCKPT_TRY(detail::atomic_write_file(index_name, table.finish()));
-  } else {
-    auto f = detail::writable_file::create(index_name);
-    if (!f) return std::move(f).error();
-    TFCKPT_TRY(f->append(table.finish()));
-    TFCKPT_TRY(f->close());
-  }
-  if (opts.delete_inputs)
-    for (const std::string& in : input_prefixes)
-      if (index_filename(in) != index_name) (void)detail::remove_file(index_filename(in));
-  return {};
+  return bound;
 }
 
-}  // namespace tfckpt
-// ---- end tfckpt/bundle_merge.hpp ----
-// ---- begin tfckpt/list_entries.hpp ----
-// tfckpt: list a bundle's entries without building bundle_reader's entry table. The .index file
-// is mapped rather than copied, block checksums are checked as usual, and every entry is decoded
-// into one reused bundle_entry handed to a callback: no allocation per entry. For `ls`-style
-// uses of indexes with 10^5+ entries, where the reader's per-entry strings and vectors (and the
-// copy of the index) cost several times the reading of the file.
-//
-//   auto n = tfckpt::list_entries("runs/exp1", [](const tfckpt::listed_entry& e) {
-//     std::printf("%.*s\n", int(e.key.size()), e.key.data());
-//     return true;  // false stops the listing
-//   });
-
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-
-namespace tfckpt {
-
-// Valid during the callback only (both the key and `info` are overwritten by the next entry).
-struct listed_entry {
-  std::string_view key;
-  const bundle_entry& info;
-  // The hidden part of a partitioned tensor (bundle_reader::slice_parts()): TF's slice keys are
-  // OrderedCode strings, which start with a 0 byte; tensor names never do.
-  bool is_slice_part() const noexcept { return !key.empty() && key.front() == '\0'; }
-};
-
-// Visits every entry after the header, in key order, slice parts included. fn(const
-// listed_entry&) returns bool: false stops early. Returns the number of entries visited.
-// Checks what bundle_reader::open checks per entry, except that partitioned tensors' parts are
-// not matched up with their full entries (that needs the whole table).
-template <class F>
-result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_options& opts = {}) {
-  auto prefix = detail::resolve_prefix(path);
-  if (!prefix) return std::move(prefix).error();
-  const std::string index_name = index_filename(*prefix);
-  auto file = detail::mapped_file::open(index_name, opts.max_index_bytes);
-  if (!file) return std::move(file).error().in_file(index_name);
-  auto fail = [&](error e) { return std::move(e).in_file(index_name); };
-
-  detail::table_read_options topts;
-  topts.verify_checksums = opts.verify_checksums;
-  auto table = detail::table_reader::open(file->bytes(), topts);
-  if (!table) return fail(std::move(table).error());
-  auto it = table->make_iterator();
-  if (auto r = it.seek_to_first(); !r) return fail(std::move(r).error());
-  if (!it.valid() || !it.key().empty())
-    return fail(make_error(errc::corruption, "missing bundle header (the first key must be \"\")"));
-  bundle_header header;
-  if (auto r = detail::check_bundle_header(it, opts, header); !r) return fail(std::move(r).error());
-
-  bundle_entry info;
-  std::uint64_t count = 0;
-  for (;;) {
-    if (auto r = it.next(); !r) return fail(std::move(r).error());
-    if (!it.valid()) break;
-    if (count >= opts.max_entries)
-      return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));
-    if (auto d = decode_bundle_entry_into(it.value(), info); !d)
-      return fail(std::move(d).error().at_key(it.key()).at_offset(it.block_offset()));
-    if (info.shard_id >= header.num_shards)
-      return fail(make_error(errc::corruption, "entry names shard " + std::to_string(info.shard_id) + " of " +
-                                                   std::to_string(header.num_shards))
-                      .at_key(it.key()));
-    if (info.dtype == dtype::invalid) return fail(make_error(errc::corruption, "entry has no dtype").at_key(it.key()));
-    for (const tensor_slice& s : info.slices)
-      if (auto ok = check_slice(s, info.shape); !ok) return fail(std::move(ok).error().at_key(it.key()));
-    ++count;
-    if (!fn(listed_entry{it.key(), info})) break;
+// Lets every bound container take the checkpoint's shape. Returns true when something changed:
+// element addresses may have moved and new children exist, so the caller rebuilds the live tree
+// and calls this again until it returns false (each round settles at least one nesting level).
+inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
+  const auto bound = bind_saved(tree, g);
+  bool changed = false;
+  for (std::size_t sid = 0; sid < bound.size(); ++sid) {
+    if (bound[sid] == unbound) continue;
+    const container_fill& f = tree.node(bound[sid]).fill;
+    if (f.fill && f.fill(f.object, g.nodes[sid])) changed = true;
   }
-  return count;
+  return changed;
 }
 
-}  // namespace tfckpt
-// ---- end tfckpt/list_entries.hpp ----
+// Enough rounds for containers nested this deep; deeper nesting is restored as far as it got
+// (the rest is reported as unmatched/unresolved, never an endless loop on a hostile graph).
+inline constexpr int max_fill_rounds = 64;
 
-// ---- begin tfckpt/checkpoint.hpp ----
-// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
-// The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
-// tf.train.Checkpoint(model=..., optimizer=..., step=...) are:
-//
-//   struct state { mlp model; adam optimizer; std::int64_t step = 0; };
-//   state s;
-//   tfckpt::checkpoint ck(s);
-//   auto path = ck.save("runs/exp1/ckpt");        // runs/exp1/ckpt-1, state file updated
-//   auto st = tfckpt::restore("runs/exp1", s);    // latest via the state file
-//   if (!st) ...; if (auto ok = st->assert_consumed(); !ok) puts(ok.error().to_string().c_str());
-//
-// save() numbers and counts (save_counter, stored as TF does under the root), write() neither
-// numbers, counts nor touches the state file, read() restores without save_counter, restore()
-// with it. Errors are values; nothing throws.
-
-#include <algorithm>
-#include <cstdint>
-#include <string>
-
+}  // namespace tfckpt::graph
+// ---- end tfckpt/graph/bind.hpp ----
 // ---- begin tfckpt/graph/name_map.hpp ----
 // tfckpt graph layer: restore from a TF1 name-based checkpoint (no object graph; keys are TF1
 // variable names such as `dense/kernel`, FORMAT.md §11.6). Nothing in the file says which key
@@ -5803,188 +6056,6 @@ inline std::string_view path_of_key(std::string_view key) {
 
 }  // namespace tfckpt::graph
 // ---- end tfckpt/graph/keys.hpp ----
-// ---- begin tfckpt/graph/live_tree.hpp ----
-// tfckpt graph layer: the runtime tree of live objects a checkpoint is written from and restored
-// into. Nodes are objects (identified by address *and* type, because a struct and its first
-// field share an address); edges are (local name, child) in the order the object declares them;
-// a node may be reached by several edges (Keras lists a layer as `layer_with_weights-0` and
-// `layer-0`). Leaves carry a variable: dtype, shape and type-erased save/restore functions.
-// The reflect layer fills this tree from structs; tests and custom types can fill it by hand.
-
-#include <cstddef>
-#include <map>
-#include <optional>
-#include <string>
-#include <utility>
-#include <vector>
-
-// ---- begin tfckpt/graph/slot_table.hpp ----
-// tfckpt graph layer: slot variables of a pre-2.11 (optimizer_v2 / "legacy") optimizer, e.g.
-// Adam's `m` and `v`. TF stores them as separate graph nodes referenced from the optimizer's
-// `slot_variables`, keyed by the original variable. We key them by the original variable's
-// object path (`model/layer_with_weights-0/kernel`), not by address, so a copied or moved state
-// struct keeps its slots.
-
-#include <initializer_list>
-#include <map>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-namespace tfckpt::graph {
-
-class slot_table {
- public:
-  slot_table() = default;
-  // Slot names in the optimizer's order (Adam: {"m", "v"}); this order is the node order.
-  slot_table(std::initializer_list<std::string_view> names) {
-    for (auto n : names) names_.emplace_back(n);
-  }
-
-  const std::vector<std::string>& slot_names() const noexcept { return names_; }
-  bool has_slot_name(std::string_view slot) const noexcept {
-    for (const auto& n : names_)
-      if (n == slot) return true;
-    return false;
-  }
-
-  const tensor* find(std::string_view variable_path, std::string_view slot) const {
-    auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
-    return it == values_.end() ? nullptr : &it->second;
-  }
-  tensor* find(std::string_view variable_path, std::string_view slot) {
-    auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
-    return it == values_.end() ? nullptr : &it->second;
-  }
-  // Adds the slot name to the order if it is new (appended last).
-  tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
-    if (!has_slot_name(slot)) names_.emplace_back(slot);
-    return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
-  }
-  std::size_t size() const noexcept { return values_.size(); }
-  void clear() noexcept { values_.clear(); }
-
- private:
-  std::vector<std::string> names_;
-  std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
-};
-
-}  // namespace tfckpt::graph
-// ---- end tfckpt/graph/slot_table.hpp ----
-
-namespace tfckpt::graph {
-
-namespace detail {
-template <class T>
-inline constexpr char type_tag = 0;  // one distinct address per type
-}  // namespace detail
-
-struct object_id {
-  const void* address = nullptr;
-  const void* type = nullptr;
-  friend auto operator<=>(const object_id&, const object_id&) = default;
-};
-
-template <class T>
-object_id id_of(const T& obj) noexcept {
-  return {static_cast<const void*>(&obj), &detail::type_tag<T>};
-}
-
-// How a stored shape is checked before the variable's restore function sees it.
-enum class shape_rule {
-  exact,       // fixed-shape storage: the stored shape must equal `shape`
-  any_length,  // std::vector: rank 1, any length (resized on restore)
-  any,         // dynamic tensor: any shape
-};
-
-struct variable_io {
-  result<void> (*save)(const void* object, bundle_writer& w, const std::string& key);
-  // Called after dtype and shape were checked against the variable's rule.
-  result<void> (*restore)(void* object, const bundle_reader& r, const std::string& key,
-                          const bundle_entry& stored);
-};
-
-struct variable {
-  dtype type = dtype::invalid;  // invalid: adopts the stored dtype (an untyped tensor)
-  shape_t shape;                // current shape (what save writes)
-  shape_rule rule = shape_rule::exact;
-  void* object = nullptr;
-  const variable_io* io = nullptr;
-  std::string full_name;  // SerializedTensor.full_name; the object path when empty
-};
-
-struct live_edge {
-  std::string local_name;
-  std::size_t target = 0;
-};
-
-// Restore-time growth of a container to what the checkpoint holds (std::vector<S> resized to the
-// saved list's length, std::map<std::string,S> given the saved keys, std::optional<S> fields
-// engaged when the saved node has that child). Called with the saved node bound to this live
-// node; returns true when the object changed, after which the tree must be rebuilt.
-struct container_fill {
-  bool (*fill)(void* object, const trackable_object& saved) = nullptr;
-  void* object = nullptr;
-};
-
-struct live_node {
-  object_id id;
-  std::vector<live_edge> children;  // declared order
-  std::optional<variable> value;    // leaves
-  slot_table* slots = nullptr;      // optimizers with slot variables (pre-2.11 layout)
-  container_fill fill{};            // containers that take their size from the checkpoint
-};
-
-class live_tree {
- public:
-  static constexpr std::size_t root = 0;
-
-  // The node for `id`, created when new. `second` is true when it was created, which tells a
-  // visitor to describe the object's children (exactly once per object).
-  std::pair<std::size_t, bool> intern(object_id id) {
-    if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
-    nodes_.push_back(live_node{id, {}, std::nullopt, nullptr, {}});
-    index_.emplace(id, nodes_.size() - 1);
-    return {nodes_.size() - 1, true};
-  }
-  // An object with no identity of its own (e.g. save_counter held by the checkpoint).
-  std::size_t add_anonymous() {
-    nodes_.push_back(live_node{});
-    return nodes_.size() - 1;
-  }
-  void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
-    nodes_[parent].children.push_back(live_edge{std::move(local_name), child});
-  }
-  std::optional<std::size_t> find(object_id id) const {
-    if (auto it = index_.find(id); it != index_.end()) return it->second;
-    return std::nullopt;
-  }
-  live_node& node(std::size_t i) { return nodes_[i]; }
-  const live_node& node(std::size_t i) const { return nodes_[i]; }
-  std::size_t size() const noexcept { return nodes_.size(); }
-  std::vector<live_node>& nodes() noexcept { return nodes_; }
-  const std::vector<live_node>& nodes() const noexcept { return nodes_; }
-
-  // Duplicate local names under one parent can never be matched by name: reject them.
-  result<void> check_unique_names() const {
-    for (const auto& n : nodes_)
-      for (std::size_t i = 0; i < n.children.size(); ++i)
-        for (std::size_t j = i + 1; j < n.children.size(); ++j)
-          if (n.children[i].local_name == n.children[j].local_name)
-            return make_error(errc::invalid_argument,
-                              "two children share the local name '" + n.children[i].local_name + "'");
-    return {};
-  }
-
- private:
-  std::vector<live_node> nodes_;
-  std::map<object_id, std::size_t> index_;
-};
-
-}  // namespace tfckpt::graph
-// ---- end tfckpt/graph/live_tree.hpp ----
 
 namespace tfckpt::graph {
 
@@ -6105,135 +6176,6 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
 #include <string_view>
 #include <vector>
 
-// ---- begin tfckpt/graph/bind.hpp ----
-// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (FORMAT.md §11.1
-// step 2): the saved root is the live root; then breadth-first over bound saved nodes, each saved
-// child edge binds to the live child with the same local name, unless either side is already
-// bound (an object reached by several edges keeps its first binding; TF only warns).
-// Also the restore-time growth of containers (vectors, maps, optionals) to the checkpoint's shape.
-
-#include <cstddef>
-#include <vector>
-
-
-namespace tfckpt::graph {
-
-inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
-
-// Per saved node id: the live node bound to it, or `unbound`.
-inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
-  const std::size_t n = g.nodes.size();
-  std::vector<std::size_t> bound(n, unbound);
-  if (n == 0 || tree.size() == 0) return bound;
-  std::vector<bool> live_bound(tree.size(), false);
-  bound[0] = live_tree::root;
-  live_bound[live_tree::root] = true;
-  std::vector<std::size_t> queue{0};
-  for (std::size_t q = 0; q < queue.size(); ++q) {
-    const std::size_t sid = queue[q];
-    for (const auto& c : g.nodes[sid].children) {
-      const auto child = static_cast<std::size_t>(c.node_id);
-      if (bound[child] != unbound) continue;
-      for (const auto& e : tree.node(bound[sid]).children) {
-        if (e.local_name != c.local_name || live_bound[e.target]) continue;
-        bound[child] = e.target;
-        live_bound[e.target] = true;
-        queue.push_back(child);
-        break;
-      }
-    }
-  }
-  return bound;
-}
-
-// Lets every bound container take the checkpoint's shape. Returns true when something changed:
-// element addresses may have moved and new children exist, so the caller rebuilds the live tree
-// and calls this again until it returns false (each round settles at least one nesting level).
-inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
-  const auto bound = bind_saved(tree, g);
-  bool changed = false;
-  for (std::size_t sid = 0; sid < bound.size(); ++sid) {
-    if (bound[sid] == unbound) continue;
-    const container_fill& f = tree.node(bound[sid]).fill;
-    if (f.fill && f.fill(f.object, g.nodes[sid])) changed = true;
-  }
-  return changed;
-}
-
-// Enough rounds for containers nested this deep; deeper nesting is restored as far as it got
-// (the rest is reported as unmatched/unresolved, never an endless loop on a hostile graph).
-inline constexpr int max_fill_rounds = 64;
-
-}  // namespace tfckpt::graph
-// ---- end tfckpt/graph/bind.hpp ----
-// ---- begin tfckpt/graph/restore_status.hpp ----
-// tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
-// (CheckpointLoadStatus; FORMAT.md §11.2-§11.5). Unlike TF, a failed check lists *every*
-// unmatched object path and every unused checkpoint value, not just the first few.
-
-#include <cstddef>
-#include <string>
-#include <vector>
-
-
-namespace tfckpt {
-
-class restore_status {
- public:
-  std::string checkpoint;                      // prefix restored from
-  std::size_t matched_nodes = 0;               // checkpoint nodes bound to live objects (root included)
-  std::vector<std::string> unmatched_objects;  // live variables (object paths) that got no value
-  std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
-  std::vector<std::string> unused_values;      // checkpoint keys nothing read
-  bool name_based = false;                     // TF1 checkpoint restored through a name map
-
-  // Every live variable was restored (extra checkpoint values are fine).
-  result<void> assert_existing_objects_matched() const {
-    if (name_based) return assert_consumed();
-    if (unmatched_objects.empty()) return {};
-    return fail("assert_existing_objects_matched", true, false);
-  }
-  // Everything in the checkpoint was used and every live variable was restored.
-  result<void> assert_consumed() const {
-    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
-    return fail("assert_consumed", true, true);
-  }
-  // Something besides the root matched.
-  result<void> assert_nontrivial_match() const {
-    if (name_based) return assert_consumed();
-    if (matched_nodes >= 2) return {};
-    return error(errc::unmatched, "assert_nontrivial_match: nothing except the root object matched a "
-                                  "checkpointed value; is this the right checkpoint for this object?")
-        .in_file(checkpoint);
-  }
-  // TF uses this to silence warnings about a partial restore; we never warn, so it only documents
-  // intent at the call site.
-  const restore_status& expect_partial() const noexcept { return *this; }
-
-  bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
-
- private:
-  error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
-    std::string msg(check);
-    msg += " failed:";
-    auto list = [&](std::string_view title, const std::vector<std::string>& items) {
-      if (items.empty()) return;
-      msg += "\n  ";
-      msg += title;
-      msg += " (" + std::to_string(items.size()) + "):";
-      for (const auto& i : items) msg += "\n    " + error::printable(i);
-    };
-    if (live_side) list("objects with no value in the checkpoint", unmatched_objects);
-    if (checkpoint_side) {
-      list("checkpoint objects matched to nothing", unresolved_nodes);
-      list("checkpoint values never read", unused_values);
-    }
-    return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
-  }
-};
-
-}  // namespace tfckpt
-// ---- end tfckpt/graph/restore_status.hpp ----
 
 namespace tfckpt::graph {
 
@@ -6480,6 +6422,89 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
 
 }  // namespace tfckpt::graph
 // ---- end tfckpt/graph/save.hpp ----
+
+namespace tfckpt::core {
+
+TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+                                     std::string_view bytes) {
+  return w.add(key, t, shape, bytes);
+}
+TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
+  return w.add(key, t);
+}
+TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+                                       std::span<const std::string> values) {
+  return w.add_strings(key, shape, values);
+}
+TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+                                         std::span<std::byte> dst) {
+  return r.read_into(key, t, dst);
+}
+TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
+TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key) {
+  return r.check_readable(key);
+}
+
+TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
+  auto& edges = tree.node(graph::live_tree::root).children;
+  std::stable_sort(edges.begin(), edges.end(),
+                   [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
+  if (save_counter)
+    for (const auto& e : edges)
+      if (e.local_name == "save_counter")
+        return make_error(errc::invalid_argument,
+                          "the root struct has a field named 'save_counter', which tf.train.Checkpoint reserves");
+  return {};
+}
+
+TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+                                          const write_options& opts) {
+  auto w = bundle_writer::create(prefix, opts);
+  if (!w) return std::move(w).error();
+  if (auto r = graph::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
+  return w->finish();
+}
+
+TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
+  checkpoint_state st;
+  st.model_checkpoint_path = path;
+  return update_checkpoint_state(detail::path_dirname(prefix), std::move(st));
+}
+
+TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
+  if (!r.has_object_graph())
+    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
+                                         "tfckpt::restore_by_names and an explicit name map").in_file(r.prefix());
+  auto g = r.object_graph();
+  if (!g) return std::move(g).error().in_file(r.prefix());
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
+  // moves its elements, so the tree is rebuilt after every round that changed something.
+  for (int round = 0; round < graph::max_fill_rounds && graph::fill_containers(*tree, *g); ++round) {
+    tree = builder.build(builder.context);
+    if (!tree) return std::move(tree).error();
+  }
+  return graph::restore_tree(*tree, r, *g);
+}
+
+TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+                                                      tree_builder builder) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return restore_from_reader(*reader, builder);
+}
+
+TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+                                                    graph::live_tree& tree, const graph::name_map& names) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return graph::restore_by_names(tree, *reader, names);
+}
+
+}  // namespace tfckpt::core
+// ---- end tfckpt/graph/core_io_impl.hpp ----
+// ---- end tfckpt/graph/core_io.hpp ----
 // ---- begin tfckpt/reflect/visit.hpp ----
 // tfckpt reflect layer: turn a C++ object into the graph layer's live tree. One generic
 // visitor; no runtime registration. Structs (Boost.Describe or plain aggregates) become nodes
@@ -6609,10 +6634,10 @@ struct dense_leaf {
   static constexpr graph::shape_rule rule = graph::shape_rule::exact;
   static shape_t shape(const T&) { return to_shape(Dims); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
-    return w.add(key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
+    return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    return r.read_into(key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
+    return core::read_bytes_into(r, key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
   }
 };
 
@@ -6642,7 +6667,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<E>*>(o);
-    return w.add(key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
+    return core::write_bytes(w, key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
     auto& v = *static_cast<std::vector<E>*>(o);
@@ -6650,11 +6675,11 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
     // elements before the reader checked anything allocated terabytes (fuzz_restore,
     // tests/regressions/fuzz_restore/vector_leaf_2p40_floats). check_readable() applies the
     // limits and checks the record lies in its data file before anything is allocated.
-    TFCKPT_TRY(r.check_readable(key));
+    TFCKPT_TRY(core::check_readable(r, key));
     const std::int64_t n = e.shape[0];  // rank 1: checked by the graph layer (shape_rule::any_length)
     if (n < 0) return make_error(errc::corruption, "negative length " + std::to_string(n)).at_key(key);
     std::vector<E> fresh(static_cast<std::size_t>(n));
-    TFCKPT_TRY(r.read_into(key, std::span<E>(fresh)));
+    TFCKPT_TRY(core::read_bytes_into(r, key, type, std::as_writable_bytes(std::span<E>(fresh))));
     v = std::move(fresh);
     return {};
   }
@@ -6671,13 +6696,13 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
   static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& s = *static_cast<const std::span<E>*>(o);
-    return w.add(key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
+    return core::write_bytes(w, key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
     if constexpr (std::is_const_v<E>) {
       return make_error(errc::invalid_argument, "cannot restore into a std::span of const").at_key(key);
     } else {
-      return r.read_into(key, *static_cast<std::span<E>*>(o));
+      return core::read_bytes_into(r, key, type, std::as_writable_bytes(*static_cast<std::span<E>*>(o)));
     }
   }
 };
@@ -6695,10 +6720,10 @@ struct leaf_traits<tensor> {
     const auto& t = *static_cast<const tensor*>(o);
     if (t.dtype() == dtype::invalid)
       return make_error(errc::invalid_argument, "cannot save a tensor with no dtype").at_key(key);
-    return w.add(key, t);
+    return core::write_tensor(w, key, t);
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<tensor*>(o) = std::move(*t);
     return {};
@@ -6722,7 +6747,7 @@ struct leaf_traits<tensor_of<E>> {
     if (!t.has_shape())
       return make_error(errc::invalid_argument, "cannot save a tensor_of with no shape (never shaped or restored)")
           .at_key(key);
-    return w.add(key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
+    return core::write_bytes(w, key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
     auto& t = *static_cast<tensor_of<E>*>(o);
@@ -6731,7 +6756,7 @@ struct leaf_traits<tensor_of<E>> {
     // reading); partitioned entries go through read(), which applies the reader's own limits.
     if (n < 0) return make_error(errc::corruption, "invalid tensor shape " + shape_to_string(e.shape)).at_key(key);
     if (!e.slices.empty()) {
-      auto full = r.read(key);
+      auto full = core::read_tensor(r, key);
       if (!full) return std::move(full).error();
       const auto v = full->template values<E>();
       if (full->shape() != e.shape || v.size() != static_cast<std::size_t>(n))
@@ -6744,9 +6769,9 @@ struct leaf_traits<tensor_of<E>> {
       return make_error(errc::corruption, "stored size " + std::to_string(e.size) + " bytes does not match shape " +
                                               shape_to_string(e.shape))
           .at_key(key);
-    TFCKPT_TRY(r.check_readable(key));  // limits and data-file size before allocating (hostile index)
+    TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
     tensor_of<E> fresh(e.shape);
-    if (auto ok = r.read_into(key, fresh.values()); !ok) return ok;
+    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh.values())); !ok) return ok;
     t = std::move(fresh);
     return {};
   }
@@ -6762,10 +6787,10 @@ struct leaf_traits<std::string> {
   static constexpr graph::shape_rule rule = graph::shape_rule::exact;
   static shape_t shape(const std::string&) { return {}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
-    return w.add_strings(key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
+    return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::string*>(o) = std::move(t->strings()[0]);  // shape [] checked: one element
     return {};
@@ -6781,10 +6806,10 @@ struct leaf_traits<std::vector<std::string>> {
   static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
-    return w.add_strings(key, shape(v), v);
+    return core::write_strings(w, key, shape(v), v);
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::vector<std::string>*>(o) = std::move(t->strings());
     return {};
@@ -7322,14 +7347,8 @@ namespace detail {
 template <class Root>
 result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter) {
   graph::live_tree tree = reflect::make_tree(root);
-  auto& edges = tree.node(graph::live_tree::root).children;
-  std::stable_sort(edges.begin(), edges.end(),
-                   [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
+  TFCKPT_TRY(core::order_root_dependencies(tree, save_counter != nullptr));
   if (save_counter) {
-    for (const auto& e : edges)
-      if (e.local_name == "save_counter")
-        return make_error(errc::invalid_argument,
-                          "the root struct has a field named 'save_counter', which tf.train.Checkpoint reserves");
     const std::size_t idx = reflect::add_object(tree, *save_counter);
     tree.node(idx).value->full_name = "save_counter";
     tree.add_edge(graph::live_tree::root, "save_counter", idx);
@@ -7338,42 +7357,38 @@ result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter)
 }
 
 template <class Root>
+struct tree_context {
+  Root* root;
+  std::int64_t* save_counter;
+};
+
+template <class Root>
+result<graph::live_tree> build_checkpoint_tree(void* context) {
+  auto* c = static_cast<tree_context<Root>*>(context);
+  return checkpoint_tree(*c->root, c->save_counter);
+}
+
+template <class Root>
 result<void> write_checkpoint(const std::string& prefix, Root& root, std::int64_t* save_counter,
                               const write_options& opts) {
   auto tree = checkpoint_tree(root, save_counter);
   if (!tree) return std::move(tree).error();
-  auto w = bundle_writer::create(prefix, opts);
-  if (!w) return std::move(w).error();
-  if (auto r = graph::write_tree(*tree, *w); !r) return std::move(r).error().in_file(prefix);
-  return w->finish();
+  return core::write_checkpoint(prefix, *tree, opts);
 }
 
 // The object-based restore proper, from an open reader (a file-based one, or
 // bundle_reader::open_memory for a checkpoint held in memory, e.g. by the fuzz_restore target).
 template <class Root>
 result<restore_status> restore_from_reader(const bundle_reader& reader, Root& root, std::int64_t* save_counter) {
-  if (!reader.has_object_graph())
-    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
-                                         "tfckpt::restore_by_names and an explicit name map").in_file(reader.prefix());
-  auto g = reader.object_graph();
-  if (!g) return std::move(g).error().in_file(reader.prefix());
-  auto tree = checkpoint_tree(root, save_counter);
-  if (!tree) return std::move(tree).error();
-  // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
-  // moves its elements, so the tree is rebuilt after every round that changed something.
-  for (int round = 0; round < graph::max_fill_rounds && graph::fill_containers(*tree, *g); ++round) {
-    tree = checkpoint_tree(root, save_counter);
-    if (!tree) return std::move(tree).error();
-  }
-  return graph::restore_tree(*tree, reader, *g);
+  tree_context<Root> c{&root, save_counter};
+  return core::restore_from_reader(reader, {&build_checkpoint_tree<Root>, &c});
 }
 
 template <class Root>
 result<restore_status> restore_checkpoint(const std::string& path, Root& root, std::int64_t* save_counter,
                                           const read_options& opts) {
-  auto reader = bundle_reader::open(path, opts);
-  if (!reader) return std::move(reader).error();
-  return restore_from_reader(*reader, root, save_counter);
+  tree_context<Root> c{&root, save_counter};
+  return core::restore_checkpoint(path, opts, {&build_checkpoint_tree<Root>, &c});
 }
 
 }  // namespace detail
@@ -7398,9 +7413,7 @@ class checkpoint {
     const std::string path = prefix + "-" + std::to_string(n);
     TFCKPT_TRY(detail::write_checkpoint(path, *root_, &counter, opts));
     save_counter_ = n;
-    checkpoint_state st;
-    st.model_checkpoint_path = path;
-    TFCKPT_TRY(update_checkpoint_state(detail::path_dirname(prefix), std::move(st)));
+    TFCKPT_TRY(core::record_checkpoint(prefix, path));
     return path;
   }
   result<std::string> write(const std::string& prefix, const write_options& opts = {}) {
@@ -7446,281 +7459,13 @@ result<restore_status> restore(const std::string& path, Root& root, const read_o
 template <class Root>
 result<restore_status> restore_by_names(const std::string& path, Root& root, const graph::name_map& names,
                                         const read_options& opts = {}) {
-  auto reader = bundle_reader::open(path, opts);
-  if (!reader) return std::move(reader).error();
   auto tree = detail::checkpoint_tree(root, nullptr);
   if (!tree) return std::move(tree).error();
-  return graph::restore_by_names(*tree, *reader, names);
+  return core::restore_by_names(path, opts, *tree, names);
 }
 
 }  // namespace tfckpt
 // ---- end tfckpt/checkpoint.hpp ----
-// ---- begin tfckpt/checkpoint_manager.hpp ----
-// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (FORMAT.md §12.2,
-// tensorflow/python/checkpoint/checkpoint_management.py). It numbers checkpoints
-// `<directory>/<checkpoint_name>-<N>`, keeps the newest `max_to_keep` of them (older ones are
-// deleted unless `keep_checkpoint_every_n_hours` preserves them) and records its state --
-// managed paths, their timestamps, last_preserved_timestamp -- in `<directory>/checkpoint`, so
-// a later manager (ours or TensorFlow's) in the same directory carries on where it stopped:
-//
-//   tfckpt::checkpoint_manager mgr("runs/exp1", {.max_to_keep = 3});
-//   state s;
-//   auto st = mgr.restore_or_initialize(s);      // resumes from the latest, if any
-//   for (...) { train_step(s); if (s.step % 1000 == 0) mgr.save(s, s.step); }
-//
-// Errors are values; nothing throws. A manager whose construction failed (max_to_keep <= 0, a
-// state file naming no checkpoint) reports that error from status() and from every save().
-
-#include <chrono>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-namespace tfckpt {
-
-struct checkpoint_manager_options {
-  // Newest checkpoints kept; std::nullopt keeps (and lists) all. <= 0 is an error, as in TF.
-  std::optional<int> max_to_keep = 3;
-  // Upon leaving the kept set, a checkpoint is preserved (never deleted, no longer listed) if it
-  // is at least this many hours newer than the last preserved one.
-  std::optional<double> keep_checkpoint_every_n_hours = std::nullopt;
-  std::string checkpoint_name = "ckpt";
-  // Seconds since the epoch (time.time()); null = the system clock. For tests.
-  double (*clock)() = nullptr;
-};
-
-class checkpoint_manager {
- public:
-  struct managed_checkpoint {
-    std::string path;  // directory joined with the relative name, as TF's manager keeps it
-    double timestamp = 0;
-  };
-
-  explicit checkpoint_manager(std::string directory, checkpoint_manager_options opts = {})
-      : directory_(std::move(directory)), opts_(std::move(opts)) {
-    prefix_ = detail::path_join(directory_, opts_.checkpoint_name);
-    if (opts_.max_to_keep && *opts_.max_to_keep <= 0) {
-      init_error_ = make_error(errc::invalid_argument, "checkpoint_manager: max_to_keep must be positive or "
-                                                       "std::nullopt, got " + std::to_string(*opts_.max_to_keep));
-      return;
-    }
-    recover();
-  }
-
-  // Like the constructor, but a failed construction is the error.
-  static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
-    checkpoint_manager m(std::move(directory), std::move(opts));
-    if (m.init_error_) return *m.init_error_;
-    return m;
-  }
-
-  result<void> status() const {
-    if (init_error_) return *init_error_;
-    return {};
-  }
-  // Why an existing state file was ignored (unreadable or unparsable: TF logs and ignores it).
-  const std::optional<error>& recovery_warning() const noexcept { return recovery_warning_; }
-
-  const std::string& directory() const noexcept { return directory_; }
-  const std::string& prefix() const noexcept { return prefix_; }
-  // The recovered or last saved checkpoint, if any (TF: `latest_checkpoint`).
-  const std::optional<std::string>& latest_checkpoint() const noexcept { return latest_; }
-  // Managed checkpoints, oldest first (TF: `checkpoints`). Preserved ones are not listed.
-  std::vector<std::string> checkpoints() const {
-    std::vector<std::string> out;
-    for (const auto& m : managed_) out.push_back(m.path);
-    return out;
-  }
-  const std::vector<managed_checkpoint>& managed() const noexcept { return managed_; }
-  double last_preserved_timestamp() const noexcept { return last_preserved_; }
-  // The counter used when save() is given a plain root (a checkpoint<Root> keeps its own).
-  std::int64_t save_counter() const noexcept { return save_counter_; }
-
-  // Writes `<prefix>-<N>`, N = the incremented save_counter unless `checkpoint_number` is given
-  // (the counter is incremented anyway, as TF does). Returns the written prefix.
-  template <class Root>
-  result<std::string> save(checkpoint<Root>& ck, std::optional<std::int64_t> checkpoint_number = std::nullopt,
-                           const write_options& wopts = {}) {
-    std::int64_t counter = ck.save_counter();
-    auto r = save_impl(ck.root(), counter, checkpoint_number, wopts);
-    if (r) ck.set_save_counter(counter);
-    return r;
-  }
-  template <class Root>
-  result<std::string> save(Root& root, std::optional<std::int64_t> checkpoint_number = std::nullopt,
-                           const write_options& wopts = {}) {
-    std::int64_t counter = save_counter_;
-    auto r = save_impl(root, counter, checkpoint_number, wopts);
-    if (r) save_counter_ = counter;
-    return r;
-  }
-
-  // Restores the latest checkpoint (with its save_counter) if there is one, else calls
-  // `init_fn()` when given. The status (nullopt: nothing to restore) lets the caller assert.
-  template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
-    if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
-    auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    return std::optional<restore_status>(std::move(*st));
-  }
-  template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, const read_options& ropts = {}) {
-    if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
-    checkpoint<Root> ck(root);
-    ck.set_save_counter(save_counter_);
-    auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    save_counter_ = ck.save_counter();
-    return std::optional<restore_status>(std::move(*st));
-  }
-  template <class Root, class Init>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, Init&& init_fn,
-                                                              const read_options& ropts = {}) {
-    auto r = restore_or_initialize(root, ropts);
-    if (r && !r->has_value()) init_fn();
-    return r;
-  }
-
- private:
-  double now() const {
-    if (opts_.clock) return opts_.clock();
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  }
-
-  // TF's __init__: reload the managed list from the state file.
-  void recover() {
-    const double clock = now();
-    auto st = get_checkpoint_state(directory_);
-    if (!st) {
-      const errc c = st.error().code;
-      if (c == errc::invalid_argument) {  // TF raises ValueError: model_checkpoint_path is empty
-        init_error_ = std::move(st).error();
-        return;
-      }
-      if (c != errc::not_found) recovery_warning_ = std::move(st).error();  // TF logs "Checkpoint ignored"
-      last_preserved_ = clock - 1.0;
-      return;
-    }
-    latest_ = st->model_checkpoint_path;
-    last_preserved_ = st->last_preserved_timestamp;
-    if (clock < last_preserved_) last_preserved_ = clock;  // clock went backwards
-    const auto& paths = st->all_model_checkpoint_paths;
-    std::vector<double> stamps = st->all_model_checkpoint_timestamps;
-    // No timestamps (a plain Checkpoint.save() state file): none is managed, so none is ever deleted.
-    if (stamps.empty()) stamps.assign(paths.size(), last_preserved_);
-    for (std::size_t i = 0; i < paths.size() && i < stamps.size(); ++i) {  // Python's zip()
-      const double t = std::min(stamps[i], clock);
-      if (t > last_preserved_) put(paths[i], t);
-    }
-  }
-
-  // OrderedDict semantics: re-adding a path moves it to the end.
-  void put(const std::string& path, double t) {
-    erase(path);
-    managed_.push_back({path, t});
-  }
-  void erase(const std::string& path) {
-    for (auto it = managed_.begin(); it != managed_.end(); ++it)
-      if (it->path == path) {
-        managed_.erase(it);
-        return;
-      }
-  }
-
-  result<void> record_state() const {
-    checkpoint_state st;
-    st.model_checkpoint_path = *latest_;
-    for (const auto& m : managed_) {
-      st.all_model_checkpoint_paths.push_back(m.path);
-      st.all_model_checkpoint_timestamps.push_back(m.timestamp);
-    }
-    st.last_preserved_timestamp = last_preserved_;
-    return update_checkpoint_state(directory_, std::move(st), /*save_relative_paths=*/true);
-  }
-
-  // `<path>.index` and every `<path>.data-?????-of-?????` (TF's glob: '?' is any one character).
-  static result<void> delete_checkpoint_files(const std::string& path) {
-    auto rm = [](const std::string& f) -> result<void> {
-      auto r = detail::remove_file(f);
-      if (!r && r.error().code != errc::not_found) return r;  // someone else deleted it: fine
-      return {};
-    };
-    TFCKPT_TRY(rm(path + ".index"));
-    const std::string dir = detail::path_dirname(path);
-    const std::string stem = detail::path_basename(path) + ".data-";
-    auto names = detail::list_directory(dir.empty() ? "." : dir);
-    if (!names) return names.error().code == errc::not_found ? result<void>{} : std::move(names).error();
-    for (const auto& n : *names) {
-      if (n.size() != stem.size() + 14 || n.compare(0, stem.size(), stem) != 0) continue;
-      std::string_view tail = std::string_view(n).substr(stem.size());  // "?????-of-?????"
-      if (tail.substr(5, 4) != "-of-") continue;
-      TFCKPT_TRY(rm(detail::path_join(dir, n)));
-    }
-    return {};
-  }
-
-  // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
-  result<void> sweep() {
-    if (!opts_.max_to_keep) return {};
-    // What the state file on disk names may be another process's checkpoint (two managers in one
-    // directory, one of which recovered the other's list): never delete that one either.
-    std::string named;
-    if (auto st = get_checkpoint_state(directory_)) named = detail::normalize_path(st->model_checkpoint_path);
-    result<void> first_error;
-    while (managed_.size() > static_cast<std::size_t>(*opts_.max_to_keep)) {
-      managed_checkpoint oldest = std::move(managed_.front());
-      managed_.erase(managed_.begin());
-      if (opts_.keep_checkpoint_every_n_hours &&
-          oldest.timestamp - *opts_.keep_checkpoint_every_n_hours * 3600.0 >= last_preserved_) {
-        last_preserved_ = oldest.timestamp;
-        continue;
-      }
-      if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
-      if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
-      if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
-    }
-    return first_error;
-  }
-
-  template <class Root>
-  result<std::string> save_impl(Root& root, std::int64_t& counter, std::optional<std::int64_t> number,
-                                const write_options& wopts) {
-    if (init_error_) return *init_error_;
-    const std::int64_t next = counter + 1;  // TF: save_counter.assign_add(1) before writing
-    const std::string path = prefix_ + "-" + std::to_string(number ? *number : next);
-    std::int64_t saved_counter = next;
-    TFCKPT_TRY(detail::write_checkpoint(path, root, &saved_counter, wopts));
-    counter = next;
-    put(path, now());
-    latest_ = path;
-    // State-file update and deletions as one step with respect to other processes saving into
-    // this directory (detail::directory_lock; the checkpoint itself was written without it).
-    const auto lock = detail::directory_lock::acquire(directory_, detail::directory_lock::mode::exclusive);
-    TFCKPT_TRY(record_state());
-    auto swept = sweep();
-    TFCKPT_TRY(record_state());
-    if (!swept) return std::move(swept).error();
-    return path;
-  }
-
-  std::string directory_, prefix_;
-  checkpoint_manager_options opts_;
-  std::optional<error> init_error_, recovery_warning_;
-  std::optional<std::string> latest_;
-  std::vector<managed_checkpoint> managed_;  // oldest first
-  double last_preserved_ = 0;
-  std::int64_t save_counter_ = 0;
-};
-
-}  // namespace tfckpt
-// ---- end tfckpt/checkpoint_manager.hpp ----
 // ---- begin tfckpt/keras/optimizers.hpp ----
 // tfckpt: ready-made optimizer state in the layout of the tf_keras optimizers of TF >= 2.11
 // (`tf_keras.optimizers.Adam`, `.SGD`, `.RMSprop`, the default `tf.keras.optimizers.*` in TF
@@ -8449,6 +8194,452 @@ consteval bool all_leaves_fixed() {
 
 }  // namespace tfckpt
 // ---- end tfckpt/schema.hpp ----
+
+// ---- begin tfckpt/bundle_merge.hpp ----
+// tfckpt: merge bundles written separately (one per worker or device) into one checkpoint, as
+// TensorFlow's MergeV2Checkpoints does (tensor_bundle.cc MergeBundles): data files are renamed,
+// not copied; entries keep their offsets and get new shard ids; partitioned tensors' slices from
+// several inputs are combined.
+
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace tfckpt {
+
+struct merge_options {
+  bool delete_inputs = true;  // remove the inputs' .index files (their data files are moved)
+  bool sync = true;
+};
+
+// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`.
+inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes, const std::string& out_prefix,
+                                  const merge_options& opts = {}) {
+  if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
+  bundle_header merged;
+  merged.num_shards = 0;
+  std::map<std::string, bundle_entry> entries;
+  std::vector<std::string> data_files;                  // distinct input data files, first-seen order
+  std::map<std::string, std::int32_t> new_shard_of;     // input data file → new shard id
+  std::string version_bytes;
+
+  for (std::size_t i = 0; i < input_prefixes.size(); ++i) {
+    const std::string& in = input_prefixes[i];
+    read_options ro;
+    ro.verify_checksums = false;  // merging moves bytes; it does not read them
+    auto r = bundle_reader::open(in, ro);
+    if (!r) return std::move(r).error();
+    const bundle_header& h = r->header();
+    std::string v = encode_bundle_header(bundle_header{1, endianness::little, h.version});
+    if (i == 0) {
+      merged.endian = h.endian;
+      merged.version = h.version;
+      version_bytes = v;
+    } else if (h.endian != merged.endian || v != version_bytes) {
+      return make_error(errc::invalid_argument, "cannot merge bundles of different endianness or version")
+          .in_file(index_filename(in));
+    }
+    merged.num_shards += h.num_shards;
+    for (std::span<const entry> list : {r->entries(), r->slice_parts()}) {
+      for (const entry& e : list) {
+        auto it = entries.find(e.key);
+        if (it != entries.end()) {
+          if (it->second.slices.empty())
+            return make_error(errc::invalid_argument, "duplicate tensor key in merge inputs")
+                .at_key(e.key).in_file(index_filename(in));
+          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || it->second.shape != e.info.shape)
+            return make_error(errc::invalid_argument, "partitioned tensor disagrees between merge inputs")
+                .at_key(e.key).in_file(index_filename(in));
+          it->second.slices.insert(it->second.slices.end(), e.info.slices.begin(), e.info.slices.end());
+          continue;
+        }
+        bundle_entry copy = e.info;
+        if (copy.slices.empty()) {
+          const std::string file = data_filename(r->prefix(), e.info.shard_id, h.num_shards);
+          auto [pos, added] = new_shard_of.emplace(file, static_cast<std::int32_t>(data_files.size()));
+          if (added) data_files.push_back(file);
+          copy.shard_id = pos->second;
+        }
+        entries.emplace(e.key, std::move(copy));
+      }
+    }
+  }
+
+  const auto num_files = static_cast<std::int32_t>(data_files.size());
+  // TF writes the sum of the inputs' shard counts but names the files by the number of data files
+  // actually referenced; the two differ when an input shard held no tensor, and then TF's merged
+  // checkpoint cannot be read. We keep them equal; in the normal case both are the same number.
+  if (num_files > 0) merged.num_shards = num_files;
+  detail::table_builder table;
+  table.add("", encode_bundle_header(merged));
+  for (const auto& [key, e] : entries) table.add(key, encode_bundle_entry(e));
+  const std::string index_name = index_filename(out_prefix);
+  if (const std::string dir = detail::path_dirname(out_prefix); !dir.empty())
+    TFCKPT_TRY(detail::make_directories(dir));
+  // Data files first (each rename is atomic), the index last: the merged checkpoint exists only
+  // once its index does.
+  if (detail::file_exists(index_name)) TFCKPT_TRY(detail::remove_file(index_name));
+  for (std::int32_t s = 0; s < num_files; ++s)
+    TFCKPT_TRY(detail::rename_file(data_files[static_cast<std::size_t>(s)], data_filename(out_prefix, s, num_files)));
+  if (opts.sync) {
+    TFCKPT_TRY(detail::atomic_write_file(index_name, table.finish()));
+  } else {
+    auto f = detail::writable_file::create(index_name);
+    if (!f) return std::move(f).error();
+    TFCKPT_TRY(f->append(table.finish()));
+    TFCKPT_TRY(f->close());
+  }
+  if (opts.delete_inputs)
+    for (const std::string& in : input_prefixes)
+      if (index_filename(in) != index_name) (void)detail::remove_file(index_filename(in));
+  return {};
+}
+
+}  // namespace tfckpt
+// ---- end tfckpt/bundle_merge.hpp ----
+// ---- begin tfckpt/list_entries.hpp ----
+// tfckpt: list a bundle's entries without building bundle_reader's entry table. The .index file
+// is mapped rather than copied, block checksums are checked as usual, and every entry is decoded
+// into one reused bundle_entry handed to a callback: no allocation per entry. For `ls`-style
+// uses of indexes with 10^5+ entries, where the reader's per-entry strings and vectors (and the
+// copy of the index) cost several times the reading of the file.
+//
+//   auto n = tfckpt::list_entries("runs/exp1", [](const tfckpt::listed_entry& e) {
+//     std::printf("%.*s\n", int(e.key.size()), e.key.data());
+//     return true;  // false stops the listing
+//   });
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+
+namespace tfckpt {
+
+// Valid during the callback only (both the key and `info` are overwritten by the next entry).
+struct listed_entry {
+  std::string_view key;
+  const bundle_entry& info;
+  // The hidden part of a partitioned tensor (bundle_reader::slice_parts()): TF's slice keys are
+  // OrderedCode strings, which start with a 0 byte; tensor names never do.
+  bool is_slice_part() const noexcept { return !key.empty() && key.front() == '\0'; }
+};
+
+// Visits every entry after the header, in key order, slice parts included. fn(const
+// listed_entry&) returns bool: false stops early. Returns the number of entries visited.
+// Checks what bundle_reader::open checks per entry, except that partitioned tensors' parts are
+// not matched up with their full entries (that needs the whole table).
+template <class F>
+result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_options& opts = {}) {
+  auto prefix = detail::resolve_prefix(path);
+  if (!prefix) return std::move(prefix).error();
+  const std::string index_name = index_filename(*prefix);
+  auto file = detail::mapped_file::open(index_name, opts.max_index_bytes);
+  if (!file) return std::move(file).error().in_file(index_name);
+  auto fail = [&](error e) { return std::move(e).in_file(index_name); };
+
+  detail::table_read_options topts;
+  topts.verify_checksums = opts.verify_checksums;
+  auto table = detail::table_reader::open(file->bytes(), topts);
+  if (!table) return fail(std::move(table).error());
+  auto it = table->make_iterator();
+  if (auto r = it.seek_to_first(); !r) return fail(std::move(r).error());
+  if (!it.valid() || !it.key().empty())
+    return fail(make_error(errc::corruption, "missing bundle header (the first key must be \"\")"));
+  bundle_header header;
+  if (auto r = detail::check_bundle_header(it, opts, header); !r) return fail(std::move(r).error());
+
+  bundle_entry info;
+  std::uint64_t count = 0;
+  for (;;) {
+    if (auto r = it.next(); !r) return fail(std::move(r).error());
+    if (!it.valid()) break;
+    if (count >= opts.max_entries)
+      return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));
+    if (auto d = decode_bundle_entry_into(it.value(), info); !d)
+      return fail(std::move(d).error().at_key(it.key()).at_offset(it.block_offset()));
+    if (info.shard_id >= header.num_shards)
+      return fail(make_error(errc::corruption, "entry names shard " + std::to_string(info.shard_id) + " of " +
+                                                   std::to_string(header.num_shards))
+                      .at_key(it.key()));
+    if (info.dtype == dtype::invalid) return fail(make_error(errc::corruption, "entry has no dtype").at_key(it.key()));
+    for (const tensor_slice& s : info.slices)
+      if (auto ok = check_slice(s, info.shape); !ok) return fail(std::move(ok).error().at_key(it.key()));
+    ++count;
+    if (!fn(listed_entry{it.key(), info})) break;
+  }
+  return count;
+}
+
+}  // namespace tfckpt
+// ---- end tfckpt/list_entries.hpp ----
+// ---- begin tfckpt/checkpoint_manager.hpp ----
+// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (FORMAT.md §12.2,
+// tensorflow/python/checkpoint/checkpoint_management.py). It numbers checkpoints
+// `<directory>/<checkpoint_name>-<N>`, keeps the newest `max_to_keep` of them (older ones are
+// deleted unless `keep_checkpoint_every_n_hours` preserves them) and records its state --
+// managed paths, their timestamps, last_preserved_timestamp -- in `<directory>/checkpoint`, so
+// a later manager (ours or TensorFlow's) in the same directory carries on where it stopped:
+//
+//   tfckpt::checkpoint_manager mgr("runs/exp1", {.max_to_keep = 3});
+//   state s;
+//   auto st = mgr.restore_or_initialize(s);      // resumes from the latest, if any
+//   for (...) { train_step(s); if (s.step % 1000 == 0) mgr.save(s, s.step); }
+//
+// Errors are values; nothing throws. A manager whose construction failed (max_to_keep <= 0, a
+// state file naming no checkpoint) reports that error from status() and from every save().
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace tfckpt {
+
+struct checkpoint_manager_options {
+  // Newest checkpoints kept; std::nullopt keeps (and lists) all. <= 0 is an error, as in TF.
+  std::optional<int> max_to_keep = 3;
+  // Upon leaving the kept set, a checkpoint is preserved (never deleted, no longer listed) if it
+  // is at least this many hours newer than the last preserved one.
+  std::optional<double> keep_checkpoint_every_n_hours = std::nullopt;
+  std::string checkpoint_name = "ckpt";
+  // Seconds since the epoch (time.time()); null = the system clock. For tests.
+  double (*clock)() = nullptr;
+};
+
+class checkpoint_manager {
+ public:
+  struct managed_checkpoint {
+    std::string path;  // directory joined with the relative name, as TF's manager keeps it
+    double timestamp = 0;
+  };
+
+  explicit checkpoint_manager(std::string directory, checkpoint_manager_options opts = {})
+      : directory_(std::move(directory)), opts_(std::move(opts)) {
+    prefix_ = detail::path_join(directory_, opts_.checkpoint_name);
+    if (opts_.max_to_keep && *opts_.max_to_keep <= 0) {
+      init_error_ = make_error(errc::invalid_argument, "checkpoint_manager: max_to_keep must be positive or "
+                                                       "std::nullopt, got " + std::to_string(*opts_.max_to_keep));
+      return;
+    }
+    recover();
+  }
+
+  // Like the constructor, but a failed construction is the error.
+  static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
+    checkpoint_manager m(std::move(directory), std::move(opts));
+    if (m.init_error_) return *m.init_error_;
+    return m;
+  }
+
+  result<void> status() const {
+    if (init_error_) return *init_error_;
+    return {};
+  }
+  // Why an existing state file was ignored (unreadable or unparsable: TF logs and ignores it).
+  const std::optional<error>& recovery_warning() const noexcept { return recovery_warning_; }
+
+  const std::string& directory() const noexcept { return directory_; }
+  const std::string& prefix() const noexcept { return prefix_; }
+  // The recovered or last saved checkpoint, if any (TF: `latest_checkpoint`).
+  const std::optional<std::string>& latest_checkpoint() const noexcept { return latest_; }
+  // Managed checkpoints, oldest first (TF: `checkpoints`). Preserved ones are not listed.
+  std::vector<std::string> checkpoints() const {
+    std::vector<std::string> out;
+    for (const auto& m : managed_) out.push_back(m.path);
+    return out;
+  }
+  const std::vector<managed_checkpoint>& managed() const noexcept { return managed_; }
+  double last_preserved_timestamp() const noexcept { return last_preserved_; }
+  // The counter used when save() is given a plain root (a checkpoint<Root> keeps its own).
+  std::int64_t save_counter() const noexcept { return save_counter_; }
+
+  // Writes `<prefix>-<N>`, N = the incremented save_counter unless `checkpoint_number` is given
+  // (the counter is incremented anyway, as TF does). Returns the written prefix.
+  template <class Root>
+  result<std::string> save(checkpoint<Root>& ck, std::optional<std::int64_t> checkpoint_number = std::nullopt,
+                           const write_options& wopts = {}) {
+    std::int64_t counter = ck.save_counter();
+    auto r = save_impl(ck.root(), counter, checkpoint_number, wopts);
+    if (r) ck.set_save_counter(counter);
+    return r;
+  }
+  template <class Root>
+  result<std::string> save(Root& root, std::optional<std::int64_t> checkpoint_number = std::nullopt,
+                           const write_options& wopts = {}) {
+    std::int64_t counter = save_counter_;
+    auto r = save_impl(root, counter, checkpoint_number, wopts);
+    if (r) save_counter_ = counter;
+    return r;
+  }
+
+  // Restores the latest checkpoint (with its save_counter) if there is one, else calls
+  // `init_fn()` when given. The status (nullopt: nothing to restore) lets the caller assert.
+  template <class Root>
+  result<std::optional<restore_status>> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
+    if (init_error_) return *init_error_;
+    if (!latest_) return std::optional<restore_status>{};
+    auto st = ck.restore(*latest_, ropts);
+    if (!st) return std::move(st).error();
+    return std::optional<restore_status>(std::move(*st));
+  }
+  template <class Root>
+  result<std::optional<restore_status>> restore_or_initialize(Root& root, const read_options& ropts = {}) {
+    if (init_error_) return *init_error_;
+    if (!latest_) return std::optional<restore_status>{};
+    checkpoint<Root> ck(root);
+    ck.set_save_counter(save_counter_);
+    auto st = ck.restore(*latest_, ropts);
+    if (!st) return std::move(st).error();
+    save_counter_ = ck.save_counter();
+    return std::optional<restore_status>(std::move(*st));
+  }
+  template <class Root, class Init>
+  result<std::optional<restore_status>> restore_or_initialize(Root& root, Init&& init_fn,
+                                                              const read_options& ropts = {}) {
+    auto r = restore_or_initialize(root, ropts);
+    if (r && !r->has_value()) init_fn();
+    return r;
+  }
+
+ private:
+  double now() const {
+    if (opts_.clock) return opts_.clock();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+
+  // TF's __init__: reload the managed list from the state file.
+  void recover() {
+    const double clock = now();
+    auto st = get_checkpoint_state(directory_);
+    if (!st) {
+      const errc c = st.error().code;
+      if (c == errc::invalid_argument) {  // TF raises ValueError: model_checkpoint_path is empty
+        init_error_ = std::move(st).error();
+        return;
+      }
+      if (c != errc::not_found) recovery_warning_ = std::move(st).error();  // TF logs "Checkpoint ignored"
+      last_preserved_ = clock - 1.0;
+      return;
+    }
+    latest_ = st->model_checkpoint_path;
+    last_preserved_ = st->last_preserved_timestamp;
+    if (clock < last_preserved_) last_preserved_ = clock;  // clock went backwards
+    const auto& paths = st->all_model_checkpoint_paths;
+    std::vector<double> stamps = st->all_model_checkpoint_timestamps;
+    // No timestamps (a plain Checkpoint.save() state file): none is managed, so none is ever deleted.
+    if (stamps.empty()) stamps.assign(paths.size(), last_preserved_);
+    for (std::size_t i = 0; i < paths.size() && i < stamps.size(); ++i) {  // Python's zip()
+      const double t = std::min(stamps[i], clock);
+      if (t > last_preserved_) put(paths[i], t);
+    }
+  }
+
+  // OrderedDict semantics: re-adding a path moves it to the end.
+  void put(const std::string& path, double t) {
+    erase(path);
+    managed_.push_back({path, t});
+  }
+  void erase(const std::string& path) {
+    for (auto it = managed_.begin(); it != managed_.end(); ++it)
+      if (it->path == path) {
+        managed_.erase(it);
+        return;
+      }
+  }
+
+  result<void> record_state() const {
+    checkpoint_state st;
+    st.model_checkpoint_path = *latest_;
+    for (const auto& m : managed_) {
+      st.all_model_checkpoint_paths.push_back(m.path);
+      st.all_model_checkpoint_timestamps.push_back(m.timestamp);
+    }
+    st.last_preserved_timestamp = last_preserved_;
+    return update_checkpoint_state(directory_, std::move(st), /*save_relative_paths=*/true);
+  }
+
+  // `<path>.index` and every `<path>.data-?????-of-?????` (TF's glob: '?' is any one character).
+  static result<void> delete_checkpoint_files(const std::string& path) {
+    auto rm = [](const std::string& f) -> result<void> {
+      auto r = detail::remove_file(f);
+      if (!r && r.error().code != errc::not_found) return r;  // someone else deleted it: fine
+      return {};
+    };
+    TFCKPT_TRY(rm(path + ".index"));
+    const std::string dir = detail::path_dirname(path);
+    const std::string stem = detail::path_basename(path) + ".data-";
+    auto names = detail::list_directory(dir.empty() ? "." : dir);
+    if (!names) return names.error().code == errc::not_found ? result<void>{} : std::move(names).error();
+    for (const auto& n : *names) {
+      if (n.size() != stem.size() + 14 || n.compare(0, stem.size(), stem) != 0) continue;
+      std::string_view tail = std::string_view(n).substr(stem.size());  // "?????-of-?????"
+      if (tail.substr(5, 4) != "-of-") continue;
+      TFCKPT_TRY(rm(detail::path_join(dir, n)));
+    }
+    return {};
+  }
+
+  // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
+  result<void> sweep() {
+    if (!opts_.max_to_keep) return {};
+    // What the state file on disk names may be another process's checkpoint (two managers in one
+    // directory, one of which recovered the other's list): never delete that one either.
+    std::string named;
+    if (auto st = get_checkpoint_state(directory_)) named = detail::normalize_path(st->model_checkpoint_path);
+    result<void> first_error;
+    while (managed_.size() > static_cast<std::size_t>(*opts_.max_to_keep)) {
+      managed_checkpoint oldest = std::move(managed_.front());
+      managed_.erase(managed_.begin());
+      if (opts_.keep_checkpoint_every_n_hours &&
+          oldest.timestamp - *opts_.keep_checkpoint_every_n_hours * 3600.0 >= last_preserved_) {
+        last_preserved_ = oldest.timestamp;
+        continue;
+      }
+      if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
+      if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
+      if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
+    }
+    return first_error;
+  }
+
+  template <class Root>
+  result<std::string> save_impl(Root& root, std::int64_t& counter, std::optional<std::int64_t> number,
+                                const write_options& wopts) {
+    if (init_error_) return *init_error_;
+    const std::int64_t next = counter + 1;  // TF: save_counter.assign_add(1) before writing
+    const std::string path = prefix_ + "-" + std::to_string(number ? *number : next);
+    std::int64_t saved_counter = next;
+    TFCKPT_TRY(detail::write_checkpoint(path, root, &saved_counter, wopts));
+    counter = next;
+    put(path, now());
+    latest_ = path;
+    // State-file update and deletions as one step with respect to other processes saving into
+    // this directory (detail::directory_lock; the checkpoint itself was written without it).
+    const auto lock = detail::directory_lock::acquire(directory_, detail::directory_lock::mode::exclusive);
+    TFCKPT_TRY(record_state());
+    auto swept = sweep();
+    TFCKPT_TRY(record_state());
+    if (!swept) return std::move(swept).error();
+    return path;
+  }
+
+  std::string directory_, prefix_;
+  checkpoint_manager_options opts_;
+  std::optional<error> init_error_, recovery_warning_;
+  std::optional<std::string> latest_;
+  std::vector<managed_checkpoint> managed_;  // oldest first
+  double last_preserved_ = 0;
+  std::int64_t save_counter_ = 0;
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/checkpoint_manager.hpp ----
 // ---- begin tfckpt/memory_restore.hpp ----
 // tfckpt: restore a checkpoint held in memory (embedded in the binary as byte arrays) into a
 // struct whose variables all have a fixed dtype and shape, with no heap allocation and no

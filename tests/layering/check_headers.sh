@@ -9,7 +9,7 @@
 # -Wpedantic -Werror -Iinclude. The g++ run also writes the TU's dependency list (-MD), which
 # must respect the layers of docs/ARCHITECTURE.md:
 #   api     reflect/*, keras/*, checkpoint.hpp, checkpoint_manager.hpp, schema.hpp,
-#           memory_restore.hpp, tfckpt.hpp: may use Boost (PFR, Describe, Mp11)
+#           memory_restore.hpp, tfckpt.hpp, core_impl.hpp: may use Boost (PFR, Describe, Mp11)
 #   graph   graph/*: no Boost; no api header
 #   format  every other header: no Boost; no graph or api header
 #   all     no nlohmann/json, doctest or the snappy library (tests and tools only)
@@ -21,7 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 
 # Headers allowed to depend on Boost (and on the graph layer), relative to include/tfckpt/.
-API_HEADERS_RE='^(reflect/.*|keras/.*|checkpoint\.hpp|checkpoint_manager\.hpp|schema\.hpp|memory_restore\.hpp|tfckpt\.hpp)$'
+API_HEADERS_RE='^(reflect/.*|keras/.*|checkpoint\.hpp|checkpoint_manager\.hpp|schema\.hpp|memory_restore\.hpp|tfckpt\.hpp|core_impl\.hpp)$'
 
 layer_of() {
   if [[ $1 =~ $API_HEADERS_RE ]]; then echo api
@@ -40,6 +40,8 @@ if [ "${1:-}" = "--one" ]; then
   [[ $cxx == g++* ]] && want_deps=1
   dep_flags=()
   [ "$want_deps" = 1 ] && dep_flags=(-MD -MF "$dep")
+  # core_impl.hpp is only for programs built with separate compilation (config.hpp).
+  [ "$h" = core_impl.hpp ] && dep_flags+=(-DTFCKPT_SEPARATE_COMPILATION)
   # shellcheck disable=SC2086  # $cxx is a compiler plus flags
   if ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
        "${dep_flags[@]}" "$tu" > "$log" 2>&1; then

@@ -32,8 +32,9 @@ else
   head -40 "$WORK/stale.diff"
 fi
 
-# The umbrella header reaches every header (else the single header silently lacks one).
-missing="$(comm -23 <(cd "$ROOT/include" && find tfckpt -name '*.hpp' | LC_ALL=C sort) \
+# The umbrella header reaches every header (else the single header silently lacks one), except
+# core_impl.hpp: the entry of separate compilation, which the single header does not offer.
+missing="$(comm -23 <(cd "$ROOT/include" && find tfckpt -name '*.hpp' ! -name core_impl.hpp | LC_ALL=C sort) \
                     <(sed -nE 's,^// ---- begin (.*) ----$,\1,p' "$fresh" | LC_ALL=C sort))"
 if [ -z "$missing" ]; then
   pass "include/tfckpt/tfckpt.hpp reaches every header under include/tfckpt ($(grep -c '^// ---- begin ' "$fresh") inlined)"

@@ -13,11 +13,17 @@
 #include <utility>
 #include <vector>
 
-#include "../bundle_reader.hpp"
-#include "../bundle_writer.hpp"
+#include "../bundle_proto.hpp"
 #include "../error.hpp"
 #include "../object_graph_proto.hpp"
 #include "slot_table.hpp"
+
+namespace tfckpt {
+// Leaves only pass them through (core_io.hpp), so a unit describing its structs needs neither
+// definition.
+class bundle_reader;
+class bundle_writer;
+}  // namespace tfckpt
 
 namespace tfckpt::graph {
 

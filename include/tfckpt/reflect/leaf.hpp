@@ -10,8 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "../bundle_reader.hpp"
-#include "../bundle_writer.hpp"
+#include "../graph/core_io.hpp"
 #include "../graph/live_tree.hpp"
 #include "../tensor.hpp"
 #include "fixed.hpp"
@@ -66,10 +65,10 @@ struct dense_leaf {
   static constexpr graph::shape_rule rule = graph::shape_rule::exact;
   static shape_t shape(const T&) { return to_shape(Dims); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
-    return w.add(key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
+    return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    return r.read_into(key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
+    return core::read_bytes_into(r, key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
   }
 };
 
@@ -99,7 +98,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<E>*>(o);
-    return w.add(key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
+    return core::write_bytes(w, key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
     auto& v = *static_cast<std::vector<E>*>(o);
@@ -107,11 +106,11 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
     // elements before the reader checked anything allocated terabytes (fuzz_restore,
     // tests/regressions/fuzz_restore/vector_leaf_2p40_floats). check_readable() applies the
     // limits and checks the record lies in its data file before anything is allocated.
-    TFCKPT_TRY(r.check_readable(key));
+    TFCKPT_TRY(core::check_readable(r, key));
     const std::int64_t n = e.shape[0];  // rank 1: checked by the graph layer (shape_rule::any_length)
     if (n < 0) return make_error(errc::corruption, "negative length " + std::to_string(n)).at_key(key);
     std::vector<E> fresh(static_cast<std::size_t>(n));
-    TFCKPT_TRY(r.read_into(key, std::span<E>(fresh)));
+    TFCKPT_TRY(core::read_bytes_into(r, key, type, std::as_writable_bytes(std::span<E>(fresh))));
     v = std::move(fresh);
     return {};
   }
@@ -128,13 +127,13 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
   static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& s = *static_cast<const std::span<E>*>(o);
-    return w.add(key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
+    return core::write_bytes(w, key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
     if constexpr (std::is_const_v<E>) {
       return make_error(errc::invalid_argument, "cannot restore into a std::span of const").at_key(key);
     } else {
-      return r.read_into(key, *static_cast<std::span<E>*>(o));
+      return core::read_bytes_into(r, key, type, std::as_writable_bytes(*static_cast<std::span<E>*>(o)));
     }
   }
 };
@@ -152,10 +151,10 @@ struct leaf_traits<tensor> {
     const auto& t = *static_cast<const tensor*>(o);
     if (t.dtype() == dtype::invalid)
       return make_error(errc::invalid_argument, "cannot save a tensor with no dtype").at_key(key);
-    return w.add(key, t);
+    return core::write_tensor(w, key, t);
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<tensor*>(o) = std::move(*t);
     return {};
@@ -179,7 +178,7 @@ struct leaf_traits<tensor_of<E>> {
     if (!t.has_shape())
       return make_error(errc::invalid_argument, "cannot save a tensor_of with no shape (never shaped or restored)")
           .at_key(key);
-    return w.add(key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
+    return core::write_bytes(w, key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
     auto& t = *static_cast<tensor_of<E>*>(o);
@@ -188,7 +187,7 @@ struct leaf_traits<tensor_of<E>> {
     // reading); partitioned entries go through read(), which applies the reader's own limits.
     if (n < 0) return make_error(errc::corruption, "invalid tensor shape " + shape_to_string(e.shape)).at_key(key);
     if (!e.slices.empty()) {
-      auto full = r.read(key);
+      auto full = core::read_tensor(r, key);
       if (!full) return std::move(full).error();
       const auto v = full->template values<E>();
       if (full->shape() != e.shape || v.size() != static_cast<std::size_t>(n))
@@ -201,9 +200,9 @@ struct leaf_traits<tensor_of<E>> {
       return make_error(errc::corruption, "stored size " + std::to_string(e.size) + " bytes does not match shape " +
                                               shape_to_string(e.shape))
           .at_key(key);
-    TFCKPT_TRY(r.check_readable(key));  // limits and data-file size before allocating (hostile index)
+    TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
     tensor_of<E> fresh(e.shape);
-    if (auto ok = r.read_into(key, fresh.values()); !ok) return ok;
+    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh.values())); !ok) return ok;
     t = std::move(fresh);
     return {};
   }
@@ -219,10 +218,10 @@ struct leaf_traits<std::string> {
   static constexpr graph::shape_rule rule = graph::shape_rule::exact;
   static shape_t shape(const std::string&) { return {}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
-    return w.add_strings(key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
+    return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::string*>(o) = std::move(t->strings()[0]);  // shape [] checked: one element
     return {};
@@ -238,10 +237,10 @@ struct leaf_traits<std::vector<std::string>> {
   static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
-    return w.add_strings(key, shape(v), v);
+    return core::write_strings(w, key, shape(v), v);
   }
   static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
-    auto t = r.read(key);
+    auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::vector<std::string>*>(o) = std::move(t->strings());
     return {};

@@ -1,0 +1,78 @@
+// tfckpt graph layer: the calls from code generated per struct (reflect/leaf.hpp's save and restore
+// functions, the templates of checkpoint.hpp) into the non-generic core: bundle reader and
+// writer, object graph, state file. A header-only build defines them inline
+// (core_io_impl.hpp, included below). With TFCKPT_SEPARATE_COMPILATION they are compiled
+// once, in the translation unit that includes <tfckpt/core_impl.hpp>, and a unit using the
+// checkpoint API needs none of the format layer's definitions: it parses and compiles only the
+// reflection of its own structs.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "../config.hpp"
+#include "../dtype.hpp"
+#include "../error.hpp"
+#include "../options.hpp"
+#include "../tensor.hpp"
+#include "live_tree.hpp"
+#include "restore_status.hpp"
+
+namespace tfckpt {
+
+class bundle_reader;
+class bundle_writer;
+
+namespace graph {
+// Object path -> TF1 variable name (graph/name_map.hpp).
+using name_map = std::map<std::string, std::string>;
+}  // namespace graph
+
+namespace core {
+
+// What a leaf's save and restore functions do with the writer and reader.
+TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+                                     std::string_view bytes);
+TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t);
+TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+                                       std::span<const std::string> values);
+TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+                                         std::span<std::byte> dst);
+TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key);
+// Limits and data-file bounds of a record, before its size is trusted for an allocation.
+TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key);
+
+// Builds the live tree of the objects being restored. A restore may call it again: containers
+// take their size from the checkpoint, and growing one moves its elements.
+struct tree_builder {
+  result<graph::live_tree> (*build)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// Sorts the root's dependencies by name, as tf.train.Checkpoint sorts its keyword arguments
+// (std::sort on bytes == Python's sorted() on str for UTF-8). With `save_counter`, checks that no
+// field takes the name tf.train.Checkpoint reserves for it.
+TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter);
+
+// The bundle at `prefix`: the tree's values and its object graph.
+TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+                                          const write_options& opts);
+// The state file in `prefix`'s directory names `path` as the latest (and only) checkpoint.
+TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path);
+// Object-based restore: from a checkpoint path (directory, prefix or .index) or an open reader.
+TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+                                                      tree_builder builder);
+TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder);
+// Name-based restore of a TF1 checkpoint.
+TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+                                                    graph::live_tree& tree, const graph::name_map& names);
+
+}  // namespace core
+}  // namespace tfckpt
+
+#if TFCKPT_DEFINE_CORE
+#include "core_io_impl.hpp"
+#endif

@@ -1,0 +1,97 @@
+// tfckpt graph layer: definitions of core_io.hpp (inline in a header-only build; compiled once, in the unit
+// including core_impl.hpp, with TFCKPT_SEPARATE_COMPILATION).
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "../bundle_reader.hpp"
+#include "../bundle_writer.hpp"
+#include "../state_file.hpp"
+#include "bind.hpp"
+#include "core_io.hpp"
+#include "name_map.hpp"
+#include "restore.hpp"
+#include "save.hpp"
+
+namespace tfckpt::core {
+
+TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+                                     std::string_view bytes) {
+  return w.add(key, t, shape, bytes);
+}
+TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
+  return w.add(key, t);
+}
+TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+                                       std::span<const std::string> values) {
+  return w.add_strings(key, shape, values);
+}
+TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+                                         std::span<std::byte> dst) {
+  return r.read_into(key, t, dst);
+}
+TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
+TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key) {
+  return r.check_readable(key);
+}
+
+TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
+  auto& edges = tree.node(graph::live_tree::root).children;
+  std::stable_sort(edges.begin(), edges.end(),
+                   [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
+  if (save_counter)
+    for (const auto& e : edges)
+      if (e.local_name == "save_counter")
+        return make_error(errc::invalid_argument,
+                          "the root struct has a field named 'save_counter', which tf.train.Checkpoint reserves");
+  return {};
+}
+
+TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+                                          const write_options& opts) {
+  auto w = bundle_writer::create(prefix, opts);
+  if (!w) return std::move(w).error();
+  if (auto r = graph::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
+  return w->finish();
+}
+
+TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
+  checkpoint_state st;
+  st.model_checkpoint_path = path;
+  return update_checkpoint_state(detail::path_dirname(prefix), std::move(st));
+}
+
+TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
+  if (!r.has_object_graph())
+    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
+                                         "tfckpt::restore_by_names and an explicit name map").in_file(r.prefix());
+  auto g = r.object_graph();
+  if (!g) return std::move(g).error().in_file(r.prefix());
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  // Vectors, maps and optionals first take the checkpoint's shape (graph/bind.hpp); growing one
+  // moves its elements, so the tree is rebuilt after every round that changed something.
+  for (int round = 0; round < graph::max_fill_rounds && graph::fill_containers(*tree, *g); ++round) {
+    tree = builder.build(builder.context);
+    if (!tree) return std::move(tree).error();
+  }
+  return graph::restore_tree(*tree, r, *g);
+}
+
+TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+                                                      tree_builder builder) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return restore_from_reader(*reader, builder);
+}
+
+TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+                                                    graph::live_tree& tree, const graph::name_map& names) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return graph::restore_by_names(tree, *reader, names);
+}
+
+}  // namespace tfckpt::core

@@ -1,0 +1,51 @@
+// tfckpt: the options of reading and writing bundles, apart from the reader and writer so that
+// code passing them along (the checkpoint API, a TU built with TFCKPT_SEPARATE_COMPILATION) does
+// not need the format layer's definitions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tfckpt {
+
+// Limits on a decoded object graph (object_graph_proto.hpp): hostile files stay cheap to reject.
+struct object_graph_limits {
+  std::size_t max_nodes = 1u << 22;
+  std::size_t max_edges = 1u << 24;  // children + attributes + slot references, summed
+  // Breadth-first depth from the root, and the summed length of every node's first path (what
+  // the graph layer builds for diagnostics): a chain of nodes would otherwise cost
+  // quadratically many path bytes.
+  std::size_t max_depth = 4096;
+  std::uint64_t max_path_bytes = std::uint64_t{1} << 30;
+};
+
+struct read_options {
+  bool verify_checksums = true;
+  std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
+  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
+  std::uint64_t max_entries = std::uint64_t{1} << 26;
+  std::int32_t max_shards = 1 << 20;
+  // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
+  // or one read (record + decoded elements, or an assembled tensor + its parts).
+  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
+  // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
+  // keys let a small index describe quadratically many key bytes (each key extending the last).
+  std::uint64_t max_index_expansion = 256;
+  object_graph_limits graph;
+  // Threads one call of read_many_into / read_into may use (large records are split across
+  // them, checksums joined with crc32c_combine). 1 = only the calling thread.
+  unsigned threads = 1;
+};
+
+struct write_options {
+  std::int32_t num_shards = 1;
+  // BundleWriter::Options::data_alignment: zero padding after each record so every record
+  // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
+  std::size_t data_alignment = 1;
+  bool sync = true;  // fsync files and the directory before reporting success
+  // Threads a save may use: a large record is cut into pieces that several threads checksum
+  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
+  unsigned threads = 1;
+};
+
+}  // namespace tfckpt
