@@ -32,7 +32,7 @@ for t in "${TARGETS[@]}"; do
   extra=()
   [ "$t" = fuzz_snappy ] && extra=(-lsnappy)
   echo "build $t"
-  "$CXX" -std=c++20 -Wall -Wextra -Wpedantic -Werror -g -O1 \
+  "$CXX" -std=c++20 -Wall -Wextra -Wpedantic -Werror -g -O1 -D_GLIBCXX_ASSERTIONS \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$ROOT/include" "$ROOT/tests/fuzz/$t.cpp" "${extra[@]}" -o "$BUILD/$t"
 done
