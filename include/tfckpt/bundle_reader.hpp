@@ -125,9 +125,14 @@ class bundle_reader {
   result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size) const;
   result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
   result<tensor> read_partitioned(const entry& e) const;
+  result<void> check_partitioned_size(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;
   error located(error err, const entry& e) const;
+
+  // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
+  // their first read (so a hostile header cannot make open() use millions of descriptors).
+  static constexpr std::int32_t eager_shard_limit = 256;
 
   read_options opts_;
   std::string prefix_;  // empty for in-memory bundles

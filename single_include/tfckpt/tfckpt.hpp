@@ -3220,6 +3220,14 @@ class shard_set {
   explicit shard_set(std::vector<std::string_view> memory)
       : num_shards_(static_cast<std::int32_t>(memory.size())), memory_(std::move(memory)) {}
 
+  // Opens the data files now (the first `limit` shards; the rest when first read), so that the
+  // reader keeps reading the files that went with its index even if the prefix is written over
+  // later. A file that cannot be opened now is left for its first read to report.
+  void open_files(std::int32_t limit) const {
+    if (in_memory()) return;
+    for (std::int32_t i = 0; i < num_shards_ && i < limit; ++i) (void)file(i);
+  }
+
   std::int32_t num_shards() const noexcept { return num_shards_; }
   bool in_memory() const noexcept { return prefix_.empty(); }
 
@@ -4782,9 +4790,14 @@ class bundle_reader {
   result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size) const;
   result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
   result<tensor> read_partitioned(const entry& e) const;
+  result<void> check_partitioned_size(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;
   error located(error err, const entry& e) const;
+
+  // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
+  // their first read (so a hostile header cannot make open() use millions of descriptors).
+  static constexpr std::int32_t eager_shard_limit = 256;
 
   read_options opts_;
   std::string prefix_;  // empty for in-memory bundles
@@ -4991,12 +5004,19 @@ inline result<bundle_reader> bundle_reader::open(const std::string& path, const 
   r.opts_ = opts;
   r.prefix_ = *prefix;
   r.index_name_ = index_filename(*prefix);
+  // One snapshot: the index and the data files it describes are opened under the directory's
+  // shared lock, which tfckpt's writers hold exclusively while they replace a prefix's files
+  // (file_io.hpp), and the data files are opened before the lock is released. A prefix written
+  // over later (a training loop reusing a name) then cannot pair this index with new data.
+  const auto lock = detail::directory_lock::acquire(detail::path_dirname(r.index_name_),
+                                                    detail::directory_lock::mode::shared);
   auto bytes = detail::read_file(r.index_name_, opts.max_index_bytes);
   if (!bytes) return std::move(bytes).error().in_file(r.index_name_);
   r.index_owned_ = std::make_shared<const std::string>(std::move(*bytes));
   r.index_view_ = *r.index_owned_;
   if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
   r.shards_ = std::make_shared<detail::shard_set>(r.prefix_, r.header_.num_shards);
+  r.shards_->open_files(eager_shard_limit);
   return r;
 }
 
@@ -5230,7 +5250,8 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
   return {};
 }
 
-inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+// The assembled tensor's size within the read limits (before anything is allocated for it).
+inline result<void> bundle_reader::check_partitioned_size(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
@@ -5238,7 +5259,13 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
     return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e.info.shape) +
                                                         " exceeds max_tensor_bytes"),
                    e);
-  if (elem == 0) return assemble_into(e, nullptr, 0).error();
+  return {};
+}
+
+inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+  TFCKPT_TRY(check_partitioned_size(e));
+  // Strings and variants: assemble_into always fails for them, saying they cannot be assembled.
+  if (dtype_size(e.info.dtype) == 0) return assemble_into(e, nullptr, 0).error();
   // The full tensor is allocated from the entry's declared shape: first make sure its parts
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
@@ -5252,13 +5279,7 @@ inline result<void> bundle_reader::check_readable(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!e->info.slices.empty()) {
-    const std::int64_t n = num_elements(e->info.shape);
-    const std::size_t elem = dtype_size(e->info.dtype);
-    if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
-                      static_cast<std::uint64_t>(n) > opts_.max_total_bytes / elem))
-      return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e->info.shape) +
-                                                          " exceeds max_tensor_bytes"),
-                     *e);
+    TFCKPT_TRY(check_partitioned_size(*e));
     return check_parts(*e);
   }
   TFCKPT_TRY(check_record(*e));

@@ -27,6 +27,14 @@ class shard_set {
   explicit shard_set(std::vector<std::string_view> memory)
       : num_shards_(static_cast<std::int32_t>(memory.size())), memory_(std::move(memory)) {}
 
+  // Opens the data files now (the first `limit` shards; the rest when first read), so that the
+  // reader keeps reading the files that went with its index even if the prefix is written over
+  // later. A file that cannot be opened now is left for its first read to report.
+  void open_files(std::int32_t limit) const {
+    if (in_memory()) return;
+    for (std::int32_t i = 0; i < num_shards_ && i < limit; ++i) (void)file(i);
+  }
+
   std::int32_t num_shards() const noexcept { return num_shards_; }
   bool in_memory() const noexcept { return prefix_.empty(); }
 

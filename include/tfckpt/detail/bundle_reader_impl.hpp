@@ -139,12 +139,19 @@ inline result<bundle_reader> bundle_reader::open(const std::string& path, const 
   r.opts_ = opts;
   r.prefix_ = *prefix;
   r.index_name_ = index_filename(*prefix);
+  // One snapshot: the index and the data files it describes are opened under the directory's
+  // shared lock, which tfckpt's writers hold exclusively while they replace a prefix's files
+  // (file_io.hpp), and the data files are opened before the lock is released. A prefix written
+  // over later (a training loop reusing a name) then cannot pair this index with new data.
+  const auto lock = detail::directory_lock::acquire(detail::path_dirname(r.index_name_),
+                                                    detail::directory_lock::mode::shared);
   auto bytes = detail::read_file(r.index_name_, opts.max_index_bytes);
   if (!bytes) return std::move(bytes).error().in_file(r.index_name_);
   r.index_owned_ = std::make_shared<const std::string>(std::move(*bytes));
   r.index_view_ = *r.index_owned_;
   if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
   r.shards_ = std::make_shared<detail::shard_set>(r.prefix_, r.header_.num_shards);
+  r.shards_->open_files(eager_shard_limit);
   return r;
 }
 
@@ -378,7 +385,8 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
   return {};
 }
 
-inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+// The assembled tensor's size within the read limits (before anything is allocated for it).
+inline result<void> bundle_reader::check_partitioned_size(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
@@ -386,7 +394,13 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
     return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e.info.shape) +
                                                         " exceeds max_tensor_bytes"),
                    e);
-  if (elem == 0) return assemble_into(e, nullptr, 0).error();
+  return {};
+}
+
+inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+  TFCKPT_TRY(check_partitioned_size(e));
+  // Strings and variants: assemble_into always fails for them, saying they cannot be assembled.
+  if (dtype_size(e.info.dtype) == 0) return assemble_into(e, nullptr, 0).error();
   // The full tensor is allocated from the entry's declared shape: first make sure its parts
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
@@ -400,13 +414,7 @@ inline result<void> bundle_reader::check_readable(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!e->info.slices.empty()) {
-    const std::int64_t n = num_elements(e->info.shape);
-    const std::size_t elem = dtype_size(e->info.dtype);
-    if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
-                      static_cast<std::uint64_t>(n) > opts_.max_total_bytes / elem))
-      return located(make_error(errc::limit_exceeded, "partitioned tensor " + shape_to_string(e->info.shape) +
-                                                          " exceeds max_tensor_bytes"),
-                     *e);
+    TFCKPT_TRY(check_partitioned_size(*e));
     return check_parts(*e);
   }
   TFCKPT_TRY(check_record(*e));
