@@ -250,66 +250,47 @@ inline void reset_entry(bundle_entry& e) noexcept {
   e.slices.clear();
 }
 
-// A varint at p (advanced) before lim; false when truncated or over-long.
-TFCKPT_ALWAYS_INLINE bool canonical_varint(const unsigned char*& p, const unsigned char* lim, std::uint64_t& v) noexcept {
-  if (p != lim && *p < 0x80) {
-    v = *p++;
-    return true;
-  }
-  std::uint64_t r = 0;
-  for (int shift = 0; shift < 64 && p != lim; shift += 7) {
-    const unsigned char b = *p++;
-    if (shift == 63 && b > 1) return false;
-    r |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) {
-      v = r;
-      return true;
-    }
-  }
-  return false;
-}
-
 // The layout TF's writer produces, in this order: [08 dtype] 12 shape{12 dim{[08 size]}}*
 // [18 shard_id] [20 offset] [28 size] [35 crc32c], nothing else. Decodes it straight through
 // (listing 10^5 entries spends most of its time here). Returns false for anything else, valid or
 // not: the general decoder then starts over and decides, with its own error messages.
 inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto* const end = p + bytes.size();
-  auto tag = [&p, end](unsigned char t) { return p != end && *p == t ? (++p, true) : false; };
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  auto tag = [&p, end](char t) { return p != end && *p == t ? (++p, true) : false; };
   std::uint64_t v;
   reset_entry(e);
   if (tag(0x08)) {
-    if (!canonical_varint(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
+    if (!get_varint64(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
     e.dtype = static_cast<tfckpt::dtype>(v);
   }
-  if (!tag(0x12) || !canonical_varint(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
-  const unsigned char* const shape_end = p + v;
+  if (!tag(0x12) || !get_varint64(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
+  const char* const shape_end = p + v;
   while (p != shape_end) {
-    if (*p++ != 0x12 || !canonical_varint(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
-    const unsigned char* const dim_end = p + v;
+    if (*p++ != 0x12 || !get_varint64(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
+    const char* const dim_end = p + v;
     std::uint64_t size = 0;
-    if (p != dim_end && (*p++ != 0x08 || !canonical_varint(p, dim_end, size) || p != dim_end)) return false;
+    if (p != dim_end && (*p++ != 0x08 || !get_varint64(p, dim_end, size) || p != dim_end)) return false;
     if (e.shape.size() >= max_rank) return false;
     e.shape.push_back(static_cast<std::int64_t>(size));
   }
   if (num_elements(e.shape) < 0) return false;
   if (tag(0x18)) {
-    if (!canonical_varint(p, end, v)) return false;
+    if (!get_varint64(p, end, v)) return false;
     e.shard_id = static_cast<std::int32_t>(static_cast<std::int64_t>(v));  // int32 truncation, as protobuf
     if (e.shard_id < 0) return false;
   }
   if (tag(0x20)) {
-    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
     e.offset = static_cast<std::int64_t>(v);
   }
   if (tag(0x28)) {
-    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
     e.size = static_cast<std::int64_t>(v);
   }
   if (tag(0x35)) {
     if (end - p < 4) return false;
-    e.crc32c = decode_fixed32(reinterpret_cast<const char*>(p));
+    e.crc32c = decode_fixed32(p);
     p += 4;
   }
   return p == end;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "../config.hpp"
+
 namespace tfckpt::detail {
 
 inline constexpr int max_varint32_bytes = 5;
@@ -69,6 +71,19 @@ inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
     }
   }
   return false;
+}
+
+// The same over a pointer range [p, end), p advanced past the varint. For per-entry decoding
+// loops: the one-byte case (tags, dtypes, dims) stays inline, the rest is get_varint64 above.
+TFCKPT_ALWAYS_INLINE bool get_varint64(const char*& p, const char* end, std::uint64_t& v) noexcept {
+  if (p != end && static_cast<unsigned char>(*p) < 0x80) {
+    v = static_cast<unsigned char>(*p++);
+    return true;
+  }
+  std::string_view rest(p, static_cast<std::size_t>(end - p));
+  if (!get_varint64(rest, v)) return false;
+  p = rest.data();
+  return true;
 }
 
 // varint32: at most 5 bytes and the value must fit in 32 bits.

@@ -85,17 +85,7 @@ class proto_reader {
   }
 
  private:
-  // Tags, dtypes and dims are one-byte varints: that case stays inline, the rest is shared.
-  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept {
-    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {
-      v = static_cast<unsigned char>(*p_++);
-      return true;
-    }
-    std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
-    if (!get_varint64(rest, v)) return false;
-    p_ = rest.data();
-    return true;
-  }
+  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept { return get_varint64(p_, end_, v); }
 
   const char* p_;
   const char* end_;
