@@ -559,6 +559,7 @@ struct write_options {
 #include <string>
 #include <string_view>
 
+
 namespace tfckpt::detail {
 
 inline constexpr int max_varint32_bytes = 5;
@@ -622,6 +623,19 @@ inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
     }
   }
   return false;
+}
+
+// The same over a pointer range [p, end), p advanced past the varint. For per-entry decoding
+// loops: the one-byte case (tags, dtypes, dims) stays inline, the rest is get_varint64 above.
+TFCKPT_ALWAYS_INLINE bool get_varint64(const char*& p, const char* end, std::uint64_t& v) noexcept {
+  if (p != end && static_cast<unsigned char>(*p) < 0x80) {
+    v = static_cast<unsigned char>(*p++);
+    return true;
+  }
+  std::string_view rest(p, static_cast<std::size_t>(end - p));
+  if (!get_varint64(rest, v)) return false;
+  p = rest.data();
+  return true;
 }
 
 // varint32: at most 5 bytes and the value must fit in 32 bits.
@@ -723,17 +737,7 @@ class proto_reader {
   }
 
  private:
-  // Tags, dtypes and dims are one-byte varints: that case stays inline, the rest is shared.
-  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept {
-    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {
-      v = static_cast<unsigned char>(*p_++);
-      return true;
-    }
-    std::string_view rest(p_, static_cast<std::size_t>(end_ - p_));
-    if (!get_varint64(rest, v)) return false;
-    p_ = rest.data();
-    return true;
-  }
+  TFCKPT_ALWAYS_INLINE bool varint(std::uint64_t& v) noexcept { return get_varint64(p_, end_, v); }
 
   const char* p_;
   const char* end_;
@@ -1592,66 +1596,47 @@ inline void reset_entry(bundle_entry& e) noexcept {
   e.slices.clear();
 }
 
-// A varint at p (advanced) before lim; false when truncated or over-long.
-TFCKPT_ALWAYS_INLINE bool canonical_varint(const unsigned char*& p, const unsigned char* lim, std::uint64_t& v) noexcept {
-  if (p != lim && *p < 0x80) {
-    v = *p++;
-    return true;
-  }
-  std::uint64_t r = 0;
-  for (int shift = 0; shift < 64 && p != lim; shift += 7) {
-    const unsigned char b = *p++;
-    if (shift == 63 && b > 1) return false;
-    r |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) {
-      v = r;
-      return true;
-    }
-  }
-  return false;
-}
-
 // The layout TF's writer produces, in this order: [08 dtype] 12 shape{12 dim{[08 size]}}*
 // [18 shard_id] [20 offset] [28 size] [35 crc32c], nothing else. Decodes it straight through
 // (listing 10^5 entries spends most of its time here). Returns false for anything else, valid or
 // not: the general decoder then starts over and decides, with its own error messages.
 inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto* const end = p + bytes.size();
-  auto tag = [&p, end](unsigned char t) { return p != end && *p == t ? (++p, true) : false; };
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  auto tag = [&p, end](char t) { return p != end && *p == t ? (++p, true) : false; };
   std::uint64_t v;
   reset_entry(e);
   if (tag(0x08)) {
-    if (!canonical_varint(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
+    if (!get_varint64(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
     e.dtype = static_cast<tfckpt::dtype>(v);
   }
-  if (!tag(0x12) || !canonical_varint(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
-  const unsigned char* const shape_end = p + v;
+  if (!tag(0x12) || !get_varint64(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
+  const char* const shape_end = p + v;
   while (p != shape_end) {
-    if (*p++ != 0x12 || !canonical_varint(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
-    const unsigned char* const dim_end = p + v;
+    if (*p++ != 0x12 || !get_varint64(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
+    const char* const dim_end = p + v;
     std::uint64_t size = 0;
-    if (p != dim_end && (*p++ != 0x08 || !canonical_varint(p, dim_end, size) || p != dim_end)) return false;
+    if (p != dim_end && (*p++ != 0x08 || !get_varint64(p, dim_end, size) || p != dim_end)) return false;
     if (e.shape.size() >= max_rank) return false;
     e.shape.push_back(static_cast<std::int64_t>(size));
   }
   if (num_elements(e.shape) < 0) return false;
   if (tag(0x18)) {
-    if (!canonical_varint(p, end, v)) return false;
+    if (!get_varint64(p, end, v)) return false;
     e.shard_id = static_cast<std::int32_t>(static_cast<std::int64_t>(v));  // int32 truncation, as protobuf
     if (e.shard_id < 0) return false;
   }
   if (tag(0x20)) {
-    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
     e.offset = static_cast<std::int64_t>(v);
   }
   if (tag(0x28)) {
-    if (!canonical_varint(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
     e.size = static_cast<std::int64_t>(v);
   }
   if (tag(0x35)) {
     if (end - p < 4) return false;
-    e.crc32c = decode_fixed32(reinterpret_cast<const char*>(p));
+    e.crc32c = decode_fixed32(p);
     p += 4;
   }
   return p == end;
@@ -4787,6 +4772,7 @@ class bundle_reader {
   result<std::string> read_record(const entry& e, bool verify) const;
   result<tensor> read_plain(const entry& e, bool verify) const;
   result<trackable_object_graph> read_object_graph(bool verify) const;
+  result<const entry*> find_typed(std::string_view key, dtype expected) const;
   result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size) const;
   result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
   result<tensor> read_partitioned(const entry& e) const;
@@ -5296,9 +5282,8 @@ inline result<tensor> bundle_reader::read(std::string_view key) const {
   return e->info.slices.empty() ? read_plain(*e, opts_.verify_checksums) : read_partitioned(*e);
 }
 
-// The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
-inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
-                                                      std::size_t dst_size) const {
+// The key exists and holds `expected` (TensorFlow does not cast).
+inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (e->info.dtype != expected)
@@ -5306,6 +5291,15 @@ inline result<const entry*> bundle_reader::check_into(std::string_view key, dtyp
                                                         " in checkpoint, " + std::string(dtype_name(expected)) +
                                                         " requested"),
                    *e);
+  return e;
+}
+
+// The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
+inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
+                                                      std::size_t dst_size) const {
+  auto found = find_typed(key, expected);
+  if (!found) return std::move(found).error();
+  const entry* e = *found;
   if (!is_fixed_size(expected))
     return make_error(errc::invalid_argument, "read_into needs a fixed-size dtype").at_key(key);
   const std::int64_t n = num_elements(e->info.shape);
@@ -5398,13 +5392,9 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
 }
 
 inline result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
-  const entry* e = find(key);
-  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
-  if (e->info.dtype != expected)
-    return located(make_error(errc::dtype_mismatch, "dtype " + std::string(dtype_name(e->info.dtype)) +
-                                                        " in checkpoint, " + std::string(dtype_name(expected)) +
-                                                        " requested"),
-                   *e);
+  auto found = find_typed(key, expected);
+  if (!found) return std::move(found).error();
+  const entry* e = *found;
   if (static_cast<std::uint64_t>(e->info.offset) % align != 0)
     return located(make_error(errc::unsupported, "record is not aligned for a zero-copy view (write the bundle "
                                                  "with data_alignment >= " + std::to_string(align) + ")"),

@@ -431,9 +431,8 @@ inline result<tensor> bundle_reader::read(std::string_view key) const {
   return e->info.slices.empty() ? read_plain(*e, opts_.verify_checksums) : read_partitioned(*e);
 }
 
-// The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
-inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
-                                                      std::size_t dst_size) const {
+// The key exists and holds `expected` (TensorFlow does not cast).
+inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (e->info.dtype != expected)
@@ -441,6 +440,15 @@ inline result<const entry*> bundle_reader::check_into(std::string_view key, dtyp
                                                         " in checkpoint, " + std::string(dtype_name(expected)) +
                                                         " requested"),
                    *e);
+  return e;
+}
+
+// The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
+inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
+                                                      std::size_t dst_size) const {
+  auto found = find_typed(key, expected);
+  if (!found) return std::move(found).error();
+  const entry* e = *found;
   if (!is_fixed_size(expected))
     return make_error(errc::invalid_argument, "read_into needs a fixed-size dtype").at_key(key);
   const std::int64_t n = num_elements(e->info.shape);
@@ -533,13 +541,9 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
 }
 
 inline result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
-  const entry* e = find(key);
-  if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
-  if (e->info.dtype != expected)
-    return located(make_error(errc::dtype_mismatch, "dtype " + std::string(dtype_name(e->info.dtype)) +
-                                                        " in checkpoint, " + std::string(dtype_name(expected)) +
-                                                        " requested"),
-                   *e);
+  auto found = find_typed(key, expected);
+  if (!found) return std::move(found).error();
+  const entry* e = *found;
   if (static_cast<std::uint64_t>(e->info.offset) % align != 0)
     return located(make_error(errc::unsupported, "record is not aligned for a zero-copy view (write the bundle "
                                                  "with data_alignment >= " + std::to_string(align) + ")"),
