@@ -9,20 +9,12 @@
 #include <string>
 
 #include "graph_compare.hpp"
+#include "keras_mlp_4_8_3.hpp"
 #include "tfckpt/checkpoint.hpp"
 
 namespace kl {
 
-template <int In, int Out>
-struct dense {
-  tfckpt::fixed<float, In, Out> kernel;
-  std::array<float, Out> bias;
-};
-struct mlp {
-  dense<4, 8> l0;
-  dense<8, 3> l1;
-};
-TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
+using keras_mlp_4_8_3::mlp;
 
 struct adam {  // tf_keras.optimizers.legacy.Adam: hyper-parameters in creation order, slots m, v
   std::int64_t iter = 0;

@@ -11,19 +11,11 @@
 
 #include "tfckpt/checkpoint.hpp"
 #include "tfckpt/keras/optimizers.hpp"
+#include "../keras_mlp_4_8_3.hpp"
 
 namespace tfckpt_fuzz_restore {
 
-template <int In, int Out>
-struct dense {
-  tfckpt::fixed<float, In, Out> kernel;
-  std::array<float, Out> bias;
-};
-struct mlp {
-  dense<4, 8> l0;
-  dense<8, 3> l1;
-};
-TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
+using keras_mlp_4_8_3::mlp;  // the Keras-shaped model of the optimizer fixtures
 
 struct legacy_adam {  // tf_keras.optimizers.legacy.Adam
   std::int64_t iter = 0;
