@@ -3,6 +3,9 @@
 // names), replacement of an existing checkpoint, and the exact index bytes of FORMAT.md §5.2/§5.4.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <complex>
 #include <cstdint>
 #include <map>
@@ -478,6 +481,64 @@ TEST_CASE("bundle_writer: finish() over an existing checkpoint replaces it") {
   REQUIRE_OK(r);
   expect_same(*r, second);
   CHECK(list_files(d.path()) == std::vector<std::string>{"ckpt.data-00000-of-00001", "ckpt.index"});
+}
+
+// RLIMIT_FSIZE makes write() fail with EFBIG (even for root) once a file would pass the limit.
+struct file_size_limit {
+  rlimit saved{};
+  void (*old_handler)(int) = SIG_DFL;
+  explicit file_size_limit(rlim_t bytes) {
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = saved;
+    small.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  }
+  ~file_size_limit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+  }
+};
+
+// After a failed write the data file no longer matches the entries' offsets: the writer must
+// refuse further adds and finish(), leave no temp files, and keep the old checkpoint.
+TEST_CASE("bundle_writer: a failed write poisons the writer and keeps the previous checkpoint") {
+  temp_dir d;
+  tensor_map first;
+  first.emplace("old", make_fixed(dtype::float32, {50}, 1));
+  REQUIRE_OK(write_all_tensors(d / "ckpt", first));
+  const auto big = make_fixed(dtype::float32, {1 << 19}, 2);  // 2 MiB
+  const auto small = make_fixed(dtype::int8, {4}, 3);
+  for (int mode = 0; mode < 2; ++mode) {
+    CAPTURE(mode);
+    tfckpt::write_options o;
+    o.num_shards = 2;
+    o.threads = mode == 0 ? 1 : 2;
+    auto w = bundle_writer::create(d / "ckpt", o);
+    REQUIRE_OK(w);
+    REQUIRE_OK(w->add("small", small));
+    {
+      file_size_limit limit(1 << 20);
+      const std::string_view b(reinterpret_cast<const char*>(big.bytes().data()), big.bytes().size());
+      auto r = mode == 0 ? w->add("big", dtype::float32, big.shape(), b)
+                         : w->add_many(std::vector<bundle_writer::request>{{"big", dtype::float32, big.shape(), b},
+                                                                           {"big2", dtype::float32, big.shape(), b}});
+      REQUIRE(!r);
+      CHECK(r.error().code == errc::io_error);
+      CHECK(r.error().key.rfind("big", 0) == 0);
+    }
+    auto again = w->add("after", small);
+    REQUIRE(!again);
+    CHECK(again.error().code == errc::io_error);
+    CHECK(again.error().message.find("earlier write") != std::string::npos);
+    auto fin = w->finish();
+    REQUIRE(!fin);
+    CHECK(fin.error().code == errc::io_error);
+    CHECK(list_files(d.path()) == std::vector<std::string>{"ckpt.data-00000-of-00001", "ckpt.index"});
+    auto r = bundle_reader::open(d / "ckpt");
+    REQUIRE_OK(r);
+    expect_same(*r, first);
+  }
 }
 
 // A reader is a snapshot: it opened the data files with the index, so a prefix written over

@@ -5484,6 +5484,7 @@ inline result<verify_summary> bundle_reader::verify() const {
 //   TFCKPT_TRY(w->add("w", tfckpt::tensor::from_values<float>({2}, values)));
 //   TFCKPT_TRY(w->finish());
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <span>
@@ -5667,14 +5668,7 @@ class bundle_writer {
   // Fixed-size dtypes: `bytes` = the row-major little-endian elements.
   result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
                    std::int32_t shard = any_shard) {
-    TFCKPT_TRY(check_new(key, t, shape));
-    if (!is_fixed_size(t))
-      return make_error(errc::invalid_argument, "add() needs a fixed-size dtype; use add_strings").at_key(key);
-    const auto n = static_cast<std::uint64_t>(num_elements(shape));
-    if (bytes.size() != n * dtype_size(t))
-      return make_error(errc::invalid_argument, std::to_string(bytes.size()) + " bytes given for " +
-                                                    std::string(dtype_name(t)) + shape_to_string(shape))
-          .at_key(key);
+    TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
     return append(std::string(key), t, shape, bytes, std::nullopt, shard);
   }
 
@@ -5701,6 +5695,70 @@ class bundle_writer {
     if (t.dtype() == dtype::string || t.dtype() == dtype::variant)
       return add_elements(key, t.dtype(), t.shape(), t.strings(), shard);
     return add(key, t.dtype(), t.shape(), t.byte_view(), shard);
+  }
+
+  // One record of add_many: a fixed-size tensor whose bytes stay valid for the whole call.
+  struct request {
+    std::string_view key;
+    dtype type = dtype::invalid;
+    shape_t shape;
+    std::string_view bytes;  // the row-major little-endian elements
+    std::int32_t shard = any_shard;
+  };
+
+  // Adds several fixed-size tensors at once, as add() would one by one (same shard choice, same
+  // bytes), but knowing every record up front lets several threads write different shards at
+  // the same time: with opts.threads > 1 and num_shards > 1 each shard's records go to one
+  // thread. That beats several threads on one file, whose buffered writes the kernel serializes.
+  // Every request is checked before anything is written; an invalid one fails the call whole.
+  result<void> add_many(std::span<const request> requests) {
+    std::vector<std::string_view> keys;
+    keys.reserve(requests.size());
+    for (const request& q : requests) {
+      TFCKPT_TRY(check_fixed_size(q.key, q.type, q.shape, q.bytes.size()));
+      if (q.shard != any_shard && (q.shard < 0 || q.shard >= static_cast<std::int32_t>(shards_.size())))
+        return make_error(errc::invalid_argument, "shard " + std::to_string(q.shard) + " out of range").at_key(q.key);
+      keys.push_back(q.key);
+    }
+    std::sort(keys.begin(), keys.end());
+    if (auto d = std::adjacent_find(keys.begin(), keys.end()); d != keys.end())
+      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(*d);
+
+    std::vector<bundle_entry> placed;
+    placed.reserve(requests.size());
+    for (const request& q : requests) {
+      auto e = place(q.key, q.type, q.shape, q.bytes.size(), q.shard);  // checked above: cannot fail
+      if (!e) return std::move(e).error();
+      placed.push_back(std::move(*e));
+    }
+    std::vector<std::optional<error>> errors(requests.size());
+    auto write_one = [&](std::size_t i, unsigned threads) {
+      if (auto r = write_placed(placed[i], requests[i].bytes, std::nullopt, threads); !r)
+        errors[i] = std::move(r).error().at_key(requests[i].key);
+    };
+    if (opts_.threads > 1 && shards_.size() > 1) {
+      // Per shard, its records in request order: the file grows exactly as placed.
+      std::vector<std::vector<std::size_t>> by_shard(shards_.size());
+      for (std::size_t i = 0; i < placed.size(); ++i) by_shard[static_cast<std::size_t>(placed[i].shard_id)].push_back(i);
+      detail::parallel_for(by_shard.size(), opts_.threads, [&](std::size_t s) {
+        for (std::size_t i : by_shard[s]) {
+          write_one(i, 1);
+          if (errors[i]) return;
+        }
+      });
+    } else {
+      for (std::size_t i = 0; i < placed.size(); ++i) {
+        write_one(i, opts_.threads);
+        if (errors[i]) break;
+      }
+    }
+    for (auto& err : errors)
+      if (err) {
+        broken_ = true;
+        return std::move(*err);
+      }
+    for (std::size_t i = 0; i < placed.size(); ++i) entries_.emplace(std::string(requests[i].key), std::move(placed[i]));
+    return {};
   }
 
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
@@ -5730,6 +5788,10 @@ class bundle_writer {
   result<void> finish() {
     if (finished_) return make_error(errc::invalid_argument, "finish() called twice").in_file(prefix_);
     finished_ = true;
+    if (broken_) {
+      abandon();
+      return broken_error();
+    }
     auto r = finish_files();
     if (!r) abandon();
     return r;
@@ -5744,8 +5806,16 @@ class bundle_writer {
 
   bundle_writer() = default;
 
+  // After a failed write the data files no longer match the entries: nothing more may be added
+  // and finish() must not publish them.
+  error broken_error() const {
+    return make_error(errc::io_error, "an earlier write to this bundle failed; it cannot be completed")
+        .in_file(prefix_);
+  }
+
   result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
+    if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
     if (entries_.count(std::string(key)))
       return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
@@ -5753,6 +5823,18 @@ class bundle_writer {
       return make_error(errc::invalid_argument, "dtype cannot be stored in a bundle").at_key(key);
     if (shape.size() > max_rank || num_elements(shape) < 0)
       return make_error(errc::invalid_argument, "invalid shape " + shape_to_string(shape)).at_key(key);
+    return {};
+  }
+
+  result<void> check_fixed_size(std::string_view key, dtype t, const shape_t& shape, std::size_t bytes) const {
+    TFCKPT_TRY(check_new(key, t, shape));
+    if (!is_fixed_size(t))
+      return make_error(errc::invalid_argument, "add() needs a fixed-size dtype; use add_strings").at_key(key);
+    const auto n = static_cast<std::uint64_t>(num_elements(shape));
+    if (bytes != n * dtype_size(t))
+      return make_error(errc::invalid_argument, std::to_string(bytes) + " bytes given for " +
+                                                    std::string(dtype_name(t)) + shape_to_string(shape))
+          .at_key(key);
     return {};
   }
 
@@ -5770,9 +5852,11 @@ class bundle_writer {
     return append(std::string(key), t, shape, rec, crc, shard);
   }
 
-  // `crc`: the record's CRC if already known; else computed here, while writing (see write_record).
-  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
-                      std::optional<std::uint32_t> crc, std::int32_t shard_id) {
+  // Where the next record of `size` bytes goes: the shard (any_shard = the one holding the fewest
+  // bytes) and its offset there. The shard's end moves past the record and its alignment padding,
+  // so several records can be placed before any is written (add_many).
+  result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
+                             std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
       for (std::size_t s = 1; s < shards_.size(); ++s)
@@ -5786,24 +5870,47 @@ class bundle_writer {
     e.shape = shape;
     e.shard_id = shard_id;
     e.offset = static_cast<std::int64_t>(s.bytes);
-    e.size = static_cast<std::int64_t>(rec.size());
+    e.size = static_cast<std::int64_t>(size);
+    s.bytes += size;
+    s.bytes += (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment;
+    return e;
+  }
+
+  // Writes a placed record and its padding at the shard file's end, which must be where the record
+  // was placed; fills in the entry's CRC (`crc` if already known, else computed while writing).
+  result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
+                            unsigned threads) {
+    detail::writable_file& f = shards_[static_cast<std::size_t>(e.shard_id)].file;
+    if (f.size() != static_cast<std::uint64_t>(e.offset))
+      return make_error(errc::io_error, "record placed at offset " + std::to_string(e.offset) +
+                                            " but the data file ends at " + std::to_string(f.size()))
+          .in_file(f.path());
     if (crc) {
-      if (auto r = s.file.append(rec); !r) return std::move(r).error().at_key(key);
+      TFCKPT_TRY(f.append(rec));
     } else {
-      auto r = write_record(s.file, rec);
-      if (!r) return std::move(r).error().at_key(key);
+      auto r = write_record(f, rec, threads);
+      if (!r) return std::move(r).error();
       crc = *r;
     }
     e.crc32c = detail::crc32c_mask(*crc);
-    s.bytes += rec.size();
     static constexpr char zeros[4096] = {};
-    for (std::size_t pad = (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment; pad > 0;) {
+    for (std::size_t pad = (opts_.data_alignment - f.size() % opts_.data_alignment) % opts_.data_alignment; pad > 0;) {
       const std::size_t n = std::min(pad, sizeof zeros);
-      if (auto r = s.file.append(std::string_view(zeros, n)); !r) return std::move(r).error().at_key(key);
-      s.bytes += n;
+      TFCKPT_TRY(f.append(std::string_view(zeros, n)));
       pad -= n;
     }
-    entries_.emplace(std::move(key), std::move(e));
+    return {};
+  }
+
+  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+                      std::optional<std::uint32_t> crc, std::int32_t shard_id) {
+    auto e = place(key, t, shape, rec.size(), shard_id);
+    if (!e) return std::move(e).error();
+    if (auto r = write_placed(*e, rec, crc, opts_.threads); !r) {
+      broken_ = true;
+      return std::move(r).error().at_key(key);
+    }
+    entries_.emplace(std::move(key), std::move(*e));
     return {};
   }
 
@@ -5811,15 +5918,15 @@ class bundle_writer {
   // piece checksummed just before write() copies it, while it is in cache. With threads, a
   // large record's pieces go to several threads, each checksumming and pwrite()ing its own
   // pieces at their final offsets; the pieces' CRCs are then joined in order.
-  result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec) {
+  static result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec, unsigned threads) {
     constexpr std::size_t piece = std::size_t{512} << 10;  // as the reader: half a typical L2
-    if (opts_.threads > 1 && rec.size() >= (std::size_t{8} << 20)) {
+    if (threads > 1 && rec.size() >= (std::size_t{8} << 20)) {
       TFCKPT_TRY(f.flush());
       const std::uint64_t base = f.size();
       const std::size_t n = (rec.size() + piece - 1) / piece;
       std::vector<std::uint32_t> crcs(n);
       std::vector<std::optional<error>> errors(n);
-      detail::parallel_for(n, opts_.threads, [&](std::size_t i) {
+      detail::parallel_for(n, threads, [&](std::size_t i) {
         const std::string_view p = rec.substr(i * piece, piece);
         crcs[i] = detail::crc32c(p.data(), p.size());
         if (auto r = f.write_at(base + i * piece, p); !r) errors[i] = std::move(r).error();
@@ -5902,6 +6009,7 @@ class bundle_writer {
   std::map<std::string, bundle_entry> entries_;  // std::map<string> sorts bytewise, as TF
   std::string index_temp_;
   bool finished_ = false;
+  bool broken_ = false;  // a write failed: see broken_error()
 };
 
 }  // namespace tfckpt
