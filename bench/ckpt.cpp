@@ -6,10 +6,14 @@
 //   bench_ckpt read     <file>                    read() of the whole file (baseline)
 //   bench_ckpt read_new <file>                    open + new buffer + read() + free (baseline)
 //   bench_ckpt memcpy   <bytes>                   memcpy of as many bytes (baseline)
-//   bench_ckpt write    <file> <bytes>            write() of as many bytes (baseline)
+//   bench_ckpt write    <file> <bytes> [files]    write() of as many bytes (baseline); split
+//                                                 evenly into `files` files, one thread each
 //   bench_ckpt restore  <prefix> <threads> <verify 0|1>   open + read_many_into every tensor
 //   bench_ckpt view     <prefix> <verify 0|1>     open + zero-copy views of every tensor
-//   bench_ckpt save     <prefix> <count> <elements> <threads> <alignment>   bundle_writer
+//   bench_ckpt save     <prefix> <count> <elements> <threads> <alignment>   bundle_writer::add
+//                                                 per tensor, one shard
+//   bench_ckpt save_many <prefix> <count> <elements> <threads> <alignment> <shards>
+//                                                 one bundle_writer::add_many of every tensor
 //   bench_ckpt list     <prefix>                  list_entries: every key, dtype and shape
 //   bench_ckpt open     <prefix>                  bundle_reader::open + entries()
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <tfckpt/bundle_reader.hpp>
@@ -129,24 +134,40 @@ int run_memcpy(std::uint64_t bytes) {
   return report("memcpy", s, bytes);
 }
 
-int run_write(const std::string& file, std::uint64_t bytes) {
+bool write_file(const std::string& file, const char* src, std::size_t size) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  for (std::size_t done = 0; done < size;) {
+    const ssize_t w = ::write(fd, src + done, std::min(io_chunk, size - done));
+    if (w <= 0) return ::close(fd), false;
+    done += static_cast<std::size_t>(w);
+  }
+  return ::close(fd) == 0;
+}
+
+int run_write(const std::string& file, std::uint64_t bytes, std::size_t files) {
   auto src = touched(bytes, 1);
+  std::vector<std::string> names(files);
+  for (std::size_t f = 0; f < files; ++f) names[f] = file + "." + std::to_string(f);
+  const std::size_t part = src.size() / files;
   double best = 1e300;
   for (int i = 0, n = reps(); i < n; ++i) {
-    ::unlink(file.c_str());  // freeing the previous copy's page cache is not part of a write
+    for (const auto& f : names) ::unlink(f.c_str());  // freeing the previous copy's page cache is not part of a write
     const auto t = clock_type::now();
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return 1;
-    for (std::size_t done = 0; done < src.size();) {
-      const ssize_t w = ::write(fd, src.data() + done, std::min(io_chunk, src.size() - done));
-      if (w <= 0) return 1;
-      done += static_cast<std::size_t>(w);
-    }
-    if (::close(fd) != 0) return 1;
+    std::vector<std::thread> pool;
+    std::vector<char> ok(files, 0);
+    for (std::size_t f = 0; f < files; ++f)
+      pool.emplace_back([&, f] {
+        const std::size_t size = f + 1 == files ? src.size() - part * f : part;
+        ok[f] = write_file(names[f], src.data() + part * f, size);
+      });
+    for (auto& th : pool) th.join();
+    for (char k : ok)
+      if (!k) return 1;
     best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
   }
-  ::unlink(file.c_str());
-  return report("write", best, bytes);
+  for (const auto& f : names) ::unlink(f.c_str());
+  return report(files == 1 ? "write" : ("write_f" + std::to_string(files)).c_str(), best, bytes);
 }
 
 // Every fixed-size tensor of the bundle (TensorFlow's object graph string is not tensor data).
@@ -208,30 +229,42 @@ int run_view(const std::string& prefix, bool verify) {
   return report(verify ? "view" : "view_nocrc", sink < 0 ? -1 : s, p.bytes, p.keys.size());
 }
 
-int run_save(const std::string& prefix, std::size_t count, std::size_t elements, unsigned threads, std::size_t align) {
+// `shards` = 0: add() per tensor into one shard; else one add_many of every tensor.
+int run_save(const std::string& prefix, std::size_t count, std::size_t elements, unsigned threads, std::size_t align,
+             std::int32_t shards) {
   std::vector<std::vector<float>> src(count);
   for (std::size_t i = 0; i < count; ++i) src[i].assign(elements, static_cast<float>(i) * 0.5f);
   std::vector<std::string> keys(count);
   for (std::size_t i = 0; i < count; ++i) keys[i] = "v/" + std::to_string(i) + "/.ATTRIBUTES/VARIABLE_VALUE";
+  std::vector<tfckpt::bundle_writer::request> batch(count);
+  for (std::size_t i = 0; i < count; ++i)
+    batch[i] = {keys[i], tfckpt::dtype::float32, {static_cast<std::int64_t>(elements)},
+                std::string_view(reinterpret_cast<const char*>(src[i].data()), elements * sizeof(float))};
   tfckpt::write_options o;
   o.sync = false;  // as the write() baseline and TensorFlow: page cache, no fsync
   o.threads = threads;
   o.data_alignment = align;
-  const std::string index = prefix + ".index", data = prefix + ".data-00000-of-00001";
+  o.num_shards = std::max(1, shards);
+  std::vector<std::string> files = {prefix + ".index"};
+  for (std::int32_t s = 0; s < o.num_shards; ++s) files.push_back(tfckpt::data_filename(prefix, s, o.num_shards));
   double best = 1e300;
   for (int i = 0, n = reps(); i < n; ++i) {
-    ::unlink(index.c_str());
-    ::unlink(data.c_str());
+    for (const auto& f : files) ::unlink(f.c_str());
     const auto t = clock_type::now();
     auto w = tfckpt::bundle_writer::create(prefix, o);
     if (!w) return fail(w.error()), 1;
-    for (std::size_t k = 0; k < count; ++k)
-      if (auto r = w->add<float>(keys[k], {static_cast<std::int64_t>(elements)}, std::span<const float>(src[k])); !r)
-        return fail(r.error()), 1;
+    if (shards == 0) {
+      for (std::size_t k = 0; k < count; ++k)
+        if (auto r = w->add<float>(keys[k], {static_cast<std::int64_t>(elements)}, std::span<const float>(src[k])); !r)
+          return fail(r.error()), 1;
+    } else if (auto r = w->add_many(batch); !r) {
+      return fail(r.error()), 1;
+    }
     if (auto r = w->finish(); !r) return fail(r.error()), 1;
     best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
   }
-  const std::string name = "save_t" + std::to_string(threads);
+  std::string name = "save_t" + std::to_string(threads);
+  if (shards > 0) name += "_many_s" + std::to_string(shards);
   return report(name.c_str(), best, count * elements * sizeof(float), count);
 }
 
@@ -272,11 +305,15 @@ int main(int argc, char** argv) {
   if (a.size() == 2 && a[0] == "read") return run_read(a[1]);
   if (a.size() == 2 && a[0] == "read_new") return run_read_new(a[1]);
   if (a.size() == 2 && a[0] == "memcpy") return run_memcpy(num(1));
-  if (a.size() == 3 && a[0] == "write") return run_write(a[1], num(2));
+  if ((a.size() == 3 || a.size() == 4) && a[0] == "write")
+    return run_write(a[1], num(2), a.size() == 4 ? std::max<std::size_t>(1, num(3)) : 1);
   if (a.size() == 4 && a[0] == "restore") return run_restore(a[1], static_cast<unsigned>(num(2)), num(3) != 0);
   if (a.size() == 3 && a[0] == "view") return run_view(a[1], num(2) != 0);
   if (a.size() == 6 && a[0] == "save")
-    return run_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)), num(5));
+    return run_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)), num(5), 0);
+  if (a.size() == 7 && a[0] == "save_many")
+    return run_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)), num(5),
+                    static_cast<std::int32_t>(std::max<std::uint64_t>(1, num(6))));
   if (a.size() == 2 && a[0] == "list") return run_list(a[1]);
   if (a.size() == 2 && a[0] == "open") return run_open(a[1]);
   std::fputs("usage: see the comment at the top of bench/ckpt.cpp\n", stderr);

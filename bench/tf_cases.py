@@ -1,6 +1,7 @@
 """TensorFlow's side of bench/run: one case per process, so each peak RSS is its own.
 
   tf_cases.py save    <prefix> <count> <elements>   tf.train.Checkpoint(v=[...]).write(prefix)
+  tf_cases.py save_sharded <prefix> <count> <elements>   the same, in 2 shards (MaxShardSizePolicy)
   tf_cases.py get     <prefix> <count> <elements>   load_checkpoint(prefix).get_tensor(k) for every key
   tf_cases.py restore <prefix> <count> <elements>   Checkpoint(v=[...]).read(prefix) into tf.Variables
   tf_cases.py save_ops / restore_ops ...            one SaveV2 / RestoreV2 op over every name: the
@@ -47,6 +48,18 @@ def main():
             t = time.perf_counter()
             ckpt.write(prefix)
             best = min(best, time.perf_counter() - t)
+    elif case == "save_sharded":
+        # TF's own way to split a save across files (TF >= 2.16): shards of at most half the bytes
+        # (+ 1 MiB for the object graph and save_counter), so two, as our 2-shard save.
+        policy = tf.train.experimental.MaxShardSizePolicy(max_shard_size=nbytes // 2 + (1 << 20))
+        opts = tf.train.CheckpointOptions(experimental_sharding_callback=policy)
+        ckpt = tf.train.Checkpoint(v=make_vars(count, elements))
+        for _ in range(REPS):
+            t = time.perf_counter()
+            ckpt.write(prefix, options=opts)
+            best = min(best, time.perf_counter() - t)
+        data = [f for f in os.listdir(os.path.dirname(prefix)) if ".data-" in f]
+        assert len(data) == 2, data
     elif case == "get":
         for _ in range(REPS):
             t = time.perf_counter()

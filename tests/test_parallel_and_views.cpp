@@ -348,6 +348,14 @@ TEST_CASE("list_entries: the same entries as bundle_reader, slice parts flagged,
   CHECK(missing.error().code == errc::not_found);
 }
 
+tfckpt::write_options two_shards_two_threads() {
+  tfckpt::write_options o;
+  o.num_shards = 2;
+  o.threads = 2;
+  o.sync = false;
+  return o;
+}
+
 TEST_CASE("bundle_writer::add_many: the bytes of add() one by one, shards written by parallel threads") {
   temp_dir d;
   // Two large records (above the 8 MiB split threshold) and small ones, so every path is taken:
@@ -424,10 +432,7 @@ TEST_CASE("bundle_writer::add_many: the bytes of add() one by one, shards writte
 
 TEST_CASE("bundle_writer::add_many: an invalid request fails the whole call before anything is written") {
   temp_dir d;
-  tfckpt::write_options o;
-  o.num_shards = 2;
-  o.threads = 2;
-  o.sync = false;
+  const auto o = two_shards_two_threads();
   auto w = bundle_writer::create(d / "m", o);
   REQUIRE_OK(w);
   const auto f = ramp<float>(4, 1.0);
@@ -455,4 +460,36 @@ TEST_CASE("bundle_writer::add_many: an invalid request fails the whole call befo
   REQUIRE_OK(r);
   CHECK(r->entries().size() == 2);
   REQUIRE_OK(r->verify());
+}
+
+TEST_CASE("bundle_writer: deferred fixed-size writes go out in finish(), strings at once, duplicates still refused") {
+  temp_dir d;
+  const auto o = two_shards_two_threads();
+  auto w = bundle_writer::create(d / "def", o);
+  REQUIRE_OK(w);
+  w->defer_fixed_size_writes();
+  const auto a = ramp<float>(1000, 0.5);
+  const auto b = ramp<std::int64_t>(300, 3);
+  REQUIRE_OK(w->add<float>("a", {1000}, std::span<const float>(a)));
+  REQUIRE_OK(w->add<std::int64_t>("b", {300}, std::span<const std::int64_t>(b)));
+  const std::string words[2] = {"x", "yy"};
+  REQUIRE_OK(w->add_strings("s", {2}, words));
+  auto dup = w->add<float>("a", {1000}, std::span<const float>(a));  // pending, not yet written
+  REQUIRE(!dup);
+  CHECK(dup.error().code == errc::invalid_argument);
+  auto dup_s = w->add_strings("b", {2}, words);
+  REQUIRE(!dup_s);
+  CHECK(dup_s.error().key == "b");
+  REQUIRE_OK(w->finish());
+  auto r = bundle_reader::open(d / "def");
+  REQUIRE_OK(r);
+  REQUIRE_OK(r->verify());
+  CHECK(r->entries().size() == 3);
+  // The strings went out first (shard 0, offset 0); "a" then to the emptier shard 1, "b" after it.
+  CHECK(r->find("s")->info.shard_id == 0);
+  CHECK(r->find("a")->info.shard_id == 1);
+  CHECK(r->find("b")->info.shard_id == 0);
+  std::vector<float> got(1000);
+  REQUIRE_OK(r->read_into("a", std::span<float>(got)));
+  CHECK(got == a);
 }

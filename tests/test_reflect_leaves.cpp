@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,60 +101,74 @@ const std::string fixtures = TFCKPT_FIXTURES_DIR;
 
 }  // namespace rl
 
+// Also with two shards written by two threads: the object-graph save then defers its fixed-size
+// tensors to one add_many (bundle_writer.hpp), writing strings first; the result must not differ.
 TEST_CASE("reflect leaves: every leaf and container kind survives write() then read()") {
-  rl::everything src;
-  src.nested[2][1] = 21;
-  src.vec = {1.0, 2.0, 3.0};
-  const float dyn_values[4] = {1, 2, 3, 4};
-  src.dyn = tfckpt::tensor::from_values<float>({2, 2}, dyn_values);
-  src.fx[3] = 33;
-  src.text = "hello";
-  src.texts = {"a", "", "ccc"};
-  src.list = {rl::item{{1, 2}}, rl::item{{3, 4}}};
-  src.dict["k/1"] = rl::item{{5, 6}};
-  src.maybe = rl::item{{7, 8}};
-  auto w = tfckpt::write("reflect_leaves/all", src);
-  REQUIRE_MESSAGE(w, (w ? "" : w.error().to_string()));
+  for (const bool parallel : {false, true}) {
+    CAPTURE(parallel);
+    tfckpt::write_options wo;
+    if (parallel) wo.num_shards = 2, wo.threads = 2;
+    const std::string path = parallel ? "reflect_leaves/all_parallel" : "reflect_leaves/all";
+    rl::everything src;
+    src.nested[2][1] = 21;
+    src.vec = {1.0, 2.0, 3.0};
+    const float dyn_values[4] = {1, 2, 3, 4};
+    src.dyn = tfckpt::tensor::from_values<float>({2, 2}, dyn_values);
+    src.fx[3] = 33;
+    src.text = "hello";
+    src.texts = {"a", "", "ccc"};
+    src.list = {rl::item{{1, 2}}, rl::item{{3, 4}}};
+    src.dict["k/1"] = rl::item{{5, 6}};
+    src.maybe = rl::item{{7, 8}};
+    auto w = tfckpt::write(path, src, wo);
+    REQUIRE_MESSAGE(w, (w ? "" : w.error().to_string()));
 
-  auto r = tfckpt::bundle_reader::open("reflect_leaves/all");
-  REQUIRE(r);
-  CHECK(r->find("s/bf/.ATTRIBUTES/VARIABLE_VALUE")->info.dtype == tfckpt::dtype::bfloat16);
-  CHECK(r->find("a/from_base/.ATTRIBUTES/VARIABLE_VALUE"));
-  CHECK(r->find("a/c..array.Sx/.ATTRIBUTES/VARIABLE_VALUE")->info.shape == tfckpt::shape_t{2, 3});
-  CHECK_FALSE(r->find("a/scratch/.ATTRIBUTES/VARIABLE_VALUE"));
-  CHECK(r->find("list/1/w/.ATTRIBUTES/VARIABLE_VALUE"));
-  CHECK(r->find("dict/k.S1/w/.ATTRIBUTES/VARIABLE_VALUE"));
-  CHECK(r->find("nested/.ATTRIBUTES/VARIABLE_VALUE")->info.shape == tfckpt::shape_t{3, 2});
-  CHECK_FALSE(r->find("save_counter/.ATTRIBUTES/VARIABLE_VALUE"));  // write() has no save_counter
+    auto r = tfckpt::bundle_reader::open(path);
+    REQUIRE(r);
+    CHECK(r->find("s/bf/.ATTRIBUTES/VARIABLE_VALUE")->info.dtype == tfckpt::dtype::bfloat16);
+    CHECK(r->find("a/from_base/.ATTRIBUTES/VARIABLE_VALUE"));
+    CHECK(r->find("a/c..array.Sx/.ATTRIBUTES/VARIABLE_VALUE")->info.shape == tfckpt::shape_t{2, 3});
+    CHECK_FALSE(r->find("a/scratch/.ATTRIBUTES/VARIABLE_VALUE"));
+    CHECK(r->find("list/1/w/.ATTRIBUTES/VARIABLE_VALUE"));
+    CHECK(r->find("dict/k.S1/w/.ATTRIBUTES/VARIABLE_VALUE"));
+    CHECK(r->find("nested/.ATTRIBUTES/VARIABLE_VALUE")->info.shape == tfckpt::shape_t{3, 2});
+    CHECK_FALSE(r->find("save_counter/.ATTRIBUTES/VARIABLE_VALUE"));  // write() has no save_counter
+    if (parallel) {
+      std::set<std::int32_t> shards;
+      for (const auto& e : r->entries()) shards.insert(e.info.shard_id);
+      CHECK(shards == std::set<std::int32_t>{0, 1});
+      CHECK(r->verify());
+    }
 
-  rl::everything dst;
-  dst.s = rl::scalars{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, {}, {}, {}, {}};
-  dst.a.c_array[1][2] = 0;
-  dst.a.from_base = 0;
-  dst.list.resize(2);
-  dst.dict["k/1"];
-  dst.maybe.emplace();
-  auto st = tfckpt::read("reflect_leaves/all", dst);
-  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
-  auto consumed = st->assert_consumed();
-  CHECK_MESSAGE(consumed, (consumed ? "" : consumed.error().to_string()));
-  CHECK(dst.s.f == 1.5f);
-  CHECK(dst.s.u64 == 64);
-  CHECK(dst.s.b);
-  CHECK(dst.s.h == src.s.h);
-  CHECK(dst.s.bf == src.s.bf);
-  CHECK(dst.s.c128 == std::complex<double>(3, 4));
-  CHECK(dst.a.from_base == 7);
-  CHECK(dst.a.c_array[1][2] == 6);
-  CHECK(dst.nested[2][1] == 21);
-  CHECK(dst.vec == src.vec);
-  CHECK(dst.dyn == src.dyn);
-  CHECK(dst.fx == src.fx);
-  CHECK(dst.text == "hello");
-  CHECK(dst.texts == src.texts);
-  CHECK(dst.list[1].w[1] == 4);
-  CHECK(dst.dict["k/1"].w[0] == 5);
-  CHECK(dst.maybe->w[1] == 8);
+    rl::everything dst;
+    dst.s = rl::scalars{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, {}, {}, {}, {}};
+    dst.a.c_array[1][2] = 0;
+    dst.a.from_base = 0;
+    dst.list.resize(2);
+    dst.dict["k/1"];
+    dst.maybe.emplace();
+    auto st = tfckpt::read(path, dst);
+    REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+    auto consumed = st->assert_consumed();
+    CHECK_MESSAGE(consumed, (consumed ? "" : consumed.error().to_string()));
+    CHECK(dst.s.f == 1.5f);
+    CHECK(dst.s.u64 == 64);
+    CHECK(dst.s.b);
+    CHECK(dst.s.h == src.s.h);
+    CHECK(dst.s.bf == src.s.bf);
+    CHECK(dst.s.c128 == std::complex<double>(3, 4));
+    CHECK(dst.a.from_base == 7);
+    CHECK(dst.a.c_array[1][2] == 6);
+    CHECK(dst.nested[2][1] == 21);
+    CHECK(dst.vec == src.vec);
+    CHECK(dst.dyn == src.dyn);
+    CHECK(dst.fx == src.fx);
+    CHECK(dst.text == "hello");
+    CHECK(dst.texts == src.texts);
+    CHECK(dst.list[1].w[1] == 4);
+    CHECK(dst.dict["k/1"].w[0] == 5);
+    CHECK(dst.maybe->w[1] == 8);
+  }
 }
 
 TEST_CASE("reflect leaves: restore() of a write() output misses save_counter; read() does not") {

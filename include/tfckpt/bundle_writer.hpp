@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,11 @@ class bundle_writer {
   result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
                    std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
+    if (deferring_) {
+      pending_keys_.emplace(key);
+      pending_.push_back(deferred{std::string(key), t, shape, bytes, shard});
+      return {};
+    }
     return append(std::string(key), t, shape, bytes, std::nullopt, shard);
   }
 
@@ -155,6 +161,23 @@ class bundle_writer {
     return {};
   }
 
+  // From now on add() of a fixed-size tensor only checks and queues it; write_deferred() (or
+  // finish()) writes the queue with one add_many, so a caller that adds tensors one by one (the
+  // object-graph save) still gets shards written in parallel. The caller's bytes must stay valid
+  // until then. Strings and variants are still written at once.
+  void defer_fixed_size_writes() noexcept { deferring_ = true; }
+
+  result<void> write_deferred() {
+    std::vector<deferred> queued = std::move(pending_);
+    pending_.clear();
+    pending_keys_.clear();
+    deferring_ = false;
+    std::vector<request> batch;
+    batch.reserve(queued.size());
+    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
+    return add_many(batch);
+  }
+
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
   // tensor degenerates to a plain add, as in TF.
   result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
@@ -181,12 +204,13 @@ class bundle_writer {
   // Writes the index and moves every file to its final name. The writer is spent afterwards.
   result<void> finish() {
     if (finished_) return make_error(errc::invalid_argument, "finish() called twice").in_file(prefix_);
+    result<void> r;
+    if (broken_)
+      r = broken_error();
+    else if (!pending_.empty())
+      r = write_deferred();
     finished_ = true;
-    if (broken_) {
-      abandon();
-      return broken_error();
-    }
-    auto r = finish_files();
+    if (r) r = finish_files();
     if (!r) abandon();
     return r;
   }
@@ -211,7 +235,7 @@ class bundle_writer {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
     if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
-    if (entries_.count(std::string(key)))
+    if (entries_.count(std::string(key)) || pending_keys_.count(key))
       return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
     if (!is_storable(static_cast<std::int32_t>(t)))
       return make_error(errc::invalid_argument, "dtype cannot be stored in a bundle").at_key(key);
@@ -402,6 +426,16 @@ class bundle_writer {
   std::vector<shard> shards_;
   std::map<std::string, bundle_entry> entries_;  // std::map<string> sorts bytewise, as TF
   std::string index_temp_;
+  struct deferred {
+    std::string key;
+    dtype type;
+    shape_t shape;
+    std::string_view bytes;
+    std::int32_t shard;
+  };
+  std::vector<deferred> pending_;  // see defer_fixed_size_writes()
+  std::set<std::string, std::less<>> pending_keys_;
+  bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()
 };

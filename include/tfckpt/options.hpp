@@ -43,8 +43,11 @@ struct write_options {
   // starts at a multiple of it (zero-copy views). 1 = densely packed, as TF2's SaveV2 writes.
   std::size_t data_alignment = 1;
   bool sync = true;  // fsync files and the directory before reporting success
-  // Threads a save may use: a large record is cut into pieces that several threads checksum
-  // and write in place (pwrite), and the shards are fsynced in parallel. 1 = the calling thread.
+  // Threads a save may use. With several shards, each shard's records are written by its own
+  // thread (bundle_writer::add_many, and the object-graph save): one file's buffered writes are
+  // serialized by the kernel, several files' are not. Within one shard a large record is cut
+  // into pieces that several threads checksum and pwrite in place. Shards are fsynced in
+  // parallel. 1 = the calling thread.
   unsigned threads = 1;
 };
 

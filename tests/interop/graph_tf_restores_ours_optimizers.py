@@ -12,6 +12,7 @@ Last line: "N passed, M failed"; exit status 1 if anything failed.
 usage: graph_tf_restores_ours_optimizers.py WRITER_BINARY [WORKDIR]
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,11 +89,15 @@ def main():
     writer = sys.argv[1]
     work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="tfckpt_optimizers_")
     out = os.path.join(work, "written")
+    shutil.rmtree(out, ignore_errors=True)  # a rerun must not see an earlier run's files
     subprocess.run([writer, out], check=True)
     paths = {}
     for name in ("sgd", "rmsprop", "sgd_legacy", "rmsprop_legacy"):
         paths[name] = tf.train.latest_checkpoint(os.path.join(out, name))
         check(paths[name] == os.path.join(out, name, "ckpt-1"), f"{name}: latest_checkpoint gave {paths[name]}")
+    shards = sorted(f for f in os.listdir(os.path.join(out, "rmsprop_legacy")) if ".data-" in f)
+    check(shards == ["ckpt-1.data-00000-of-00002", "ckpt-1.data-00001-of-00002"],
+          f"rmsprop_legacy: two shards expected, found {shards}")
 
     # TF >= 2.11 SGD: _variables = [iterations, momentum of each variable]; list `momentums`.
     model = mlp()

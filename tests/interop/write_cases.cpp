@@ -280,6 +280,25 @@ int main(int argc, char** argv) {
     ok &= report(tfckpt::merge_bundles(inputs, c.prefix, mo), c.name);
     cases.push_back(std::move(c));
   }
+  {  // 10. two shards filled by two threads (add_many), aligned, a large record among small ones
+    case_t c{"parallel_two_shards", out + "/parallel_two_shards/ckpt", 2, false, {}};
+    c.tensors = {{"big", make(dtype::float32, {9 << 18}, 70)}, {"f64", make(dtype::float64, {5, 3}, 71)},
+                 {"i8", make(dtype::int8, {11}, 72)}, {"c64", make(dtype::complex64, {4}, 73)},
+                 {"bf16", make(dtype::bfloat16, {2, 3}, 74)}};
+    tfckpt::write_options o = one;
+    o.num_shards = 2;
+    o.threads = 2;
+    o.data_alignment = 64;
+    std::vector<tfckpt::bundle_writer::request> batch;
+    for (const auto& t : c.tensors) {
+      batch.push_back({t.key, t.value.dtype(), t.value.shape(), t.value.byte_view()});
+    }
+    auto w = tfckpt::bundle_writer::create(c.prefix, o);
+    if (!w) return report(std::move(w).error(), c.name), 1;
+    ok &= report(w->add_many(batch), c.name);
+    ok &= report(w->finish(), c.name);
+    cases.push_back(std::move(c));
+  }
 
   nlohmann::json manifest;
   manifest["cases"] = nlohmann::json::array();

@@ -3,7 +3,8 @@
 //   OUTDIR/sgd/ckpt-1             tfckpt::keras::sgd<>        (tf_keras.optimizers.SGD, TF >= 2.11)
 //   OUTDIR/rmsprop/ckpt-1         tfckpt::keras::rmsprop<>    (RMSprop(momentum>0, centered=True))
 //   OUTDIR/sgd_legacy/ckpt-1      tfckpt::keras::legacy::sgd  (slot `momentum`)
-//   OUTDIR/rmsprop_legacy/ckpt-1  tfckpt::keras::legacy::rmsprop (slots rms, momentum, mg)
+//   OUTDIR/rmsprop_legacy/ckpt-1  tfckpt::keras::legacy::rmsprop (slots rms, momentum, mg), in two
+//                                 shards written by two threads
 // Values follow pattern() (mirrored in tests/interop/interop_check.py); per trainable variable
 // i (salt i+1): value = pattern(salt), first slot = pattern(salt+100), velocity / rms =
 // |pattern(salt+200)|, momentum of RMSprop = pattern(salt+300), average gradient / mg =
@@ -55,9 +56,9 @@ void fill_model(S& s) {
 }
 
 template <class S>
-bool save(S& s, const std::string& dir) {
+bool save(S& s, const std::string& dir, const tfckpt::write_options& opts = {}) {
   tfckpt::checkpoint ck(s);
-  auto path = ck.save(dir + "/ckpt");
+  auto path = ck.save(dir + "/ckpt", opts);
   if (!path) {
     std::fprintf(stderr, "%s\n", path.error().to_string().c_str());
     return false;
@@ -114,7 +115,11 @@ int main(int argc, char** argv) {
   lrms.optimizer.momentum = 0.9f;
   lrms.optimizer.rho = 0.9f;
 
+  // The last in two shards filled by two threads (the object-graph save's deferred add_many).
+  tfckpt::write_options two_shards;
+  two_shards.num_shards = 2;
+  two_shards.threads = 2;
   const bool ok = save(sgd, out + "/sgd") && save(rms, out + "/rmsprop") && save(lsgd, out + "/sgd_legacy") &&
-                  save(lrms, out + "/rmsprop_legacy");
+                  save(lrms, out + "/rmsprop_legacy", two_shards);
   return ok ? 0 : 1;
 }

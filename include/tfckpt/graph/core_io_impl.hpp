@@ -53,6 +53,9 @@ TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph
                                           const write_options& opts) {
   auto w = bundle_writer::create(prefix, opts);
   if (!w) return std::move(w).error();
+  // Every tensor lives in the caller's objects until this returns, so with threads for several
+  // shards the writes can wait for one add_many that fills the shards in parallel.
+  if (opts.threads > 1 && opts.num_shards > 1) w->defer_fixed_size_writes();
   if (auto r = graph::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
   return w->finish();
 }
