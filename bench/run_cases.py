@@ -3,7 +3,7 @@
 Cases per data set (a "big" 1 GiB float32 bundle of 64 x 16 MiB tensors, and an index-bound one
 of 100,000 tensors of 16 floats): baselines read() / memcpy / write() of the same bytes; our
 restore (checksums on, into preallocated memory) with 1 and 2 threads and without checksums;
-zero-copy views; TensorFlow's get_tensor loop and Checkpoint.read into tf.Variables (RestoreV2
+zero-copy views; TensorFlow's get_tensor loop and Checkpoint.restore into tf.Variables (RestoreV2
 for the index-bound set); saves (ours into one shard and into two from two threads, raw write()
 into one file and into two from two threads, TensorFlow's into one shard and two); listing the index vs reading
 it (into a new buffer, as a lister must, and into a preallocated one). Every input file is read
@@ -97,7 +97,7 @@ def run_dataset(ds, args, bench, tf_script):
     ds.add("ours restore, no crc", run_json([bench, "restore", tf_prefix, "1", "0"]), "restore")
     if big:
         ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
-        ds.add("TF Checkpoint.read", run_json(py + ["restore", tf_prefix] + n), "tf_restore",
+        ds.add("TF Checkpoint.restore", run_json(py + ["restore", tf_prefix] + n), "tf_restore",
                "into tf.Variables")
     else:
         ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
@@ -303,7 +303,7 @@ def main():
 
     # The summary uses threads = 2 (this machine's cores; the issue asks for several threads
     # across tensors and shards when the caller allows it) against TensorFlow's equivalent
-    # operations: Checkpoint.read into existing tf.Variables for restore; for save, TensorFlow's
+    # operations: Checkpoint.restore into existing tf.Variables for restore; for save, TensorFlow's
     # fastest Checkpoint.write of the run, one shard or two. Save is our 2-shard save; the
     # one-shard and 1-thread rows are in the table, and the one-shard ratios are printed below.
     rb, rs = big.results, small.results
@@ -315,7 +315,7 @@ def main():
     save_vs_tf = tf_save["seconds"] / save["seconds"]
     list_vs_read = rs["list"]["seconds"] / rs["read_index"]["seconds"]
     extra = (restore["rss_kib"] - rb["read"]["rss_kib"]) * 1024 / big.bytes * 100
-    print("summary figures: big set, threads = 2; restore_vs_tf against Checkpoint.read into tf.Variables; "
+    print("summary figures: big set, threads = 2; restore_vs_tf against Checkpoint.restore into tf.Variables; "
           "save = 2 shards (vs write() into 2 files from 2 threads: %.2f), save_vs_tf against TF's fastest save "
           "(%s); one-shard save: save_vs_write=%.2f save_vs_tf=%.1f (vs TF one shard: %.1f); list_vs_read = time "
           "ratio (lower is better) against reading the .index into a new buffer (against a preallocated, already "

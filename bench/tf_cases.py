@@ -3,7 +3,7 @@
   tf_cases.py save    <prefix> <count> <elements>   tf.train.Checkpoint(v=[...]).write(prefix)
   tf_cases.py save_sharded <prefix> <count> <elements>   the same, in 2 shards (MaxShardSizePolicy)
   tf_cases.py get     <prefix> <count> <elements>   load_checkpoint(prefix).get_tensor(k) for every key
-  tf_cases.py restore <prefix> <count> <elements>   Checkpoint(v=[...]).read(prefix) into tf.Variables
+  tf_cases.py restore <prefix> <count> <elements>   Checkpoint(v=[...]).restore(prefix) into tf.Variables
   tf_cases.py save_ops / restore_ops ...            one SaveV2 / RestoreV2 op over every name: the
                                                     index-bound case, where creating and tracking
                                                     100,000 tf.Variables would take minutes
@@ -76,9 +76,11 @@ def main():
         ckpt = tf.train.Checkpoint(v=vs)
         for _ in range(REPS):
             t = time.perf_counter()
-            ckpt.read(prefix).assert_consumed()
+            # Checkpoint.restore, as the issue names it; it also wants a save_counter, which a
+            # write() output has not, hence expect_partial (the values are checked below).
+            ckpt.restore(prefix).expect_partial()
             best = min(best, time.perf_counter() - t)
-        assert float(vs[-1][0]) == (count - 1) * 0.5
+        assert all(float(v[0]) == i * 0.5 for i, v in enumerate(vs))
     elif case == "save_ops":
         names = tf.constant(keys(count))
         slices = tf.constant([""] * count)
