@@ -14,6 +14,10 @@
 //                                                 per tensor, one shard
 //   bench_ckpt save_many <prefix> <count> <elements> <threads> <alignment> <shards>
 //                                                 one bundle_writer::add_many of every tensor
+//   bench_ckpt object_save <prefix> <count> <elements> <threads> <shards>   tfckpt::write of a
+//                                                 struct holding what Checkpoint(v=[...]) tracks
+//   bench_ckpt object_read <prefix> <threads>     tfckpt::read of TF's checkpoint into that
+//                                                 struct, its vectors preallocated
 //   bench_ckpt list     <prefix>                  list_entries: every key, dtype and shape
 //   bench_ckpt open     <prefix>                  bundle_reader::open + entries()
 #include <fcntl.h>
@@ -30,8 +34,10 @@
 #include <thread>
 #include <vector>
 
+#include <boost/describe/class.hpp>
 #include <tfckpt/bundle_reader.hpp>
 #include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/checkpoint.hpp>
 #include <tfckpt/list_entries.hpp>
 
 namespace {
@@ -268,6 +274,60 @@ int run_save(const std::string& prefix, std::size_t count, std::size_t elements,
   return report(name.c_str(), best, count * elements * sizeof(float), count);
 }
 
+}  // namespace
+
+// What tf.train.Checkpoint(v=[tf.Variable, ...]) tracks, as a user would declare it: the list
+// `v`, each element one variable (keys v/<i>/.ATTRIBUTES/VARIABLE_VALUE).
+namespace bench_objects {
+struct state {
+  std::vector<std::vector<float>> v;
+};
+BOOST_DESCRIBE_STRUCT(state, (), (v))
+}  // namespace bench_objects
+
+namespace {
+
+int run_object_save(const std::string& prefix, std::size_t count, std::size_t elements, unsigned threads,
+                    std::int32_t shards) {
+  bench_objects::state s;
+  s.v.resize(count);
+  for (std::size_t i = 0; i < count; ++i) s.v[i].assign(elements, static_cast<float>(i) * 0.5f);
+  tfckpt::write_options o;
+  o.sync = false;  // as the write() baseline and TensorFlow: page cache, no fsync
+  o.threads = threads;
+  o.num_shards = shards;
+  o.data_alignment = 64;
+  std::vector<std::string> files = {prefix + ".index"};
+  for (std::int32_t k = 0; k < shards; ++k) files.push_back(tfckpt::data_filename(prefix, k, shards));
+  double best = 1e300;
+  for (int i = 0, n = reps(); i < n; ++i) {
+    for (const auto& f : files) ::unlink(f.c_str());
+    const auto t = clock_type::now();
+    if (auto w = tfckpt::write(prefix, s, o); !w) return fail(w.error()), 1;
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
+  }
+  const std::string name = "object_save_t" + std::to_string(threads) + "_s" + std::to_string(shards);
+  return report(name.c_str(), best, count * elements * sizeof(float), count);
+}
+
+int run_object_read(const std::string& prefix, unsigned threads) {
+  plan p;
+  if (!make_plan(prefix, p, false)) return 1;
+  bench_objects::state s;
+  s.v.resize(p.keys.size());
+  for (std::size_t i = 0; i < p.keys.size(); ++i) s.v[i] = std::vector<float>(static_cast<std::size_t>(p.bytes / p.keys.size() / 4), -1.0f);
+  tfckpt::read_options o;
+  o.threads = threads;
+  const double best = best_of([&] {
+    auto st = tfckpt::read(prefix, s, o);
+    if (!st) return fail(st.error());
+    if (auto c = st->assert_consumed(); !c) return fail(c.error());
+    return s.v.back()[0] == static_cast<float>(s.v.size() - 1) * 0.5f;
+  });
+  const std::string name = "object_read_t" + std::to_string(threads);
+  return report(name.c_str(), best, p.bytes, p.keys.size());
+}
+
 int run_list(const std::string& prefix) {
   std::uint64_t n = 0, dims = 0;
   const double s = best_of([&] {
@@ -314,6 +374,10 @@ int main(int argc, char** argv) {
   if (a.size() == 7 && a[0] == "save_many")
     return run_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)), num(5),
                     static_cast<std::int32_t>(std::max<std::uint64_t>(1, num(6))));
+  if (a.size() == 6 && a[0] == "object_save")
+    return run_object_save(a[1], num(2), num(3), static_cast<unsigned>(num(4)),
+                           static_cast<std::int32_t>(std::max<std::uint64_t>(1, num(5))));
+  if (a.size() == 3 && a[0] == "object_read") return run_object_read(a[1], static_cast<unsigned>(num(2)));
   if (a.size() == 2 && a[0] == "list") return run_list(a[1]);
   if (a.size() == 2 && a[0] == "open") return run_open(a[1]);
   std::fputs("usage: see the comment at the top of bench/ckpt.cpp\n", stderr);
