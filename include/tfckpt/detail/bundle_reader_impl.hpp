@@ -469,6 +469,9 @@ inline result<void> bundle_reader::read_into(std::string_view key, dtype expecte
 // Every request is checked before anything is read. Plain records are then cut into pieces
 // (several per record when there are more threads than records), each read straight into its
 // destination and checksummed while cached; the pieces' CRCs are joined per record afterwards.
+// Small records lying next to each other in a data file (the index-bound case: thousands of
+// biases and scalars) are read as runs instead, one read per run into a bounce buffer, each
+// record then checksummed and copied: a read() per 64-byte record would cost far more.
 inline result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
   std::vector<const entry*> entries(requests.size());
   std::uint64_t total = 0;
@@ -483,13 +486,53 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
     std::uint64_t offset, size;  // within the record; size 0 with a partitioned entry: all of it
     std::uint32_t crc;
   };
+  // A run of small records, requests run_order[first, first + count), in file order.
+  struct run {
+    std::size_t first, count;
+    std::uint64_t offset, size;  // the span of the data file covering them
+  };
+  constexpr std::uint64_t small_record = std::uint64_t{64} << 10;
+  constexpr std::uint64_t run_limit = std::uint64_t{1} << 20;
+  constexpr std::uint64_t max_gap = 4096;  // alignment padding is read over, not around
+  auto is_small = [&](std::size_t i) {
+    const auto size = requests[i].dst.size();
+    return entries[i]->info.slices.empty() && size > 0 && size <= small_record;
+  };
+  std::vector<std::size_t> run_order;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    if (is_small(i)) run_order.push_back(i);
+  std::sort(run_order.begin(), run_order.end(), [&](std::size_t a, std::size_t b) {
+    const auto &x = entries[a]->info, &y = entries[b]->info;
+    return x.shard_id != y.shard_id ? x.shard_id < y.shard_id : x.offset < y.offset;
+  });
+  std::vector<run> runs;
+  std::vector<bool> in_run(requests.size(), false);
+  for (std::size_t k = 0; k < run_order.size();) {
+    const bundle_entry& head = entries[run_order[k]]->info;
+    const auto start = static_cast<std::uint64_t>(head.offset);
+    std::uint64_t end = start + static_cast<std::uint64_t>(head.size);
+    std::size_t m = k + 1;
+    for (; m < run_order.size(); ++m) {
+      const bundle_entry& next = entries[run_order[m]]->info;
+      const auto at = static_cast<std::uint64_t>(next.offset);
+      const auto next_end = at + static_cast<std::uint64_t>(next.size);
+      if (next.shard_id != head.shard_id || at < end || at - end > max_gap || next_end - start > run_limit) break;
+      end = next_end;
+    }
+    if (m - k > 1) {
+      runs.push_back({k, m - k, start, end - start});
+      for (std::size_t j = k; j < m; ++j) in_run[run_order[j]] = true;
+    }
+    k = m;
+  }
+
   const unsigned threads = opts_.threads == 0 ? 1 : opts_.threads;
   // Pieces of at least 4 MiB (fewer thread hand-offs), small enough to keep every thread busy.
   const std::uint64_t piece_bytes =
       std::max<std::uint64_t>(std::uint64_t{4} << 20, threads > 1 ? total / (4 * threads) + 1 : total + 1);
   std::vector<piece> pieces;
-  pieces.reserve(requests.size());
   for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (in_run[i]) continue;
     const std::uint64_t size = requests[i].dst.size();
     if (!entries[i]->info.slices.empty() || size == 0) {
       pieces.push_back({i, 0, 0, 0});
@@ -501,20 +544,61 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
   }
   const bool verify = opts_.verify_checksums;
   const bool swap = header_.endian == endianness::big;
-  std::vector<std::optional<error>> errors(pieces.size());
+  auto checked = [&](std::size_t i, std::uint32_t crc) -> result<void> {
+    const entry& e = *entries[i];
+    if (verify && crc != detail::crc32c_unmask(e.info.crc32c))
+      return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                             std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
+                                                             ", computed " + std::to_string(crc)),
+                     e);
+    if (swap) detail::swap_elements(reinterpret_cast<char*>(requests[i].dst.data()), requests[i].dst.size(), e.info.dtype);
+    return {};
+  };
+  auto read_run = [&](const run& g) -> result<void> {
+    std::unique_ptr<char[]> buf(new char[static_cast<std::size_t>(g.size)]);
+    const std::int32_t shard = entries[run_order[g.first]]->info.shard_id;
+    if (!shards_->read(shard, g.offset, g.size, buf.get())) {
+      // Read them one by one instead, so that an error names the record at fault.
+      for (std::size_t j = g.first; j < g.first + g.count; ++j) {
+        const std::size_t i = run_order[j];
+        const entry& e = *entries[i];
+        std::uint32_t crc = 0;
+        auto r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
+                               static_cast<std::uint64_t>(e.info.size), reinterpret_cast<char*>(requests[i].dst.data()),
+                               verify ? &crc : nullptr);
+        if (!r) return located(std::move(r).error(), e);
+        TFCKPT_TRY(checked(i, crc));
+      }
+      return {};
+    }
+    for (std::size_t j = g.first; j < g.first + g.count; ++j) {
+      const std::size_t i = run_order[j];
+      const char* src = buf.get() + (static_cast<std::uint64_t>(entries[i]->info.offset) - g.offset);
+      const std::size_t n = requests[i].dst.size();
+      std::memcpy(requests[i].dst.data(), src, n);
+      TFCKPT_TRY(checked(i, verify ? detail::crc32c(src, n) : 0));
+    }
+    return {};
+  };
+
+  std::vector<std::optional<error>> errors(pieces.size() + runs.size());
   std::atomic<bool> failed{false};
-  detail::parallel_for(pieces.size(), threads, [&](std::size_t k) {
+  detail::parallel_for(pieces.size() + runs.size(), threads, [&](std::size_t k) {
     if (failed.load(std::memory_order_relaxed)) return;
-    piece& p = pieces[k];
-    const entry& e = *entries[p.request];
-    char* dst = reinterpret_cast<char*>(requests[p.request].dst.data());
     result<void> r;
-    if (!e.info.slices.empty()) {
-      r = assemble_into(e, dst, requests[p.request].dst.size());
-    } else if (p.size != 0) {
-      r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset) + p.offset, p.size,
-                        dst + p.offset, verify ? &p.crc : nullptr);
-      if (!r) r = located(std::move(r).error(), e);
+    if (k >= pieces.size()) {
+      r = read_run(runs[k - pieces.size()]);
+    } else {
+      piece& p = pieces[k];
+      const entry& e = *entries[p.request];
+      char* dst = reinterpret_cast<char*>(requests[p.request].dst.data());
+      if (!e.info.slices.empty()) {
+        r = assemble_into(e, dst, requests[p.request].dst.size());
+      } else if (p.size != 0) {
+        r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset) + p.offset, p.size,
+                          dst + p.offset, verify ? &p.crc : nullptr);
+        if (!r) r = located(std::move(r).error(), e);
+      }
     }
     if (!r) {
       errors[k] = std::move(r).error();
@@ -525,17 +609,11 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
     if (err) return std::move(*err);
   for (std::size_t k = 0; k < pieces.size();) {
     const std::size_t i = pieces[k].request;
-    const entry& e = *entries[i];
     std::uint32_t crc = 0;
     for (; k < pieces.size() && pieces[k].request == i; ++k)
       crc = detail::crc32c_combine(crc, pieces[k].crc, pieces[k].size);
-    if (!e.info.slices.empty()) continue;  // its parts were checked as they were read
-    if (verify && crc != detail::crc32c_unmask(e.info.crc32c))
-      return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
-                                                             std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
-                                                             ", computed " + std::to_string(crc)),
-                     e);
-    if (swap) detail::swap_elements(reinterpret_cast<char*>(requests[i].dst.data()), requests[i].dst.size(), e.info.dtype);
+    if (!entries[i]->info.slices.empty()) continue;  // its parts were checked as they were read
+    TFCKPT_TRY(checked(i, crc));
   }
   return {};
 }
