@@ -51,10 +51,12 @@ int reps() {
 
 // Runs `body` reps() times; returns the best wall time in seconds, or a negative value if the
 // body failed (it prints why).
+// Cases of a few milliseconds (on the index) pass min_reps: a burst of noise on this shared
+// machine lasts longer than three of them, so they get more chances at a quiet moment.
 template <class F>
-double best_of(F&& body) {
+double best_of(F&& body, int min_reps = 0) {
   double best = 1e300;
-  for (int i = 0, n = reps(); i < n; ++i) {
+  for (int i = 0, n = std::max(reps(), min_reps); i < n; ++i) {
     const auto t = clock_type::now();
     if (!body()) return -1;
     best = std::min(best, std::chrono::duration<double>(clock_type::now() - t).count());
@@ -99,7 +101,7 @@ int run_read(const std::string& file) {
     }
     ::close(fd);
     return done == buf.size();
-  });
+  }, *size < (std::uint64_t{64} << 20) ? 20 : 0);
   return report("read", s, *size);
 }
 
@@ -127,7 +129,7 @@ int run_read_new(const std::string& file) {
     ::close(fd);
     ::munmap(mem, size);
     return done == size;
-  });
+  }, 20);
   return report("read_new", s, size);
 }
 
@@ -339,7 +341,7 @@ int run_list(const std::string& prefix) {
     if (!c) return fail(c.error());
     n = *c;
     return true;
-  });
+  }, 20);
   auto size = tfckpt::detail::file_size(prefix + ".index");
   return report("list", dims == 0 ? -1 : s, size ? *size : 0, n);
 }
@@ -352,7 +354,7 @@ int run_open(const std::string& prefix) {
     n = r->entries().size();
     for (const auto& e : r->entries()) dims += e.info.shape.size() + e.key.size();
     return true;
-  });
+  }, 20);
   auto size = tfckpt::detail::file_size(prefix + ".index");
   return report("open", dims == 0 ? -1 : s, size ? *size : 0, n);
 }
