@@ -15,7 +15,7 @@
 #   headers   single_include/tfckpt/tfckpt.hpp is up to date and builds alone (g++, clang++,
 #             with and without exceptions); every header under include/tfckpt compiles on its
 #             own (g++; clang++ -fno-exceptions) and respects the layers (format/graph: no Boost)
-#   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 45) each,
+#   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 35) each,
 #             two at a time, from the seeds and the regression inputs
 #   crash     SIGKILL a saving process KILLS (default 200) times; the checkpoint the state
 #             file names must verify after every kill. Then two processes save into one
@@ -155,9 +155,9 @@ section_headers() {
 }
 
 section_fuzz() {
-  begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-45}s each"
+  begin fuzz "libFuzzer targets, ASan+UBSan, ${FUZZ_SECONDS:-35}s each"
   export FUZZ_JOBS="${FUZZ_JOBS:-2}"
-  run bash tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-45}"
+  run bash tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-35}"
   end
 }
 
