@@ -35,10 +35,10 @@
 #include <vector>
 
 #include <boost/describe/class.hpp>
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
 #include <tfckpt/checkpoint.hpp>
-#include <tfckpt/list_entries.hpp>
+#include <tfckpt/bundle/listing.hpp>
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include <tfckpt/detail/crc32c.hpp>
+#include <tfckpt/format/crc32c.hpp>
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include <tfckpt/schema_entry.hpp>
+#include <tfckpt/reflect/schema_entry.hpp>
 
 inline constexpr std::array<tfckpt::schema_entry, 18> policy_schema_entries{{
     {"model/layer_with_weights-0/bias",

@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include "tfckpt/bundle_proto.hpp"
-#include "tfckpt/detail/block.hpp"
-#include "tfckpt/detail/table_builder.hpp"
-#include "tfckpt/detail/table_reader.hpp"
+#include "tfckpt/format/bundle_proto.hpp"
+#include "tfckpt/format/block.hpp"
+#include "tfckpt/format/table_builder.hpp"
+#include "tfckpt/format/table_reader.hpp"
 
 namespace craft {
 

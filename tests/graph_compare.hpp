@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "tfckpt/bundle_reader.hpp"
-#include "tfckpt/object_graph_proto.hpp"
+#include "tfckpt/bundle/reader.hpp"
+#include "tfckpt/format/object_graph_proto.hpp"
 
 namespace tfckpt_test {
 

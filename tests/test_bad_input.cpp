@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
-#include "tfckpt/bundle_reader.hpp"
+#include "tfckpt/bundle/reader.hpp"
 #include "tfckpt/graph/restore.hpp"
-#include "tfckpt/state_file.hpp"
+#include "tfckpt/format/state_file.hpp"
 
 #ifndef TFCKPT_FIXTURES_DIR
 #define TFCKPT_FIXTURES_DIR "tests/fixtures"

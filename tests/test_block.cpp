@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <random>
 #include <string>
-#include <tfckpt/detail/block.hpp>
-#include <tfckpt/detail/coding.hpp>
+#include <tfckpt/format/block.hpp>
+#include <tfckpt/format/coding.hpp>
 #include <vector>
 
 using tfckpt::errc;

@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <tfckpt/bundle_merge.hpp>
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
-#include <tfckpt/detail/table_reader.hpp>
+#include <tfckpt/bundle/merge.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
+#include <tfckpt/format/table_reader.hpp>
 #include <vector>
 
 #include "bundle_test_util.hpp"

@@ -11,9 +11,9 @@
 #include <map>
 #include <set>
 #include <string>
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
-#include <tfckpt/detail/coding.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
+#include <tfckpt/format/coding.hpp>
 #include <vector>
 
 #include "bundle_test_util.hpp"

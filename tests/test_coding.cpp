@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "tfckpt/detail/coding.hpp"
+#include "tfckpt/format/coding.hpp"
 
 using namespace tfckpt::detail;
 

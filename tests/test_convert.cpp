@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
 
 #include "../tools/convert_export.hpp"
 #include "../tools/convert_import.hpp"

@@ -6,7 +6,7 @@
 #include <complex>
 #include <cstdint>
 #include <string>
-#include <tfckpt/bundle_reader.hpp>
+#include <tfckpt/bundle/reader.hpp>
 #include <vector>
 
 #include "bundle_test_util.hpp"

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "tfckpt/detail/crc32c.hpp"
-#include "tfckpt/dtype.hpp"
-#include "tfckpt/error.hpp"
+#include "tfckpt/format/crc32c.hpp"
+#include "tfckpt/format/dtype.hpp"
+#include "tfckpt/format/error.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "tfckpt/detail/file_io.hpp"
+#include "tfckpt/format/file_io.hpp"
 
 namespace fio = tfckpt::detail;
 using tfckpt::errc;

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <tfckpt/bundle_reader.hpp>
+#include <tfckpt/bundle/reader.hpp>
 #include <vector>
 
 #include "bundle_test_util.hpp"

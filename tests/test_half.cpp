@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "tfckpt/half.hpp"
+#include "tfckpt/format/half.hpp"
 
 using tfckpt::bfloat16;
 using tfckpt::float16;

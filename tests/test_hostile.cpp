@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
-#include "tfckpt/bundle_reader.hpp"
-#include "tfckpt/detail/snappy.hpp"
+#include "tfckpt/bundle/reader.hpp"
+#include "tfckpt/format/snappy.hpp"
 
 using namespace tfckpt;
 using craft::make_entry;

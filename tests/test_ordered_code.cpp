@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tfckpt/detail/ordered_code.hpp"
+#include "tfckpt/format/ordered_code.hpp"
 
 namespace {
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
-#include <tfckpt/detail/table_builder.hpp>
-#include <tfckpt/list_entries.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
+#include <tfckpt/format/table_builder.hpp>
+#include <tfckpt/bundle/listing.hpp>
 
 #include "bundle_test_util.hpp"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "tfckpt/bundle_proto.hpp"
-#include "tfckpt/object_graph_proto.hpp"
+#include "tfckpt/format/bundle_proto.hpp"
+#include "tfckpt/format/object_graph_proto.hpp"
 
 using namespace tfckpt;
 using namespace std::string_literals;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
-#include "tfckpt/detail/snappy.hpp"
+#include "tfckpt/format/snappy.hpp"
 
 // Each target's entry point under its own name (the snappy target needs libsnappy: its inputs
 // are replayed through our decoder alone, below).

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "tfckpt/slice.hpp"
+#include "tfckpt/format/slice.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include <tfckpt/detail/coding.hpp>
-#include <tfckpt/detail/snappy.hpp>
+#include <tfckpt/format/coding.hpp>
+#include <tfckpt/format/snappy.hpp>
 
 using tfckpt::errc;
 using tfckpt::detail::snappy_uncompress;

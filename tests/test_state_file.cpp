@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tfckpt/state_file.hpp"
+#include "tfckpt/format/state_file.hpp"
 
 namespace fio = tfckpt::detail;
 using tfckpt::checkpoint_state;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tfckpt/detail/string_record.hpp"
+#include "tfckpt/format/string_record.hpp"
 
 using namespace tfckpt;
 using namespace tfckpt::detail;

@@ -13,8 +13,8 @@
 #include <random>
 #include <set>
 #include <string>
-#include <tfckpt/detail/table_builder.hpp>
-#include <tfckpt/detail/table_reader.hpp>
+#include <tfckpt/format/table_builder.hpp>
+#include <tfckpt/format/table_reader.hpp>
 #include <utility>
 #include <vector>
 

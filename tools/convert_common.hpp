@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/detail/file_io.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/format/file_io.hpp>
 #include <tfckpt/graph/keys.hpp>
 
 namespace tfckpt_convert {

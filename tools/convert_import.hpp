@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/bundle/writer.hpp>
 #include <tfckpt/graph/save.hpp>
 
 #include "convert_common.hpp"

@@ -25,10 +25,10 @@
 #include <string_view>
 #include <vector>
 
-#include <tfckpt/bundle_proto.hpp>
-#include <tfckpt/dtype.hpp>
-#include <tfckpt/half.hpp>
-#include <tfckpt/tensor.hpp>
+#include <tfckpt/format/bundle_proto.hpp>
+#include <tfckpt/format/dtype.hpp>
+#include <tfckpt/format/half.hpp>
+#include <tfckpt/bundle/tensor.hpp>
 
 namespace tfckpt_cli {
 

@@ -33,8 +33,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/state_file.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/format/state_file.hpp>
 
 #include "convert_cli.hpp"
 #include "numpy_format.hpp"

@@ -20,7 +20,7 @@
 #include "graph/core_io.hpp"
 #include "graph/live_tree.hpp"
 #include "graph/restore_status.hpp"
-#include "options.hpp"
+#include "format/options.hpp"
 #include "reflect/visit.hpp"
 
 namespace tfckpt {

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "detail/file_io.hpp"
-#include "error.hpp"
-#include "state_file.hpp"
+#include "format/file_io.hpp"
+#include "format/error.hpp"
+#include "format/state_file.hpp"
 
 namespace tfckpt {
 

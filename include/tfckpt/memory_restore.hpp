@@ -27,13 +27,13 @@
 #include <span>
 #include <string_view>
 
-#include "detail/block.hpp"
-#include "detail/coding.hpp"
-#include "detail/crc32c.hpp"
-#include "detail/protobuf.hpp"
-#include "detail/string_record.hpp"
-#include "detail/table_reader.hpp"
-#include "error.hpp"
+#include "format/block.hpp"
+#include "format/coding.hpp"
+#include "format/crc32c.hpp"
+#include "format/protobuf.hpp"
+#include "format/string_record.hpp"
+#include "format/table_reader.hpp"
+#include "format/error.hpp"
 #include "schema.hpp"
 
 #ifndef TFCKPT_MEMORY_RESTORE_MAX_KEY

@@ -42,7 +42,7 @@
 #include "reflect/leaf.hpp"
 #include "reflect/names.hpp"
 #include "reflect/visit.hpp"
-#include "schema_entry.hpp"
+#include "reflect/schema_entry.hpp"
 
 namespace tfckpt::schema_detail {
 

@@ -22,7 +22,7 @@
 // other headers (bundle_reader.hpp, checkpoint_manager.hpp, ...) can still be included where
 // needed: they are header-only in either mode.
 
-// ---- begin tfckpt/config.hpp ----
+// ---- begin tfckpt/format/config.hpp ----
 // tfckpt: compile-time configuration detected in one place.
 
 #include <cstdio>
@@ -66,8 +66,8 @@
 #else
 #define TFCKPT_DEFINE_CORE 0
 #endif
-// ---- end tfckpt/config.hpp ----
-// ---- begin tfckpt/error.hpp ----
+// ---- end tfckpt/format/config.hpp ----
+// ---- begin tfckpt/format/error.hpp ----
 // tfckpt: errors as values. The core never throws; result<T> carries either a value or an
 // error that names the file, the key and the byte offset where things went wrong.
 
@@ -251,8 +251,8 @@ inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(
     if (!TFCKPT_CAT(tfckpt_r_, __LINE__))                         \
       return std::move(TFCKPT_CAT(tfckpt_r_, __LINE__)).error();  \
   } while (0)
-// ---- end tfckpt/error.hpp ----
-// ---- begin tfckpt/dtype.hpp ----
+// ---- end tfckpt/format/error.hpp ----
+// ---- begin tfckpt/format/dtype.hpp ----
 // tfckpt: TensorFlow's DataType enum (tensorflow/core/framework/types.proto), names and sizes.
 
 #include <cstddef>
@@ -378,8 +378,8 @@ constexpr std::optional<dtype> dtype_from_name(std::string_view n) noexcept {
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/dtype.hpp ----
-// ---- begin tfckpt/half.hpp ----
+// ---- end tfckpt/format/dtype.hpp ----
+// ---- begin tfckpt/format/half.hpp ----
 // tfckpt: 16-bit floating-point element types as stored by TensorFlow: IEEE binary16 (DT_HALF)
 // and bfloat16 (DT_BFLOAT16, the upper half of a binary32). Storage types with conversions;
 // arithmetic is done in float by the user.
@@ -462,8 +462,8 @@ struct bfloat16 {
 static_assert(sizeof(float16) == 2 && sizeof(bfloat16) == 2, "tfckpt: 16-bit floats must be 2 bytes");
 
 }  // namespace tfckpt
-// ---- end tfckpt/half.hpp ----
-// ---- begin tfckpt/options.hpp ----
+// ---- end tfckpt/format/half.hpp ----
+// ---- begin tfckpt/format/options.hpp ----
 // tfckpt: the options of reading and writing bundles, apart from the reader and writer so that
 // code passing them along (the checkpoint API, a TU built with TFCKPT_SEPARATE_COMPILATION) does
 // not need the format layer's definitions.
@@ -517,8 +517,8 @@ struct write_options {
 };
 
 }  // namespace tfckpt
-// ---- end tfckpt/options.hpp ----
-// ---- begin tfckpt/tensor.hpp ----
+// ---- end tfckpt/format/options.hpp ----
+// ---- begin tfckpt/bundle/tensor.hpp ----
 // tfckpt: an owning tensor as read from or written to a bundle: dtype, shape and either raw
 // element bytes (fixed-size dtypes, row-major, little-endian) or one byte string per element
 // (DT_STRING; DT_VARIANT elements are kept as serialized VariantTensorDataProto bytes).
@@ -533,7 +533,7 @@ struct write_options {
 #include <type_traits>
 #include <vector>
 
-// ---- begin tfckpt/bundle_proto.hpp ----
+// ---- begin tfckpt/format/bundle_proto.hpp ----
 // tfckpt: the protobuf messages of a tensor bundle's .index file (tensor_bundle.proto,
 // tensor_shape.proto, tensor_slice.proto, versions.proto), decoded with validation and encoded
 // byte-identically to TensorFlow.
@@ -544,7 +544,7 @@ struct write_options {
 #include <string_view>
 #include <vector>
 
-// ---- begin tfckpt/detail/protobuf.hpp ----
+// ---- begin tfckpt/format/protobuf.hpp ----
 // tfckpt: a minimal protobuf wire-format codec, just enough for the few TensorFlow messages a
 // checkpoint holds. Decoding skips unknown fields (forward compatibility); encoding emits fields
 // in ascending field-number order with proto3 default omission, as TF's serializers do, so our
@@ -554,7 +554,7 @@ struct write_options {
 #include <string>
 #include <string_view>
 
-// ---- begin tfckpt/detail/coding.hpp ----
+// ---- begin tfckpt/format/coding.hpp ----
 // tfckpt: little-endian fixed-width integers and base-128 varints (LevelDB / protobuf coding).
 // Decoders take a string_view by reference and advance it; they never read past its end.
 
@@ -664,7 +664,7 @@ inline bool get_length_prefixed(std::string_view& in, std::string_view& out) noe
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/coding.hpp ----
+// ---- end tfckpt/format/coding.hpp ----
 
 namespace tfckpt::detail {
 
@@ -786,8 +786,8 @@ class proto_writer {
 };
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/protobuf.hpp ----
-// ---- begin tfckpt/slice.hpp ----
+// ---- end tfckpt/format/protobuf.hpp ----
+// ---- begin tfckpt/format/slice.hpp ----
 // tfckpt: partitioned (sliced) tensors (FORMAT.md §9): TF's TensorSlice text syntax, the binary
 // slice keys of a bundle (saved_tensor_slice_util.cc EncodeTensorNameSlice), validity against a
 // full shape, copying slices in and out of a full row-major buffer, and coverage checks.
@@ -803,7 +803,7 @@ class proto_writer {
 #include <utility>
 #include <vector>
 
-// ---- begin tfckpt/detail/ordered_code.hpp ----
+// ---- begin tfckpt/format/ordered_code.hpp ----
 // tfckpt: TensorFlow's OrderedCode (tensorflow/core/lib/strings/ordered_code.cc), the
 // order-preserving encoding of the binary keys of partitioned-tensor slices (FORMAT.md §9.2).
 // Only the "increasing" variants exist here; bundles never use the decreasing ones.
@@ -958,7 +958,7 @@ inline bool read_signed_num_increasing(std::string_view& in, std::int64_t& v) no
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/ordered_code.hpp ----
+// ---- end tfckpt/format/ordered_code.hpp ----
 
 namespace tfckpt {
 
@@ -1361,7 +1361,7 @@ constexpr bool dtype_supports_slicing(dtype t) noexcept {
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/slice.hpp ----
+// ---- end tfckpt/format/slice.hpp ----
 
 namespace tfckpt {
 
@@ -1722,7 +1722,7 @@ inline std::string encode_bundle_entry(const bundle_entry& e) {
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/bundle_proto.hpp ----
+// ---- end tfckpt/format/bundle_proto.hpp ----
 
 namespace tfckpt {
 
@@ -1876,8 +1876,8 @@ class tensor_of {
 };
 
 }  // namespace tfckpt
-// ---- end tfckpt/tensor.hpp ----
-// ---- begin tfckpt/naming.hpp ----
+// ---- end tfckpt/bundle/tensor.hpp ----
+// ---- begin tfckpt/format/naming.hpp ----
 // tfckpt: file names of a bundle (tensor_bundle/naming.cc).
 
 #include <cstdint>
@@ -1896,7 +1896,7 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/naming.hpp ----
+// ---- end tfckpt/format/naming.hpp ----
 // ---- begin tfckpt/checkpoint.hpp ----
 // tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
 // The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
@@ -1946,7 +1946,7 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 #include <utility>
 #include <vector>
 
-// ---- begin tfckpt/object_graph_proto.hpp ----
+// ---- begin tfckpt/format/object_graph_proto.hpp ----
 // tfckpt: tensorflow.TrackableObjectGraph (trackable_object_graph.proto), the object graph a TF2
 // checkpoint stores under `_CHECKPOINTABLE_OBJECT_GRAPH`. Decoded with limits and validation
 // (node ids in range), encoded byte-identically to TensorFlow.
@@ -2207,7 +2207,7 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/object_graph_proto.hpp ----
+// ---- end tfckpt/format/object_graph_proto.hpp ----
 // ---- begin tfckpt/graph/slot_table.hpp ----
 // tfckpt graph layer: slot variables of a pre-2.11 (optimizer_v2 / "legacy") optimizer, e.g.
 // Adam's `m` and `v`. TF stores them as separate graph nodes referenced from the optimizer's
@@ -2511,7 +2511,7 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 #include <string>
 #include <utility>
 
-// ---- begin tfckpt/bundle_reader.hpp ----
+// ---- begin tfckpt/bundle/reader.hpp ----
 // tfckpt: read a TensorFlow tensor bundle (`P.index` + `P.data-SSSSS-of-NNNNN`), from files or
 // from memory. Mirrors tensor_bundle.cc BundleReader: header checks, entry lookup, checksums on
 // every read (unless opted out), strings, variants, multiple shards and partitioned tensors.
@@ -2532,7 +2532,7 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 #include <unordered_set>
 #include <vector>
 
-// ---- begin tfckpt/detail/bundle_data.hpp ----
+// ---- begin tfckpt/bundle/data_files.hpp ----
 // tfckpt: where a bundle's records come from: its data files (opened lazily, read with pread or
 // mapped, shareable between threads) or memory views. Every read is checked against the source
 // size before anything is allocated or copied.
@@ -2546,7 +2546,7 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 #include <string_view>
 #include <vector>
 
-// ---- begin tfckpt/detail/crc32c.hpp ----
+// ---- begin tfckpt/format/crc32c.hpp ----
 // tfckpt: CRC-32C (Castagnoli), as TensorFlow stores it (tsl/lib/hash/crc32c.h).
 // Hardware path (SSE4.2 crc32 instruction, chosen at run time, 3 interleaved streams) and a
 // portable slicing-by-8 table fallback computed at compile time; CRCs of pieces can be combined. Every CRC stored in a checkpoint is masked.
@@ -2743,8 +2743,8 @@ constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/crc32c.hpp ----
-// ---- begin tfckpt/detail/file_io.hpp ----
+// ---- end tfckpt/format/crc32c.hpp ----
+// ---- begin tfckpt/format/file_io.hpp ----
 // tfckpt: POSIX file access. Reads (whole file, positioned, mmap), buffered writes, atomic
 // replace (temp + fsync + rename + directory fsync) and Python-compatible path helpers
 // (posixpath semantics, because TF's checkpoint code manipulates paths with os.path).
@@ -3196,7 +3196,7 @@ inline result<void> atomic_write_file(const std::string& path, std::string_view 
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/file_io.hpp ----
+// ---- end tfckpt/format/file_io.hpp ----
 
 namespace tfckpt::detail {
 
@@ -3336,8 +3336,8 @@ class shard_set {
 };
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/bundle_data.hpp ----
-// ---- begin tfckpt/detail/string_record.hpp ----
+// ---- end tfckpt/bundle/data_files.hpp ----
+// ---- begin tfckpt/format/string_record.hpp ----
 // tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (FORMAT.md §6.3-6.4,
 // tensor_bundle.cc WriteStringTensor / ReadStringTensor / WriteVariantTensor), with the checksums
 // TensorFlow computes over them. Decoders are bounds-checked and never allocate more elements
@@ -3485,8 +3485,8 @@ inline result<std::vector<std::string>> decode_variant_record(std::string_view r
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/string_record.hpp ----
-// ---- begin tfckpt/state_file.hpp ----
+// ---- end tfckpt/format/string_record.hpp ----
+// ---- begin tfckpt/format/state_file.hpp ----
 // tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (FORMAT.md §2).
 // TF writes it with Python protobuf's text_format.MessageToString and reads it with
 // text_format.Merge; this file reproduces both (output byte-identical, input grammar as Python's
@@ -3984,8 +3984,8 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/state_file.hpp ----
-// ---- begin tfckpt/detail/table_reader.hpp ----
+// ---- end tfckpt/format/state_file.hpp ----
+// ---- begin tfckpt/format/table_reader.hpp ----
 // tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; FORMAT.md §3). Works on the
 // whole file held in memory (a string or an mmap) and never reads outside it: every block handle
 // is checked against the file size, every block's masked CRC32C (over contents + type byte) is
@@ -3998,7 +3998,7 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
 #include <string>
 #include <string_view>
 
-// ---- begin tfckpt/detail/block.hpp ----
+// ---- begin tfckpt/format/block.hpp ----
 // tfckpt: one SSTable block (FORMAT.md §3.2): prefix-compressed entries followed by a restart
 // array of uint32 LE offsets and the uint32 LE restart count. `block` is a validated, non-owning
 // view; `block_iter` walks it; `block_builder` writes blocks exactly like TF's BlockBuilder.
@@ -4257,8 +4257,8 @@ class block_builder {
 };
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/block.hpp ----
-// ---- begin tfckpt/detail/snappy.hpp ----
+// ---- end tfckpt/format/block.hpp ----
+// ---- begin tfckpt/format/snappy.hpp ----
 // tfckpt: raw Snappy block-format decompression (not the framed format). TF writes table blocks
 // with Snappy when its table builder runs with kSnappyCompression (SavedModel exports of TF 1.14,
 // 2.10, 2.14 do); a reader must undo it. Input is untrusted: every length, offset and tag is
@@ -4413,7 +4413,7 @@ inline result<std::string> snappy_uncompress(std::string_view compressed,
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/snappy.hpp ----
+// ---- end tfckpt/format/snappy.hpp ----
 
 namespace tfckpt::detail {
 
@@ -4680,7 +4680,7 @@ class table_reader {
 };
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/table_reader.hpp ----
+// ---- end tfckpt/format/table_reader.hpp ----
 
 namespace tfckpt {
 
@@ -4801,12 +4801,12 @@ class bundle_reader {
 
 }  // namespace tfckpt
 
-// ---- begin tfckpt/detail/bundle_reader_impl.hpp ----
+// ---- begin tfckpt/bundle/reader_impl.hpp ----
 // tfckpt: bundle_reader implementation (included at the end of bundle_reader.hpp).
 
 // Included on its own (e.g. by the header self-containment check), the class comes first: this
 // include then reaches back here only after #pragma once has marked this file, so it is a no-op.
-// ---- begin tfckpt/detail/byte_swap.hpp ----
+// ---- begin tfckpt/format/byte_swap.hpp ----
 // tfckpt: byte order of tensor elements. Bundles record the writer's byte order; a big-endian
 // bundle read here is swapped per element after its checksum (computed over file bytes) passed.
 
@@ -4825,8 +4825,8 @@ inline void swap_elements(char* p, std::size_t n, dtype t) noexcept {
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/byte_swap.hpp ----
-// ---- begin tfckpt/detail/parallel.hpp ----
+// ---- end tfckpt/format/byte_swap.hpp ----
+// ---- begin tfckpt/bundle/parallel.hpp ----
 // tfckpt: the one threading primitive the library uses (opt-in through read/write options):
 // run fn(i) for every i in [0, n) on up to `threads` threads, the calling thread included.
 
@@ -4859,7 +4859,7 @@ void parallel_for(std::size_t n, unsigned threads, F&& fn) {
 }
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/parallel.hpp ----
+// ---- end tfckpt/bundle/parallel.hpp ----
 
 namespace tfckpt {
 
@@ -5552,9 +5552,9 @@ inline result<verify_summary> bundle_reader::verify() const {
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/detail/bundle_reader_impl.hpp ----
-// ---- end tfckpt/bundle_reader.hpp ----
-// ---- begin tfckpt/bundle_writer.hpp ----
+// ---- end tfckpt/bundle/reader_impl.hpp ----
+// ---- end tfckpt/bundle/reader.hpp ----
+// ---- begin tfckpt/bundle/writer.hpp ----
 // tfckpt: write a TensorFlow tensor bundle byte-identical to tensor_bundle.cc BundleWriter:
 // records appended to the data file(s) in the order they are added, the index holding the header
 // and every entry in bytewise key order, TF's table parameters. Files are written under temporary
@@ -5574,7 +5574,7 @@ inline result<verify_summary> bundle_reader::verify() const {
 #include <string_view>
 #include <vector>
 
-// ---- begin tfckpt/detail/table_builder.hpp ----
+// ---- begin tfckpt/format/table_builder.hpp ----
 // tfckpt: writes TF's LevelDB-style SSTable (the `.index` file) byte-identically to TF's
 // TableBuilder with kNoCompression (tensorflow/core/lib/io/table_builder.cc; FORMAT.md §3.5-3.7):
 // same flush rules (including TF's "overly large entry" rule), same index separators, an empty
@@ -5714,7 +5714,7 @@ class table_builder {
 };
 
 }  // namespace tfckpt::detail
-// ---- end tfckpt/detail/table_builder.hpp ----
+// ---- end tfckpt/format/table_builder.hpp ----
 
 namespace tfckpt {
 
@@ -6128,7 +6128,7 @@ class bundle_writer {
 };
 
 }  // namespace tfckpt
-// ---- end tfckpt/bundle_writer.hpp ----
+// ---- end tfckpt/bundle/writer.hpp ----
 // ---- begin tfckpt/graph/bind.hpp ----
 // tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (FORMAT.md §11.1
 // step 2): the saved root is the live root; then breadth-first over bound saved nodes, each saved
@@ -7912,7 +7912,7 @@ struct rmsprop {
 
 }  // namespace tfckpt::keras
 // ---- end tfckpt/keras/optimizers.hpp ----
-// ---- begin tfckpt/schema_entry.hpp ----
+// ---- begin tfckpt/reflect/schema_entry.hpp ----
 // tfckpt: one entry of a compile-time checkpoint schema (what `tfckpt schema PATH` emits and what
 // tfckpt::schema_of<T>() derives from a type). Standard library only, so a generated schema
 // header is cheap to include.
@@ -7954,7 +7954,7 @@ struct schema_ref {
 };
 
 }  // namespace tfckpt
-// ---- end tfckpt/schema_entry.hpp ----
+// ---- end tfckpt/reflect/schema_entry.hpp ----
 // ---- begin tfckpt/schema.hpp ----
 // tfckpt: the compile-time schema of a type, and compile-time matching against a checkpoint's
 // schema (FORMAT.md §10.3 key naming).
@@ -8432,7 +8432,7 @@ consteval bool all_leaves_fixed() {
 }  // namespace tfckpt
 // ---- end tfckpt/schema.hpp ----
 
-// ---- begin tfckpt/bundle_merge.hpp ----
+// ---- begin tfckpt/bundle/merge.hpp ----
 // tfckpt: merge bundles written separately (one per worker or device) into one checkpoint, as
 // TensorFlow's MergeV2Checkpoints does (tensor_bundle.cc MergeBundles): data files are renamed,
 // not copied; entries keep their offsets and get new shard ids; partitioned tensors' slices from
@@ -8534,8 +8534,8 @@ inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/bundle_merge.hpp ----
-// ---- begin tfckpt/list_entries.hpp ----
+// ---- end tfckpt/bundle/merge.hpp ----
+// ---- begin tfckpt/bundle/listing.hpp ----
 // tfckpt: list a bundle's entries without building bundle_reader's entry table. The .index file
 // is mapped rather than copied, block checksums are checked as usual, and every entry is decoded
 // into one reused bundle_entry handed to a callback: no allocation per entry. For `ls`-style
@@ -8610,7 +8610,7 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 }
 
 }  // namespace tfckpt
-// ---- end tfckpt/list_entries.hpp ----
+// ---- end tfckpt/bundle/listing.hpp ----
 // ---- begin tfckpt/checkpoint_manager.hpp ----
 // tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (FORMAT.md §12.2,
 // tensorflow/python/checkpoint/checkpoint_management.py). It numbers checkpoints

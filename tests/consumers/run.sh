@@ -51,7 +51,7 @@ install_tfckpt() {
   run cmake --install "$WORK/tfckpt-build" --prefix "$WORK/stage"
   run mv "$WORK/stage" "$WORK/prefix"
   local f
-  for f in include/tfckpt/tfckpt.hpp include/tfckpt/detail/coding.hpp share/cmake/tfckpt/tfckptConfig.cmake \
+  for f in include/tfckpt/tfckpt.hpp include/tfckpt/format/coding.hpp share/cmake/tfckpt/tfckptConfig.cmake \
            share/cmake/tfckpt/tfckptConfigVersion.cmake share/cmake/tfckpt/tfckptTargets.cmake \
            share/pkgconfig/tfckpt.pc; do
     [ -f "$WORK/prefix/$f" ] || { echo "not installed: $f" >&2; return 1; }
@@ -130,7 +130,7 @@ route_pkgconfig_meson() {
   ver="$(PKG_CONFIG_PATH="$pc" pkg-config --modversion tfckpt)"
   echo "meson's tfckpt.pc: version $ver, includedir $inc, cflags $(PKG_CONFIG_PATH="$pc" pkg-config --cflags tfckpt)"
   [ "$inc" = "$p/include" ] || { echo "includedir should be $p/include" >&2; return 1; }
-  [ -f "$inc/tfckpt/tfckpt.hpp" ] && [ -f "$inc/tfckpt/detail/coding.hpp" ] || { echo "headers not installed" >&2; return 1; }
+  [ -f "$inc/tfckpt/tfckpt.hpp" ] && [ -f "$inc/tfckpt/format/coding.hpp" ] || { echo "headers not installed" >&2; return 1; }
   local want
   want="$(sed -nE 's/^project\(tfckpt VERSION ([0-9.]+).*/\1/p' "$ROOT/CMakeLists.txt")"
   [ "$ver" = "$want" ] || { echo "version $ver, CMakeLists.txt says $want" >&2; return 1; }

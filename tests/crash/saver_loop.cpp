@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "tfckpt/bundle_reader.hpp"
-#include "tfckpt/bundle_writer.hpp"
-#include "tfckpt/state_file.hpp"
+#include "tfckpt/bundle/reader.hpp"
+#include "tfckpt/bundle/writer.hpp"
+#include "tfckpt/format/state_file.hpp"
 
 using namespace tfckpt;
 

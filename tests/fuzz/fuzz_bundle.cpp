@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/bundle_reader.hpp"
+#include "tfckpt/bundle/reader.hpp"
 
 using namespace tfckpt;
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/bundle_proto.hpp"
+#include "tfckpt/format/bundle_proto.hpp"
 
 using namespace tfckpt;
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tfckpt/bundle_reader.hpp"
+#include "tfckpt/bundle/reader.hpp"
 
 // test_regressions.cpp includes the targets too; it may predefine this.
 #ifndef TFCKPT_FUZZ_CHECK

@@ -4,7 +4,7 @@
 
 #include "fuzz_common.hpp"
 #include "tfckpt/graph/restore.hpp"
-#include "tfckpt/object_graph_proto.hpp"
+#include "tfckpt/format/object_graph_proto.hpp"
 
 using namespace tfckpt;
 

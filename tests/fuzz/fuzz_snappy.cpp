@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/detail/snappy.hpp"
+#include "tfckpt/format/snappy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in = tfckpt_fuzz::as_view(data, size);

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/state_file.hpp"
+#include "tfckpt/format/state_file.hpp"
 
 using namespace tfckpt;
 

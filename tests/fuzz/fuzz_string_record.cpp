@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/detail/string_record.hpp"
+#include "tfckpt/format/string_record.hpp"
 
 namespace td = tfckpt::detail;  // no using-directive: test_regressions.cpp includes this file
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "tfckpt/detail/table_reader.hpp"
+#include "tfckpt/format/table_reader.hpp"
 
 namespace td = tfckpt::detail;  // no using-directive: test_regressions.cpp includes this file
 

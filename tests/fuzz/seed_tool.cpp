@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "restore_types.hpp"
-#include "tfckpt/bundle_reader.hpp"
-#include "tfckpt/bundle_writer.hpp"
+#include "tfckpt/bundle/reader.hpp"
+#include "tfckpt/bundle/writer.hpp"
 #include "tfckpt/checkpoint.hpp"
 
 namespace fs = std::filesystem;

@@ -12,9 +12,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <tfckpt/bundle_merge.hpp>
-#include <tfckpt/bundle_reader.hpp>
-#include <tfckpt/bundle_writer.hpp>
+#include <tfckpt/bundle/merge.hpp>
+#include <tfckpt/bundle/reader.hpp>
+#include <tfckpt/bundle/writer.hpp>
 #include <vector>
 
 namespace {

@@ -7,13 +7,16 @@
 # override with HEADER_COMPILERS, ';'-separated), a TU containing only `#include "tfckpt/H"`
 # (twice: the second must be a no-op) is compiled with -std=c++20 -fsyntax-only -Wall -Wextra
 # -Wpedantic -Werror -Iinclude. The g++ run also writes the TU's dependency list (-MD), which
-# must respect the layers of docs/ARCHITECTURE.md:
-#   api     reflect/*, keras/*, checkpoint.hpp, checkpoint_manager.hpp, schema.hpp,
-#           memory_restore.hpp, tfckpt.hpp, core_impl.hpp: may use Boost (PFR, Describe, Mp11)
-#   graph   graph/*: no Boost; no api header
-#   format  every other header: no Boost; no graph or api header
-#   all     no nlohmann/json, doctest or the snappy library (tests and tools only)
-# A new header is `format` (the strictest) unless listed as api above (API_HEADERS below).
+# must respect the layers, which are the folders of include/tfckpt/, lowest first:
+#   format/   bytes on disk: crc32c, varints, protobuf, SSTable, records, slices, state file
+#   bundle/   the bundle reader, writer, merge and listing over the format
+#   graph/    TF object-graph semantics (keys, live tree, restore/save over a bundle)
+#   reflect/  compile-time reflection of user structs: may use Boost (PFR, Describe, Mp11)
+#   keras/    ready-made Keras types over reflect/: may use Boost
+#   (top)     the public entry points (tfckpt.hpp, checkpoint.hpp, ...): may use Boost
+# A header may include headers of its own layer or lower ones, never a higher one ("upward");
+# Boost is allowed from reflect/ up; no header may use nlohmann/json, doctest or the snappy
+# library (tests and tools only). A header in a folder not listed in LAYERS fails the check.
 # The g++ run compiles api and graph headers a second time with TFCKPT_SEPARATE_COMPILATION.
 # Prints one line per failure, then "headers: N checks, P passed, F failed"; exit 1 on failure.
 # Environment: JOBS (parallel compiles, default nproc).
@@ -21,14 +24,21 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 
-# Headers allowed to depend on Boost (and on the graph layer), relative to include/tfckpt/.
-API_HEADERS_RE='^(reflect/.*|keras/.*|checkpoint\.hpp|checkpoint_manager\.hpp|schema\.hpp|memory_restore\.hpp|tfckpt\.hpp|core_impl\.hpp)$'
+# The layers in order, lowest first; "top" is include/tfckpt/ itself.
+LAYERS=(format bundle graph reflect keras top)
+BOOST_FROM=reflect  # the lowest layer that may include Boost
 
 layer_of() {
-  if [[ $1 =~ $API_HEADERS_RE ]]; then echo api
-  elif [[ $1 == graph/* ]]; then echo graph
-  else echo format
-  fi
+  local dir="${1%/*}"
+  [ "$dir" = "$1" ] && dir=top
+  echo "$dir"
+}
+
+# Rank of a layer in LAYERS, or -1 for a folder that is not a layer.
+rank_of() {
+  local i
+  for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done
+  echo -1
 }
 
 # Worker: check_headers.sh --one WORK_DIR INDEX CXX_AND_FLAGS HEADER; writes WORK_DIR/INDEX.result
@@ -51,7 +61,7 @@ if [ "${1:-}" = "--one" ]; then
   fi
   # API and graph headers also compile on their own in a separately compiled program's units
   # (config.hpp), where tfckpt.hpp no longer drags the format layer in behind them.
-  if [ "$want_deps" = 1 ] && [ "$(layer_of "$h")" != format ] && [ "$h" != core_impl.hpp ] &&
+  if [ "$want_deps" = 1 ] && [ "$(rank_of "$(layer_of "$h")")" -ge "$(rank_of graph)" ] && [ "$h" != core_impl.hpp ] &&
      ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
        -DTFCKPT_SEPARATE_COMPILATION "$tu" > "$log" 2>&1; then
     { echo "FAIL [$cxx] tfckpt/$h: does not compile on its own with TFCKPT_SEPARATE_COMPILATION"; head -40 "$log"; } > "$res"
@@ -59,11 +69,13 @@ if [ "${1:-}" = "--one" ]; then
   fi
   if [ "$want_deps" = 1 ]; then
     layer="$(layer_of "$h")"
-    # Normalized (the compiler lists e.g. include/tfckpt/detail/../graph/keys.hpp).
+    rank="$(rank_of "$layer")"
+    # Normalized (the compiler lists e.g. include/tfckpt/bundle/../format/coding.hpp).
     mapfile -t raw < <(sed -e 's/^[^:]*://' -e 's/\\$//' "$dep" | tr -s ' \t' '\n' | sed '/^$/d')
     deps="$(realpath -m -- "${raw[@]}")"
     problems=()
-    if [ "$layer" != api ]; then
+    [ "$rank" -lt 0 ] && problems+=("folder '$layer' is not a layer (known: ${LAYERS[*]})")
+    if [ "$rank" -lt "$(rank_of "$BOOST_FROM")" ]; then
       b="$(grep '/boost/' <<<"$deps" | head -3 || true)"
       [ -n "$b" ] && problems+=("$layer header depends on Boost: $(tr '\n' ' ' <<<"$b")...")
     fi
@@ -73,9 +85,7 @@ if [ "${1:-}" = "--one" ]; then
       rel="${d#"$ROOT/include/tfckpt/"}"
       [ "$rel" = "$d" ] && continue
       dl="$(layer_of "$rel")"
-      case "$layer:$dl" in
-        format:graph|format:api|graph:api) problems+=("$layer header includes $dl header tfckpt/$rel") ;;
-      esac
+      [ "$(rank_of "$dl")" -gt "$rank" ] && problems+=("upward include: $layer header includes $dl header tfckpt/$rel")
     done <<<"$deps"
     if [ "${#problems[@]}" -gt 0 ]; then
       { echo "FAIL [layering] tfckpt/$h ($layer)"; printf '    %s\n' "${problems[@]}"; } > "$res"
@@ -98,11 +108,12 @@ mkdir -p "$WORK"
 mapfile -t HEADERS < <(cd "$ROOT/include/tfckpt" && find . -name '*.hpp' | sed 's,^\./,,' | LC_ALL=C sort)
 [ "${#HEADERS[@]}" -gt 0 ] || { echo "no headers found under include/tfckpt" >&2; exit 1; }
 echo "checking ${#HEADERS[@]} headers x ${#COMPILERS[@]} compiler configurations (${COMPILERS[*]}), $JOBS at a time"
-for layer in format graph api; do
-  printf '  %-6s' "$layer:"
-  for h in "${HEADERS[@]}"; do [ "$(layer_of "$h")" = "$layer" ] && printf ' %s' "$h"; done
+for layer in "${LAYERS[@]}"; do
+  printf '  %-8s' "$layer:"
+  for h in "${HEADERS[@]}"; do [ "$(layer_of "$h")" = "$layer" ] && printf ' %s' "${h##*/}"; done
   printf '\n'
 done
+# A header outside every layer folder is reported by its own check below.
 
 i=0
 for cxx in "${COMPILERS[@]}"; do

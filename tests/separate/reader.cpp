@@ -1,6 +1,6 @@
 // A unit of a separately compiled program that uses the format layer directly: its headers are
 // header-only in either mode, so this links with core.cpp without duplicate definitions.
-#include <tfckpt/bundle_reader.hpp>
+#include <tfckpt/bundle/reader.hpp>
 
 #include "model.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "../object_graph_proto.hpp"
+#include "../format/object_graph_proto.hpp"
 #include "live_tree.hpp"
 
 namespace tfckpt::graph {

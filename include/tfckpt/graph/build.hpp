@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "../object_graph_proto.hpp"
+#include "../format/object_graph_proto.hpp"
 #include "keys.hpp"
 #include "live_tree.hpp"
 

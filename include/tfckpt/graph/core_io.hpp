@@ -13,11 +13,11 @@
 #include <string>
 #include <string_view>
 
-#include "../config.hpp"
-#include "../dtype.hpp"
-#include "../error.hpp"
-#include "../options.hpp"
-#include "../tensor.hpp"
+#include "../format/config.hpp"
+#include "../format/dtype.hpp"
+#include "../format/error.hpp"
+#include "../format/options.hpp"
+#include "../bundle/tensor.hpp"
 #include "live_tree.hpp"
 #include "restore_status.hpp"
 

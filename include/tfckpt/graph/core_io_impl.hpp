@@ -6,9 +6,9 @@
 #include <string>
 #include <utility>
 
-#include "../bundle_reader.hpp"
-#include "../bundle_writer.hpp"
-#include "../state_file.hpp"
+#include "../bundle/reader.hpp"
+#include "../bundle/writer.hpp"
+#include "../format/state_file.hpp"
 #include "bind.hpp"
 #include "core_io.hpp"
 #include "name_map.hpp"

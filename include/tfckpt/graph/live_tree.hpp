@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "../bundle_proto.hpp"
-#include "../error.hpp"
-#include "../object_graph_proto.hpp"
+#include "../format/bundle_proto.hpp"
+#include "../format/error.hpp"
+#include "../format/object_graph_proto.hpp"
 #include "slot_table.hpp"
 
 namespace tfckpt {

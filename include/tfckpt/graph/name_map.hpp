@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "../bundle_reader.hpp"
+#include "../bundle/reader.hpp"
 #include "build.hpp"
 #include "restore.hpp"
 

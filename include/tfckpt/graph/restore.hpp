@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../bundle_reader.hpp"
+#include "../bundle/reader.hpp"
 #include "bind.hpp"
 #include "build.hpp"
 #include "keys.hpp"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "../bundle_writer.hpp"
+#include "../bundle/writer.hpp"
 #include "build.hpp"
 
 namespace tfckpt::graph {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "../tensor.hpp"
+#include "../bundle/tensor.hpp"
 
 namespace tfckpt::graph {
 

@@ -33,7 +33,7 @@
 
 #include "../graph/live_tree.hpp"
 #include "../reflect/visit.hpp"
-#include "../tensor.hpp"
+#include "../bundle/tensor.hpp"
 
 namespace tfckpt::keras {
 

@@ -12,7 +12,7 @@
 
 #include "../graph/core_io.hpp"
 #include "../graph/live_tree.hpp"
-#include "../tensor.hpp"
+#include "../bundle/tensor.hpp"
 #include "fixed.hpp"
 
 namespace tfckpt::reflect {

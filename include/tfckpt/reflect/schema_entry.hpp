@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "dtype.hpp"
+#include "../format/dtype.hpp"
 
 namespace tfckpt {
 

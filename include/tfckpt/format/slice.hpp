@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/ordered_code.hpp"
+#include "ordered_code.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 

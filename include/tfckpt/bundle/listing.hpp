@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "bundle_reader.hpp"
+#include "reader.hpp"
 
 namespace tfckpt {
 

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
+#include "error.hpp"
 
 namespace tfckpt::detail {
 

@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
-#include "../naming.hpp"
-#include "crc32c.hpp"
-#include "file_io.hpp"
+#include "../format/error.hpp"
+#include "../format/naming.hpp"
+#include "../format/crc32c.hpp"
+#include "../format/file_io.hpp"
 
 namespace tfckpt::detail {
 

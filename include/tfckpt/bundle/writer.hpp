@@ -18,15 +18,15 @@
 #include <string_view>
 #include <vector>
 
-#include "bundle_proto.hpp"
-#include "options.hpp"
-#include "detail/crc32c.hpp"
-#include "detail/file_io.hpp"
-#include "detail/parallel.hpp"
-#include "detail/string_record.hpp"
-#include "detail/table_builder.hpp"
-#include "naming.hpp"
-#include "slice.hpp"
+#include "../format/bundle_proto.hpp"
+#include "../format/options.hpp"
+#include "../format/crc32c.hpp"
+#include "../format/file_io.hpp"
+#include "parallel.hpp"
+#include "../format/string_record.hpp"
+#include "../format/table_builder.hpp"
+#include "../format/naming.hpp"
+#include "../format/slice.hpp"
 #include "tensor.hpp"
 
 namespace tfckpt {

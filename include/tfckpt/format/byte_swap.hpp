@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "../dtype.hpp"
+#include "dtype.hpp"
 
 namespace tfckpt::detail {
 

@@ -19,14 +19,14 @@
 #include <unordered_set>
 #include <vector>
 
-#include "bundle_proto.hpp"
-#include "options.hpp"
-#include "detail/bundle_data.hpp"
-#include "detail/string_record.hpp"
-#include "slice.hpp"
-#include "state_file.hpp"
-#include "detail/table_reader.hpp"
-#include "object_graph_proto.hpp"
+#include "../format/bundle_proto.hpp"
+#include "../format/options.hpp"
+#include "data_files.hpp"
+#include "../format/string_record.hpp"
+#include "../format/slice.hpp"
+#include "../format/state_file.hpp"
+#include "../format/table_reader.hpp"
+#include "../format/object_graph_proto.hpp"
 #include "tensor.hpp"
 
 namespace tfckpt {
@@ -148,4 +148,4 @@ class bundle_reader {
 
 }  // namespace tfckpt
 
-#include "detail/bundle_reader_impl.hpp"
+#include "reader_impl.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "../config.hpp"
+#include "config.hpp"
 #include "coding.hpp"
 
 namespace tfckpt::detail {

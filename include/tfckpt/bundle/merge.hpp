@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "bundle_reader.hpp"
-#include "detail/file_io.hpp"
-#include "detail/table_builder.hpp"
-#include "naming.hpp"
+#include "reader.hpp"
+#include "../format/file_io.hpp"
+#include "../format/table_builder.hpp"
+#include "../format/naming.hpp"
 
 namespace tfckpt {
 

@@ -13,9 +13,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "bundle_proto.hpp"
-#include "dtype.hpp"
-#include "half.hpp"
+#include "../format/bundle_proto.hpp"
+#include "../format/dtype.hpp"
+#include "../format/half.hpp"
 
 namespace tfckpt {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "../error.hpp"
+#include "error.hpp"
 #include "coding.hpp"
 
 namespace tfckpt::detail {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "../error.hpp"
+#include "error.hpp"
 #include "block.hpp"
 #include "coding.hpp"
 #include "crc32c.hpp"

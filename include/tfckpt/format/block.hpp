@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
+#include "error.hpp"
 #include "coding.hpp"
 
 namespace tfckpt::detail {

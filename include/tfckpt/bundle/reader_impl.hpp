@@ -3,8 +3,8 @@
 
 // Included on its own (e.g. by the header self-containment check), the class comes first: this
 // include then reaches back here only after #pragma once has marked this file, so it is a no-op.
-#include "../bundle_reader.hpp"
-#include "byte_swap.hpp"
+#include "reader.hpp"
+#include "../format/byte_swap.hpp"
 #include "parallel.hpp"
 
 namespace tfckpt {

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/file_io.hpp"
+#include "file_io.hpp"
 #include "error.hpp"
 
 namespace tfckpt {

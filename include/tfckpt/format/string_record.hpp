@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
+#include "error.hpp"
 #include "coding.hpp"
 #include "crc32c.hpp"
 

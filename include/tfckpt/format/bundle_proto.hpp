@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "detail/protobuf.hpp"
+#include "protobuf.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 #include "slice.hpp"
