@@ -42,3 +42,15 @@
 #else
 #define TFCKPT_DEFINE_CORE 0
 #endif
+// The two modes cannot be mixed silently. The TFCKPT_DECL functions (graph/core_io.hpp) are
+// inline in one mode and defined once, out of line, in the other; were their names the same, a
+// separately compiled unit linked with a header-only one would bind to the header-only unit's
+// inline copies (or the linker would pick either definition): an undiagnosed ODR violation. So
+// they live in an inline namespace named after the mode (as abseil versions its namespace): the
+// mangled names differ between modes, and a separately compiled unit needs the core unit's own
+// symbols. Source code never spells this namespace; `tfckpt::core::f` finds it either way.
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+#define TFCKPT_MODE_NAMESPACE separate_compilation
+#else
+#define TFCKPT_MODE_NAMESPACE header_only
+#endif

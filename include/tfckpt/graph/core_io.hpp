@@ -33,6 +33,16 @@ using name_map = std::map<std::string, std::string>;
 
 namespace core {
 
+// Builds the live tree of the objects being restored. A restore may call it again: containers
+// take their size from the checkpoint, and growing one moves its elements.
+struct tree_builder {
+  result<graph::live_tree> (*build)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// The functions below are in the mode's inline namespace (format/config.hpp: modes cannot mix).
+inline namespace TFCKPT_MODE_NAMESPACE {
+
 // What a leaf's save and restore functions do with the writer and reader.
 TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes);
@@ -45,12 +55,6 @@ TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view 
 // Limits and data-file bounds of a record, before its size is trusted for an allocation.
 TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key);
 
-// Builds the live tree of the objects being restored. A restore may call it again: containers
-// take their size from the checkpoint, and growing one moves its elements.
-struct tree_builder {
-  result<graph::live_tree> (*build)(void* context) = nullptr;
-  void* context = nullptr;
-};
 
 // Sorts the root's dependencies by name, as tf.train.Checkpoint sorts its keyword arguments
 // (std::sort on bytes == Python's sorted() on str for UTF-8). With `save_counter`, checks that no
@@ -70,6 +74,21 @@ TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, t
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names);
 
+#if !TFCKPT_DEFINE_CORE
+// A separately compiled unit that uses the checkpoint API needs the core unit even when the
+// functions it calls are also defined, inline, by a header-only unit of the same program (the
+// linker may keep either copy of a template instantiated in both): every such unit refers to
+// this object, which only the unit including <tfckpt/core_impl.hpp> defines. Without that unit
+// the link fails naming it: "undefined reference to
+// `tfckpt::core::separate_compilation::core_impl_hpp_must_be_compiled_in_one_unit'".
+extern const char core_impl_hpp_must_be_compiled_in_one_unit;
+#if defined(__GNUC__) || defined(__clang__)
+[[gnu::used]]
+#endif
+static const char* const require_core_unit = &core_impl_hpp_must_be_compiled_in_one_unit;
+#endif
+
+}  // namespace TFCKPT_MODE_NAMESPACE
 }  // namespace core
 }  // namespace tfckpt
 

@@ -16,6 +16,13 @@
 #include "save.hpp"
 
 namespace tfckpt::core {
+inline namespace TFCKPT_MODE_NAMESPACE {
+
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+// The core unit's mark (core_io.hpp): every other separately compiled unit refers to it.
+extern const char core_impl_hpp_must_be_compiled_in_one_unit;
+const char core_impl_hpp_must_be_compiled_in_one_unit = 1;
+#endif
 
 TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes) {
@@ -55,7 +62,7 @@ TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph
   if (!w) return std::move(w).error();
   // Every tensor lives in the caller's objects until this returns, so with threads for several
   // shards the writes can wait for one add_many that fills the shards in parallel.
-  if (opts.threads > 1 && opts.num_shards > 1) w->defer_fixed_size_writes();
+  if (opts.threads > 1 && opts.num_shards > 1) detail::deferred_writes::begin(*w);
   if (auto r = graph::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
   return w->finish();
 }
@@ -97,4 +104,5 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
   return graph::restore_by_names(tree, *reader, names);
 }
 
+}  // namespace TFCKPT_MODE_NAMESPACE
 }  // namespace tfckpt::core
