@@ -73,9 +73,11 @@ float* slot(state& s, const char* var, const char* name) {
   if (!t) {
     const float zero = 0.0f;
     const tfckpt::shape_t shape = std::strcmp(var, kernel_path) == 0 ? tfckpt::shape_t{1, 1} : tfckpt::shape_t{1};
-    t = &s.optimizer.slots.set(var, name, tfckpt::tensor::from_values<float>(shape, std::span<const float>(&zero, 1)));
+    // One value for a one-element shape: cannot fail (value() would stop the program if it did).
+    t = &s.optimizer.slots.set(var, name, tfckpt::tensor::from_values<float>(shape, std::span<const float>(&zero, 1)).value());
   }
-  return t->values<float>().data();
+  auto v = t->values<float>();  // a restored slot of another dtype is an error, not an empty view
+  return v ? v->data() : nullptr;
 }
 
 // One Adam step as Keras's legacy Adam (ResourceApplyAdam) defines it.
@@ -145,9 +147,9 @@ int run(const std::string& dir, bool resume, long steps) {
   s.model.l0.kernel[0] = 0.5f;  // initial weights when nothing is restored
   auto st = mgr.restore_or_initialize(s);
   if (!st) return fail(st.error(), 2);
-  if (st->has_value()) {
-    if (auto ok = (*st)->assert_consumed(); !ok) return fail(ok.error(), 3);
-    std::printf("restored %s: assert_consumed ok\n", (*st)->checkpoint.c_str());
+  if (!st->nothing_restored) {
+    if (auto ok = st->assert_consumed(); !ok) return fail(ok.error(), 3);
+    std::printf("restored %s: assert_consumed ok\n", st->checkpoint.c_str());
     report(s, "");
   } else if (resume) {
     std::fprintf(stderr, "--resume: no checkpoint in %s\n", dir.c_str());

@@ -104,8 +104,8 @@ TEST_CASE("checkpoint manager: a new manager recovers the list and restore_or_in
   cm::state s;
   auto st = mgr.restore_or_initialize(s);
   REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
-  REQUIRE(st->has_value());
-  auto consumed = (*st)->assert_consumed();
+  REQUIRE(!st->nothing_restored);
+  auto consumed = st->assert_consumed();
   CHECK_MESSAGE(consumed, (consumed ? "" : consumed.error().to_string()));
   CHECK(s.step == 30);
   CHECK(mgr.save_counter() == 3);
@@ -123,9 +123,69 @@ TEST_CASE("checkpoint manager: restore_or_initialize on an empty directory calls
   bool called = false;
   auto st = mgr.restore_or_initialize(s, [&] { called = true; s.step = 7; });
   REQUIRE(st);
-  CHECK(!st->has_value());
+  CHECK(st->nothing_restored);
   CHECK(called);
   CHECK(s.step == 7);
+  // TF's InitializationOnlyStatus: nothing was restored, so no check passes.
+  auto consumed = st->assert_consumed();
+  REQUIRE(!consumed);
+  CHECK(consumed.error().code == tfckpt::errc::not_found);
+  CHECK(consumed.error().to_string().find("no checkpoint was restored") != std::string::npos);
+  CHECK(!st->assert_existing_objects_matched());
+  CHECK(!st->assert_nontrivial_match());
+}
+
+TEST_CASE("checkpoint manager: restore_or_initialize(state, read_options) takes the options, not an initializer") {
+  const std::string dir = cm::fresh_dir("with_options");
+  {
+    tfckpt::checkpoint_manager mgr(dir, {});
+    cm::state s;
+    s.step = 11;
+    s.w = {1.5f, -2.5f};
+    REQUIRE(mgr.save(s));
+  }
+  tfckpt::checkpoint_manager mgr(dir, {});
+  tfckpt::read_options ro;  // a non-const lvalue: once captured by the initializer overload
+  ro.verify_checksums = true;
+  cm::state s;
+  auto st = mgr.restore_or_initialize(s, ro);
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  CHECK(!st->nothing_restored);
+  CHECK(st->assert_consumed());
+  CHECK(s.step == 11);
+  CHECK(s.w[1] == -2.5f);
+  CHECK(mgr.save_counter() == 1);
+
+  const tfckpt::read_options cro;
+  cm::state c;
+  auto cst = mgr.restore_or_initialize(c, cro);
+  REQUIRE(cst);
+  CHECK(c.step == 11);
+
+  // Options that make the restore fail prove they are used: a limit below the checkpoint's size.
+  tfckpt::read_options tiny;
+  tiny.max_index_bytes = 16;
+  cm::state t;
+  auto failed = mgr.restore_or_initialize(t, tiny);
+  REQUIRE(!failed);
+  CHECK(failed.error().code == tfckpt::errc::limit_exceeded);
+  CHECK(t.step == 0);
+
+  // An initializer and options together; with a checkpoint the initializer is not called.
+  bool called = false;
+  cm::state u;
+  auto ust = mgr.restore_or_initialize(u, [&] { called = true; }, ro);
+  REQUIRE(ust);
+  CHECK(!called);
+  CHECK(u.step == 11);
+
+  // The same through a checkpoint handle.
+  cm::state v;
+  tfckpt::checkpoint ck(v);
+  auto vst = mgr.restore_or_initialize(ck, ro);
+  REQUIRE(vst);
+  CHECK(v.step == 11);
+  CHECK(ck.save_counter() == 1);
 }
 
 TEST_CASE("checkpoint manager: recovers the state of a directory written by tf.train.CheckpointManager") {
@@ -146,8 +206,8 @@ TEST_CASE("checkpoint manager: recovers the state of a directory written by tf.t
   tfckpt::checkpoint ck(s);
   auto st = mgr.restore_or_initialize(ck);
   REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
-  REQUIRE(st->has_value());
-  CHECK((*st)->assert_consumed());
+  REQUIRE(!st->nothing_restored);
+  CHECK(st->assert_consumed());
   CHECK(s.step == 5);
   CHECK(s.w[0] == 5.0f);
   CHECK(s.w[1] == -5.0f);

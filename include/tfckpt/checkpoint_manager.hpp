@@ -8,6 +8,7 @@
 //   tfckpt::checkpoint_manager mgr("runs/exp1", {.max_to_keep = 3});
 //   state s;
 //   auto st = mgr.restore_or_initialize(s);      // resumes from the latest, if any
+//   if (st && !st->nothing_restored) ...         // st->assert_consumed() etc.
 //   for (...) { train_step(s); if (s.step % 1000 == 0) mgr.save(s, s.step); }
 //
 // Errors are values; nothing throws. A manager whose construction failed (max_to_keep <= 0, a
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -107,35 +109,42 @@ class checkpoint_manager {
   }
 
   // Restores the latest checkpoint (with its save_counter) if there is one, else calls
-  // `init_fn()` when given. The status (nullopt: nothing to restore) lets the caller assert.
+  // `init_fn()` when given. The outcome is a restore_status like every restore's; when there was
+  // nothing to restore, its nothing_restored is set and its checks fail (TF's
+  // InitializationOnlyStatus), so the caller can tell the two cases apart and assert.
   template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
+  result<restore_status> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
     if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
-    auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    return std::optional<restore_status>(std::move(*st));
+    if (!latest_) return nothing_restored();
+    return ck.restore(*latest_, ropts);
   }
   template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, const read_options& ropts = {}) {
+  result<restore_status> restore_or_initialize(Root& root, const read_options& ropts = {}) {
     if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
+    if (!latest_) return nothing_restored();
     checkpoint<Root> ck(root);
     ck.set_save_counter(save_counter_);
     auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    save_counter_ = ck.save_counter();
-    return std::optional<restore_status>(std::move(*st));
+    if (st) save_counter_ = ck.save_counter();
+    return st;
   }
+  // Only a callable is an initializer: restore_or_initialize(state, read_options) is the overload
+  // above, whatever the options' value category.
   template <class Root, class Init>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, Init&& init_fn,
-                                                              const read_options& ropts = {}) {
+    requires std::invocable<Init&>
+  result<restore_status> restore_or_initialize(Root& root, Init&& init_fn, const read_options& ropts = {}) {
     auto r = restore_or_initialize(root, ropts);
-    if (r && !r->has_value()) init_fn();
+    if (r && r->nothing_restored) init_fn();
     return r;
   }
 
  private:
+  static restore_status nothing_restored() {
+    restore_status st;
+    st.nothing_restored = true;
+    return st;
+  }
+
   double now() const {
     if (opts_.clock) return opts_.clock();
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

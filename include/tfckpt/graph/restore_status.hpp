@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../format/error.hpp"
@@ -19,20 +20,26 @@ class restore_status {
   std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
   std::vector<std::string> unused_values;      // checkpoint keys nothing read
   bool name_based = false;                     // TF1 checkpoint restored through a name map
+  // No checkpoint was restored: checkpoint_manager::restore_or_initialize found none and
+  // initialized instead (TF's InitializationOnlyStatus). Every check then fails.
+  bool nothing_restored = false;
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
+    if (nothing_restored) return no_checkpoint("assert_existing_objects_matched");
     if (name_based) return assert_consumed();
     if (unmatched_objects.empty()) return {};
     return fail("assert_existing_objects_matched", true, false);
   }
   // Everything in the checkpoint was used and every live variable was restored.
   result<void> assert_consumed() const {
+    if (nothing_restored) return no_checkpoint("assert_consumed");
     if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
   result<void> assert_nontrivial_match() const {
+    if (nothing_restored) return no_checkpoint("assert_nontrivial_match");
     if (name_based) return assert_consumed();
     if (matched_nodes >= 2) return {};
     return error(errc::unmatched, "assert_nontrivial_match: nothing except the root object matched a "
@@ -46,6 +53,10 @@ class restore_status {
   bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
 
  private:
+  static error no_checkpoint(std::string_view check) {
+    return error(errc::not_found, std::string(check) + ": no checkpoint was restored (nothing to restore; the "
+                                                       "objects were initialized instead)");
+  }
   error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
     std::string msg(check);
     msg += " failed:";
