@@ -5,7 +5,7 @@
 // under the final name.
 //
 //   auto w = tfckpt::bundle_writer::create("out/ckpt-1");
-//   TFCKPT_TRY(w->add("w", tfckpt::tensor::from_values<float>({2}, values)));
+//   TFCKPT_TRY(w->add<float>("w", {2}, values));
 //   TFCKPT_TRY(w->finish());
 #pragma once
 
@@ -30,6 +30,22 @@
 #include "tensor.hpp"
 
 namespace tfckpt {
+
+class bundle_writer;
+
+namespace detail {
+// Internal (the object-graph save, graph/core_io_impl.hpp), not part of bundle_writer's API:
+// after begin(), the writer's add() of a fixed-size tensor only checks and queues it, and
+// flush() (or finish()) writes the queue with one add_many, so a caller that adds tensors one by
+// one still gets shards written in parallel. The added bytes must then stay valid until flush()
+// or finish(): only a caller that owns every tensor for the writer's whole life may begin().
+// Strings and variants are still written at once. A public add() always writes (or copies)
+// before it returns.
+struct deferred_writes {
+  static void begin(bundle_writer& w) noexcept;
+  static result<void> flush(bundle_writer& w);
+};
+}  // namespace detail
 
 class bundle_writer {
  public:
@@ -161,23 +177,6 @@ class bundle_writer {
     return {};
   }
 
-  // From now on add() of a fixed-size tensor only checks and queues it; write_deferred() (or
-  // finish()) writes the queue with one add_many, so a caller that adds tensors one by one (the
-  // object-graph save) still gets shards written in parallel. The caller's bytes must stay valid
-  // until then. Strings and variants are still written at once.
-  void defer_fixed_size_writes() noexcept { deferring_ = true; }
-
-  result<void> write_deferred() {
-    std::vector<deferred> queued = std::move(pending_);
-    pending_.clear();
-    pending_keys_.clear();
-    deferring_ = false;
-    std::vector<request> batch;
-    batch.reserve(queued.size());
-    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
-    return add_many(batch);
-  }
-
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
   // tensor degenerates to a plain add, as in TF.
   result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
@@ -223,6 +222,21 @@ class bundle_writer {
   };
 
   bundle_writer() = default;
+
+  friend struct detail::deferred_writes;
+  // See detail::deferred_writes: add() of a fixed-size tensor then only checks and queues it.
+  void defer_fixed_size_writes() noexcept { deferring_ = true; }
+
+  result<void> write_deferred() {
+    std::vector<deferred> queued = std::move(pending_);
+    pending_.clear();
+    pending_keys_.clear();
+    deferring_ = false;
+    std::vector<request> batch;
+    batch.reserve(queued.size());
+    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
+    return add_many(batch);
+  }
 
   // After a failed write the data files no longer match the entries: nothing more may be added
   // and finish() must not publish them.
@@ -433,11 +447,14 @@ class bundle_writer {
     std::string_view bytes;
     std::int32_t shard;
   };
-  std::vector<deferred> pending_;  // see defer_fixed_size_writes()
+  std::vector<deferred> pending_;  // see detail::deferred_writes
   std::set<std::string, std::less<>> pending_keys_;
   bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()
 };
+
+inline void detail::deferred_writes::begin(bundle_writer& w) noexcept { w.defer_fixed_size_writes(); }
+inline result<void> detail::deferred_writes::flush(bundle_writer& w) { return w.write_deferred(); }
 
 }  // namespace tfckpt
