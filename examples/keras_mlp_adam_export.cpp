@@ -50,8 +50,9 @@ void add_slots(adam& opt, const std::string& path, const tfckpt::shape_t& shape,
   fill(std::span<float>(m), salt + 100);
   fill(std::span<float>(v), salt + 200);
   for (float& x : v) x = x < 0 ? -x : x;  // second moments are non-negative
-  opt.slots.set(path, "m", tfckpt::tensor::from_values<float>(shape, std::span<const float>(m)));
-  opt.slots.set(path, "v", tfckpt::tensor::from_values<float>(shape, std::span<const float>(v)));
+  // N values for a shape of N elements (callers pass both from one table): value() cannot stop here.
+  opt.slots.set(path, "m", tfckpt::tensor::from_values<float>(shape, std::span<const float>(m)).value());
+  opt.slots.set(path, "v", tfckpt::tensor::from_values<float>(shape, std::span<const float>(v)).value());
 }
 
 }  // namespace example

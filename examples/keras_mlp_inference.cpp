@@ -127,7 +127,7 @@ int self_roundtrip() {
       for (auto d : shape) n *= d;
       std::vector<float> zeros(static_cast<std::size_t>(n), 0.0f);
       for (const char* slot : {"m", "v"})
-        src.optimizer.slots.set(path, slot, tfckpt::tensor::from_values<float>(shape, std::span<const float>(zeros)));
+        src.optimizer.slots.set(path, slot, tfckpt::tensor::from_values<float>(shape, std::span<const float>(zeros)).value());
     }
   tfckpt::checkpoint ck(src);
   auto path = ck.save("keras_mlp_inference/ckpt");

@@ -61,7 +61,8 @@ void modify(net& m) {
   for (float& w : m.encoder_.w.values()) w += 1;
   for (float& b : m.encoder_.b) b *= 0.5f;
   for (auto& t : m.taps)
-    for (float& v : t.values<float>()) v = -v;
+    if (auto v = t.values<float>())  // float32 taps: checked by the caller
+      for (float& x : *v) x = -x;
 }
 
 int restore_modify_save(const std::string& in, const std::string& out_dir) {
@@ -105,8 +106,13 @@ int no_arguments() {
   r.module.encoder_.b = {1, 2, 3};
   const std::array<float, 3> t0{0.5f, -0.5f, 2.0f};
   const std::array<float, 4> t1{1, 2, 3, 4};
-  r.module.taps = {tfckpt::tensor::from_values<float>({3}, std::span<const float>(t0)),
-                   tfckpt::tensor::from_values<float>({2, 2}, std::span<const float>(t1))};
+  auto tap0 = tfckpt::tensor::from_values<float>({3}, std::span<const float>(t0));
+  auto tap1 = tfckpt::tensor::from_values<float>({2, 2}, std::span<const float>(t1));
+  if (!tap0 || !tap1) {
+    std::fprintf(stderr, "%s\n", (!tap0 ? tap0 : tap1).error().to_string().c_str());
+    return 1;
+  }
+  r.module.taps = {std::move(*tap0), std::move(*tap1)};
   auto path = tfckpt::checkpoint(r).save("tf_module/in/ckpt");
   if (!path) {
     std::fprintf(stderr, "save failed: %s\n", path.error().to_string().c_str());

@@ -5,11 +5,14 @@
 
 #include <sys/resource.h>
 
+#include <array>
 #include <csignal>
 #include <complex>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
+#include <utility>
 #include <tfckpt/bundle/merge.hpp>
 #include <tfckpt/bundle/reader.hpp>
 #include <tfckpt/bundle/writer.hpp>
@@ -159,10 +162,82 @@ TEST_CASE("bundle_writer: every dtype, edge strings, scalars and zero-element te
   // Typed accessors agree with the raw bytes.
   auto c = r->read("complex64/vec");
   REQUIRE(c);
-  CHECK(c->values<std::complex<float>>().size() == 5);
+  auto cv = c->values<std::complex<float>>();
+  REQUIRE(cv);
+  CHECK(cv->size() == 5);
   auto h = r->read("float16/mat");
   REQUIRE(h);
-  CHECK(h->values<tfckpt::float16>().size() == 6);
+  auto hv = h->values<tfckpt::float16>();
+  REQUIRE(hv);
+  CHECK(hv->size() == 6);
+  // Another element type is an error naming both dtypes, never an empty view.
+  auto wrong = c->values<float>();
+  REQUIRE(!wrong);
+  CHECK(wrong.error().code == errc::dtype_mismatch);
+  CHECK(wrong.error().message == "values<float32>() of a complex64 tensor (TensorFlow does not cast)");
+  const tfckpt::tensor& hc = *h;
+  auto wrong_const = hc.values<tfckpt::bfloat16>();
+  REQUIRE(!wrong_const);
+  CHECK(wrong_const.error().code == errc::dtype_mismatch);
+}
+
+TEST_CASE("tensor: values<T>() of a string tensor or an empty tensor is a dtype mismatch") {
+  const auto s = tensor::from_strings({2}, {"a", "b"});
+  auto v = s.values<std::int8_t>();
+  REQUIRE(!v);
+  CHECK(v.error().code == errc::dtype_mismatch);
+  CHECK(v.error().message.find("of a string tensor") != std::string::npos);
+  tensor none;
+  auto nv = none.values<float>();
+  REQUIRE(!nv);
+  CHECK(nv.error().code == errc::dtype_mismatch);
+  // The right type gives every element, writable through a non-const tensor.
+  auto t = tensor::from_values<std::int32_t>({2, 2}, std::vector<std::int32_t>{1, 2, 3, 4});
+  REQUIRE(t);
+  auto tv = t->values<std::int32_t>();
+  REQUIRE(tv);
+  REQUIRE(tv->size() == 4);
+  (*tv)[3] = 40;
+  auto again = std::as_const(*t).values<std::int32_t>();
+  REQUIRE(again);
+  CHECK((*again)[3] == 40);
+}
+
+TEST_CASE("tensor: from_values with the wrong count or an invalid shape is an error, never truncation or zero fill") {
+  const std::vector<float> three{1, 2, 3};
+  auto few = tensor::from_values<float>({2, 2}, three);  // 3 values for 4 elements: no zero fill
+  REQUIRE(!few);
+  CHECK(few.error().code == errc::invalid_argument);
+  CHECK(few.error().message == "tensor::from_values: 3 values given for shape [2,2] (4 elements)");
+  auto many = tensor::from_values<float>({2}, three);  // 3 values for 2 elements: no truncation
+  REQUIRE(!many);
+  CHECK(many.error().code == errc::invalid_argument);
+  auto negative = tensor::from_values<float>({-1, 3}, three);
+  REQUIRE(!negative);
+  CHECK(negative.error().code == errc::invalid_argument);
+  CHECK(negative.error().message.find("invalid shape") != std::string::npos);
+  auto overflow = tensor::from_values<float>({std::int64_t{1} << 40, std::int64_t{1} << 40}, three);
+  REQUIRE(!overflow);
+  CHECK(overflow.error().code == errc::invalid_argument);
+  auto huge = tensor::from_values<float>({std::int64_t{1} << 62}, three);  // int64 holds it, memory does not
+  REQUIRE(!huge);
+  CHECK(huge.error().code == errc::invalid_argument);
+  auto deep = tensor::from_values<float>(tfckpt::shape_t(tfckpt::max_rank + 1, 1), std::span<const float>(three.data(), 1));
+  REQUIRE(!deep);
+  CHECK(deep.error().code == errc::invalid_argument);
+  // The exact count works, a scalar included, and an empty shape [0] takes no values.
+  auto ok = tensor::from_values<float>({3}, three);
+  REQUIRE(ok);
+  CHECK(ok->shape() == tfckpt::shape_t{3});
+  auto ov = ok->values<float>();
+  REQUIRE(ov);
+  CHECK(std::vector<float>(ov->begin(), ov->end()) == three);
+  auto scalar = tensor::from_values<float>({}, std::span<const float>(three.data(), 1));
+  REQUIRE(scalar);
+  CHECK(scalar->num_elements() == 1);
+  auto empty = tensor::from_values<float>({0, 5}, std::span<const float>());
+  REQUIRE(empty);
+  CHECK(empty->bytes().empty());
 }
 
 TEST_CASE("bundle_writer: typed add<T> and read_into agree") {
@@ -389,6 +464,30 @@ TEST_CASE("bundle_merge: a duplicate key across inputs is refused") {
   CHECK(m.error().code == errc::invalid_argument);
   CHECK(m.error().key == "same");
   CHECK(!fs::exists(d / "out.index"));
+}
+
+TEST_CASE("bundle_merge: the inputs are a span: a std::array or a C array works like a vector") {
+  temp_dir d;
+  for (const char* p : {"a", "b", "c", "e"}) {
+    auto w = bundle_writer::create(d / p);
+    REQUIRE_OK(w);
+    REQUIRE_OK(w->add(std::string("k_") + p, make_fixed(dtype::int16, {3}, 1)));
+    REQUIRE_OK(w->finish());
+  }
+  const std::array<std::string, 2> from_array{d / "a", d / "b"};
+  REQUIRE_OK(tfckpt::merge_bundles(from_array, d / "m1"));
+  const std::string from_c_array[] = {d / "c", d / "e"};
+  REQUIRE_OK(tfckpt::merge_bundles(from_c_array, d / "m2"));
+  for (const char* m : {"m1", "m2"}) {
+    auto r = bundle_reader::open(d / m);
+    REQUIRE_OK(r);
+    CHECK(r->entries().size() == 2);
+    CHECK(r->header().num_shards == 2);
+    REQUIRE_OK(r->verify());
+  }
+  auto none = tfckpt::merge_bundles(std::span<const std::string>(), d / "m3");
+  REQUIRE(!none);
+  CHECK(none.error().code == errc::invalid_argument);
 }
 
 TEST_CASE("bundle_writer: duplicate key, empty key and wrong byte counts are rejected") {

@@ -475,18 +475,18 @@ TEST_CASE("convert: import refuses files whose tensors cannot form an object gra
 }
 
 TEST_CASE("convert: diff counts differing elements and the max absolute difference") {
-  tensor a = tensor::from_values<float>({4}, std::vector<float>{1.0f, 2.0f, NAN, -0.0f});
-  tensor b = tensor::from_values<float>({4}, std::vector<float>{1.5f, 2.0f, NAN, 0.0f});
+  tensor a = tensor::from_values<float>({4}, std::vector<float>{1.0f, 2.0f, NAN, -0.0f}).value();
+  tensor b = tensor::from_values<float>({4}, std::vector<float>{1.5f, 2.0f, NAN, 0.0f}).value();
   auto d = cv::compare_values(a, b, 0);
   CHECK(d.differing == 1);
   CHECK(d.max_abs == 0.5);
   CHECK(cv::compare_values(a, b, 0.5).differing == 0);  // within --atol
-  tensor c = tensor::from_values<float>({4}, std::vector<float>{1.0f, 2.0f, 3.0f, 0.0f});
+  tensor c = tensor::from_values<float>({4}, std::vector<float>{1.0f, 2.0f, 3.0f, 0.0f}).value();
   d = cv::compare_values(a, c, 0);
   CHECK(d.differing == 1);
   CHECK(cv::max_diff_text(d) == "nan");
-  tensor i = tensor::from_values<std::int64_t>({2}, std::vector<std::int64_t>{INT64_MIN, 5});
-  tensor j = tensor::from_values<std::int64_t>({2}, std::vector<std::int64_t>{INT64_MAX, 5});
+  tensor i = tensor::from_values<std::int64_t>({2}, std::vector<std::int64_t>{INT64_MIN, 5}).value();
+  tensor j = tensor::from_values<std::int64_t>({2}, std::vector<std::int64_t>{INT64_MAX, 5}).value();
   d = cv::compare_values(i, j, 0);
   CHECK(d.differing == 1);
   CHECK(d.max_int == UINT64_MAX);

@@ -52,7 +52,10 @@ TEST_CASE("reflect keras legacy: the mirrored struct restores TF's checkpoint wi
   CHECK(bits == 0x3cf5cf4au);  // "4acff53c"
   const tfckpt::tensor* m = s.optimizer.slots.find("model/layer_with_weights-1/bias", "m");
   REQUIRE(m);
-  std::memcpy(&bits, &m->values<float>()[0], 4);
+  auto mv = m->values<float>();
+  REQUIRE(mv);
+  REQUIRE(!mv->empty());
+  std::memcpy(&bits, &(*mv)[0], 4);
   CHECK(bits == 0xbe164108u);  // "084116be"
   CHECK(s.optimizer.slots.size() == 8);
 }

@@ -113,7 +113,9 @@ TEST_CASE("reflect leaves: every leaf and container kind survives write() then r
     src.nested[2][1] = 21;
     src.vec = {1.0, 2.0, 3.0};
     const float dyn_values[4] = {1, 2, 3, 4};
-    src.dyn = tfckpt::tensor::from_values<float>({2, 2}, dyn_values);
+    auto dyn = tfckpt::tensor::from_values<float>({2, 2}, dyn_values);
+    REQUIRE(dyn);
+    src.dyn = std::move(*dyn);
     src.fx[3] = 33;
     src.text = "hello";
     src.texts = {"a", "", "ccc"};

@@ -4,10 +4,13 @@
 // aggregate case is a compile error: tests/compile_fail/c_array_*.cpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/describe/class.hpp>
@@ -88,13 +91,13 @@ TEST_CASE("reflect typed tensor: USER_VIEW §1 restores a Keras checkpoint direc
 
 TEST_CASE("reflect typed tensor: a shaped tensor_of requires that shape and names both") {
   rtt::root r;
-  r.model.l1.bias.reset({16});  // the engine was built for 16 outputs
+  REQUIRE(r.model.l1.bias.reset({16}));  // the engine was built for 16 outputs
   auto st = tfckpt::restore(rtt::fixtures + "/keras_adam", r);
   REQUIRE_FALSE(st);
   CHECK(st.error().code == tfckpt::errc::shape_mismatch);
   CHECK(st.error().message == "model/layer_with_weights-1/bias: shape [3] in checkpoint, [16] in struct");
   // The right shape restores; a restored tensor keeps its shape for the next restore.
-  r.model.l1.bias.reset({3});
+  REQUIRE(r.model.l1.bias.reset({3}));
   REQUIRE(tfckpt::restore(rtt::fixtures + "/keras_adam", r));
   CHECK(r.model.l1.bias.has_shape());
   CHECK(rtt::bits_of(r.model.l1.bias[0]) == 0x3cf59b20u);  // "209bf53c"
@@ -113,8 +116,10 @@ TEST_CASE("reflect typed tensor: a dtype mismatch is an error, never a cast") {
 
 TEST_CASE("reflect typed tensor: tensor_of round-trips through write() and read()") {
   rtt::counters src;
-  src.step = tfckpt::tensor_of<std::int64_t>({}, std::vector<std::int64_t>{-42});  // a scalar
-  src.grid.reset({2, 3, 1});
+  auto step = tfckpt::tensor_of<std::int64_t>::from_values({}, std::vector<std::int64_t>{-42});  // a scalar
+  REQUIRE(step);
+  src.step = std::move(*step);
+  REQUIRE(src.grid.reset({2, 3, 1}));
   for (std::size_t i = 0; i < src.grid.size(); ++i) src.grid[i] = static_cast<std::uint16_t>(1000 + i);
   REQUIRE(tfckpt::write("reflect_typed_tensor/ckpt", src));
   auto reader = tfckpt::bundle_reader::open("reflect_typed_tensor/ckpt");
@@ -136,7 +141,7 @@ TEST_CASE("reflect typed tensor: tensor_of round-trips through write() and read(
 
 TEST_CASE("reflect typed tensor: a tensor_of that never had a shape cannot be saved") {
   rtt::counters c;
-  c.step.reset({});
+  REQUIRE(c.step.reset({}));
   auto w = tfckpt::write("reflect_typed_tensor_unshaped/ckpt", c);
   REQUIRE_FALSE(w);
   CHECK(w.error().message.find("no shape") != std::string::npos);
@@ -156,7 +161,9 @@ TEST_CASE("reflect typed tensor: C-array fields of a Describe'd struct are leave
   REQUIRE(w);
   CHECK(w->dtype() == tfckpt::dtype::float32);
   CHECK(w->shape() == tfckpt::shape_t{4, 3});
-  CHECK(w->values<float>()[5] == 5.0f / 8.0f);  // row-major: w[1][2]
+  const auto wv = w->values<float>();
+  REQUIRE(wv);
+  CHECK((*wv)[5] == 5.0f / 8.0f);  // row-major: w[1][2]
   auto idx = reader->read("layer/idx/.ATTRIBUTES/VARIABLE_VALUE");
   REQUIRE(idx);
   CHECK(idx->shape() == tfckpt::shape_t{2});
@@ -194,3 +201,68 @@ static_assert(tfckpt::schema_of<rtt::c_root>()[2].rank == 2);  // layer/w: float
 static_assert(tfckpt::schema_of<rtt::c_root>()[2].dims[1] == 3);
 static_assert(!tfckpt::reflect::aggregate_reflectable<rtt::c_layer>, "PFR alone cannot count a C-array field");
 static_assert(tfckpt::reflect::aggregate_reflectable<rtt::root>);
+
+TEST_CASE("reflect typed tensor: tensor_of::from_values, zeros and reset refuse a wrong count or an invalid shape") {
+  using f32 = tfckpt::tensor_of<float>;
+  const std::vector<float> five{1, 2, 3, 4, 5};
+  auto few = f32::from_values({2, 3}, five);  // 5 values for 6 elements: no zero fill
+  REQUIRE_FALSE(few);
+  CHECK(few.error().code == tfckpt::errc::invalid_argument);
+  CHECK(few.error().message == "tensor_of::from_values: 5 values given for shape [2,3] (6 elements)");
+  auto many = f32::from_values({2, 2}, five);  // 5 values for 4 elements: no truncation
+  REQUIRE_FALSE(many);
+  CHECK(many.error().code == tfckpt::errc::invalid_argument);
+  auto bad_shape = f32::from_values({5, -1}, five);
+  REQUIRE_FALSE(bad_shape);
+  CHECK(bad_shape.error().message.find("invalid shape") != std::string::npos);
+  auto exact = f32::from_values({5}, five);
+  REQUIRE(exact);
+  CHECK(exact->has_shape());
+  CHECK(exact->shape() == tfckpt::shape_t{5});
+  CHECK(std::vector<float>(exact->begin(), exact->end()) == five);
+
+  auto z = f32::zeros({3, 2});
+  REQUIRE(z);
+  CHECK(z->size() == 6);
+  CHECK(z->has_shape());
+  CHECK((*z)[5] == 0.0f);
+  auto z_bad = f32::zeros({std::int64_t{1} << 62, 4});  // overflows int64: an error, not an allocation
+  REQUIRE_FALSE(z_bad);
+  CHECK(z_bad.error().code == tfckpt::errc::invalid_argument);
+
+  f32 t = std::move(*exact);
+  auto r = t.reset({-3});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == tfckpt::errc::invalid_argument);
+  CHECK(t.shape() == tfckpt::shape_t{5});  // unchanged by the failed reset
+  CHECK(t[4] == 5.0f);
+  REQUIRE(t.reset({2}));
+  CHECK(t.size() == 2);
+  CHECK(t[1] == 0.0f);
+}
+
+TEST_CASE("reflect typed tensor: fixed<> has tensor_of's element access: size, data, begin/end, values") {
+  tfckpt::fixed<float, 2, 3> f{};
+  static_assert(tfckpt::fixed<float, 2, 3>::size() == 6);
+  static_assert(tfckpt::fixed<float, 2, 3>::num_elements() == 6);
+  CHECK(f.size() == 6);
+  float x = 0;
+  for (float& v : f) v = x++;  // begin()/end(), row-major
+  CHECK(f.data()[4] == 4.0f);
+  CHECK(f[5] == 5.0f);
+  CHECK(f.values()[2] == 2.0f);
+  const std::span<const float> view(f);  // a contiguous sized range, like tensor_of
+  CHECK(view.size() == 6);
+  CHECK(view[3] == 3.0f);
+  const auto& cf = f;
+  CHECK(*(cf.end() - 1) == 5.0f);
+  CHECK(cf.data() == f.data());
+  // The same loop over a tensor_of of the same shape gives the same elements.
+  auto t = tfckpt::tensor_of<float>::from_values({2, 3}, f.values());
+  REQUIRE(t);
+  CHECK(std::equal(t->begin(), t->end(), cf.begin(), cf.end()));
+  CHECK(t->size() == f.size());
+  // Still an aggregate usable in constant expressions.
+  constexpr tfckpt::fixed<int, 3> c{{1, 2, 3}};
+  static_assert(c[1] == 2 && c.size() == 3 && *c.begin() == 1);
+}

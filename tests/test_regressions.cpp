@@ -139,7 +139,9 @@ TEST_CASE("regressions: a tensor_of leaf declared with 2^41 bytes is an error, n
   // (2 TiB, size consistent with the shape: over the default 1 TiB limit) while the data file keeps its 8 bytes.
   craft::temp_dir dir;
   typed_leaf_root s;
-  s.w = tensor_of<float>(shape_t{2}, std::vector<float>{1.5f, 2.5f});
+  auto w = tensor_of<float>::from_values(shape_t{2}, std::vector<float>{1.5f, 2.5f});
+  REQUIRE(w);
+  s.w = std::move(*w);
   checkpoint ck(s);
   auto written = ck.write(dir.path + "/ckpt");
   REQUIRE(written);

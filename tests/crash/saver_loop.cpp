@@ -56,7 +56,9 @@ int verify(const std::string& dir) {
   auto sum = r->verify();
   if (!sum) return fail(sum.error().to_string());
   auto step = r->read("step");
-  if (!step || step->values<std::int64_t>().size() != 1 || step->values<std::int64_t>()[0] != n)
+  if (!step) return fail(step.error().to_string());
+  auto step_values = step->values<std::int64_t>();
+  if (!step_values || step_values->size() != 1 || (*step_values)[0] != n)
     return fail("step does not match " + std::to_string(n));
   std::vector<std::int32_t> w(kValues);
   if (auto ok = r->read_into<std::int32_t>("w", w); !ok) return fail(ok.error().to_string());

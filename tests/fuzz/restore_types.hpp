@@ -57,8 +57,9 @@ inline rich_state sample_rich_state() {
   for (std::size_t i = 0; i < s.model.l0.kernel.size(); ++i) s.model.l0.kernel[i] = 0.25f * static_cast<float>(i);
   s.model.l1.bias = {1, 2, 3};
   s.optimizer.iterations = 7;
-  s.optimizer.momentums = {tfckpt::tensor::from_values<float>({4, 8}, std::vector<float>(32, 0.5f)),
-                           tfckpt::tensor::from_values<float>({8}, std::vector<float>(8, 1.5f))};
+  // Counts match the shapes: value() cannot stop here.
+  s.optimizer.momentums = {tfckpt::tensor::from_values<float>({4, 8}, std::vector<float>(32, 0.5f)).value(),
+                           tfckpt::tensor::from_values<float>({8}, std::vector<float>(8, 1.5f)).value()};
   s.optimizer.velocities = s.optimizer.momentums;
   s.step = 7;
   s.history = {0.9f, 0.5f, 0.25f};
@@ -68,7 +69,7 @@ inline rich_state sample_rich_state() {
   s.heads["out"] = head{3, {4}};
   s.heads["aux/x"] = head{4, {5, 6}};
   s.extra = head{5, {7}};
-  s.any = tfckpt::tensor::from_values<std::int32_t>({2}, std::vector<std::int32_t>{1, 2});
+  s.any = tfckpt::tensor::from_values<std::int32_t>({2}, std::vector<std::int32_t>{1, 2}).value();
   return s;
 }
 

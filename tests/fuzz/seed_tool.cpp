@@ -138,9 +138,9 @@ void synthesized(const fs::path& tmp) {
   legacy_state legacy;
   legacy.optimizer.iter = 3;
   legacy.optimizer.slots.set("model/layer_with_weights-0/bias", "m",
-                             tensor::from_values<float>({8}, std::vector<float>(8, 0.125f)));
+                             tensor::from_values<float>({8}, std::vector<float>(8, 0.125f)).value());
   adam_state adam;
-  adam.optimizer.momentums = {tensor::from_values<float>({4, 8}, std::vector<float>(32, 1.0f))};
+  adam.optimizer.momentums = {tensor::from_values<float>({4, 8}, std::vector<float>(32, 1.0f)).value()};
   adam.optimizer.velocities = adam.optimizer.momentums;
   checkpoint ck(rich);
   std::vector<std::string> written;

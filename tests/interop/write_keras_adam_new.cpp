@@ -34,7 +34,7 @@ void fill(Span s, int salt, bool absolute = false) {
 }
 tfckpt::tensor slot(tfckpt::shape_t shape, int salt, bool absolute) {
   tfckpt::tensor t(tfckpt::dtype::float32, std::move(shape));
-  fill(t.values<float>(), salt, absolute);
+  fill(t.values<float>().value(), salt, absolute);  // float32 by construction
   return t;
 }
 
@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   state s;
-  fill(std::span<float>(s.model.l0.kernel.data), 1);
+  fill(std::span<float>(s.model.l0.kernel), 1);
   fill(std::span<float>(s.model.l0.bias), 2);
-  fill(std::span<float>(s.model.l1.kernel.data), 3);
+  fill(std::span<float>(s.model.l1.kernel), 3);
   fill(std::span<float>(s.model.l1.bias), 4);
   // m and v per trainable variable, in model.trainable_variables order.
   const std::vector<tfckpt::shape_t> shapes{{4, 8}, {8}, {8, 3}, {3}};

@@ -38,7 +38,7 @@ void fill(Span s, int salt, bool absolute = false) {
 }
 tfckpt::tensor slot(const tfckpt::shape_t& shape, int salt, bool absolute = false) {
   tfckpt::tensor t(tfckpt::dtype::float32, shape);
-  fill(t.values<float>(), salt, absolute);
+  fill(t.values<float>().value(), salt, absolute);  // float32 by construction
   return t;
 }
 
@@ -48,9 +48,9 @@ const std::vector<std::string> paths{"model/layer_with_weights-0/kernel", "model
 
 template <class S>
 void fill_model(S& s) {
-  fill(std::span<float>(s.model.l0.kernel.data), 1);
+  fill(std::span<float>(s.model.l0.kernel), 1);
   fill(std::span<float>(s.model.l0.bias), 2);
-  fill(std::span<float>(s.model.l1.kernel.data), 3);
+  fill(std::span<float>(s.model.l1.kernel), 3);
   fill(std::span<float>(s.model.l1.bias), 4);
   s.step = 11;
 }

@@ -4,7 +4,9 @@
 // several inputs are combined.
 #pragma once
 
+#include <initializer_list>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,8 +22,9 @@ struct merge_options {
   bool sync = true;
 };
 
-// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`.
-inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes, const std::string& out_prefix,
+// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`. The inputs are
+// a span (any contiguous container of std::string: vector, array, C array) or a braced list.
+inline result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
@@ -101,6 +104,11 @@ inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes
     for (const std::string& in : input_prefixes)
       if (index_filename(in) != index_name) (void)detail::remove_file(index_filename(in));
   return {};
+}
+
+inline result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
+                                  const merge_options& opts = {}) {
+  return merge_bundles(std::span<const std::string>(input_prefixes.begin(), input_prefixes.size()), out_prefix, opts);
 }
 
 }  // namespace tfckpt

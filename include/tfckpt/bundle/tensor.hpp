@@ -10,11 +10,13 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "../format/bundle_proto.hpp"
 #include "../format/dtype.hpp"
+#include "../format/error.hpp"
 #include "../format/half.hpp"
 
 namespace tfckpt {
@@ -43,6 +45,27 @@ template <class T>
   requires(std::is_same_v<T, long long> && !std::is_same_v<long long, std::int64_t>)
 inline constexpr dtype dtype_of<T> = dtype::int64;
 
+namespace detail {
+
+// The element count of a shape given by a caller (not read from a file): invalid_argument for a
+// rank above max_rank, a negative dim, or more elements than int64 (or the address space) holds.
+inline result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
+  const std::int64_t n = shape.size() > max_rank ? -1 : tfckpt::num_elements(shape);
+  if (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(PTRDIFF_MAX) / 16)
+    return make_error(errc::invalid_argument, std::string(who) + ": invalid shape " + shape_to_string(shape));
+  return static_cast<std::size_t>(n);
+}
+// As element_count, and `given` values must be exactly one per element.
+inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
+  auto n = element_count(shape, who);
+  if (n && *n != given)
+    return make_error(errc::invalid_argument, std::string(who) + ": " + std::to_string(given) + " values given for shape " +
+                                                  shape_to_string(shape) + " (" + std::to_string(*n) + " elements)");
+  return n;
+}
+
+}  // namespace detail
+
 class tensor {
  public:
   tensor() = default;
@@ -55,12 +78,17 @@ class tensor {
     else elements_.assign(n, std::string());
   }
 
+  // A tensor of dtype_of<T> holding a copy of `values`, exactly one per element of `shape`. A
+  // wrong count or an invalid shape (negative dim, too many elements, rank above max_rank) is
+  // errc::invalid_argument: never truncated, never zero-filled.
   template <class T>
-  static tensor from_values(shape_t shape, std::span<const T> values) {
+  static result<tensor> from_values(shape_t shape, std::span<const T> values) {
     static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
+    auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
+    if (!n) return std::move(n).error();
     tensor t(dtype_of<T>, std::move(shape));
-    std::memcpy(t.bytes_.data(), values.data(), std::min(t.bytes_.size(), values.size_bytes()));
+    if (values.size_bytes() != 0) std::memcpy(t.bytes_.data(), values.data(), values.size_bytes());
     return t;
   }
   static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
@@ -82,16 +110,22 @@ class tensor {
     return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
   }
 
-  // Typed view. Returns an empty span when T does not match the dtype.
+  // Typed view of the elements, as a result like every fallible call (format/error.hpp): T must
+  // be the element type of the tensor's dtype (dtype_of<T> == dtype()); any other T, or a
+  // string/variant tensor, is errc::dtype_mismatch (TensorFlow does not cast), never an empty
+  // span that reads like a tensor with no elements.
+  //   auto v = t.values<float>();
+  //   if (!v) return std::move(v).error();   // or TFCKPT_TRY-style propagation
+  //   for (float x : *v) ...
   template <class T>
-  std::span<const T> values() const noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  result<std::span<const T>> values() const {
+    TFCKPT_TRY(check_element_type<T>());
+    return std::span<const T>(reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T));
   }
   template <class T>
-  std::span<T> values() noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  result<std::span<T>> values() {
+    TFCKPT_TRY(check_element_type<T>());
+    return std::span<T>(reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T));
   }
 
   // Elements of a string or variant tensor.
@@ -101,6 +135,17 @@ class tensor {
   friend bool operator==(const tensor& a, const tensor& b) = default;
 
  private:
+  template <class T>
+  result<void> check_element_type() const {
+    if (dtype_of<T> == dtype_ && is_fixed_size(dtype_)) return {};
+    std::string msg = "values<";
+    msg += dtype_of<T> == ::tfckpt::dtype::invalid ? std::string_view("?") : dtype_name(dtype_of<T>);
+    msg += ">() of a ";
+    msg += dtype_name(dtype_);
+    msg += " tensor (TensorFlow does not cast)";
+    return make_error(errc::dtype_mismatch, std::move(msg));
+  }
+
   ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
   shape_t shape_;
   std::vector<std::byte> bytes_;
@@ -124,18 +169,34 @@ class tensor_of {
   static constexpr ::tfckpt::dtype type = dtype_of<T>;
 
   tensor_of() = default;
-  // Zero-filled. REQUIRES: a valid shape whose size the caller can afford.
-  explicit tensor_of(shape_t shape) { reset(std::move(shape)); }
-  tensor_of(shape_t shape, std::span<const T> values) {
-    reset(std::move(shape));
-    std::copy_n(values.begin(), std::min(values.size(), data_.size()), data_.begin());
+  // A shaped tensor, as tensor::from_values: exactly one value per element; a wrong count or an
+  // invalid shape is errc::invalid_argument (never truncated, never zero-filled).
+  static result<tensor_of> from_values(shape_t shape, std::span<const T> values) {
+    auto n = detail::element_count_for(shape, values.size(), "tensor_of::from_values");
+    if (!n) return std::move(n).error();
+    tensor_of t;
+    t.shape_ = std::move(shape);
+    t.has_shape_ = true;
+    t.data_.assign(values.begin(), values.end());
+    return t;
+  }
+  // A shaped, zero-filled tensor; an invalid shape is errc::invalid_argument. The caller decides
+  // what it can afford: the size is not limited.
+  static result<tensor_of> zeros(shape_t shape) {
+    tensor_of t;
+    TFCKPT_TRY(t.reset(std::move(shape)));
+    return t;
   }
 
-  // Gives the tensor a shape; all elements become zero.
-  void reset(shape_t shape) {
+  // Gives the tensor a shape; all elements become zero. An invalid shape is
+  // errc::invalid_argument and leaves the tensor as it was.
+  result<void> reset(shape_t shape) {
+    auto n = detail::element_count(shape, "tensor_of::reset");
+    if (!n) return std::move(n).error();
+    data_.assign(*n, T{});
     shape_ = std::move(shape);
     has_shape_ = true;
-    data_.assign(static_cast<std::size_t>(tfckpt::num_elements(shape_)), T{});
+    return {};
   }
   // Back to "no shape yet": the next restore takes the checkpoint's shape.
   void clear() noexcept {

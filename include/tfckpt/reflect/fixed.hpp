@@ -10,20 +10,33 @@
 
 namespace tfckpt {
 
+// The element access of tensor_of (bundle/tensor.hpp), with a shape fixed at compile time:
+// size(), data(), begin()/end(), operator[], values(). Row-major, like the stored tensor. An
+// aggregate (brace-initialize the elements: `fixed<float, 3> b{{1, 2, 3}}`), usable in constant
+// expressions, no heap.
 template <class T, std::size_t... Dims>
 struct fixed {
   static constexpr std::size_t rank = sizeof...(Dims);
   static constexpr std::size_t count = (std::size_t{1} * ... * Dims);
-  static constexpr std::size_t size() noexcept { return count; }
   static constexpr std::array<std::int64_t, rank> dims{static_cast<std::int64_t>(Dims)...};
   using value_type = T;
 
-  std::array<T, count> data{};
+  // The elements. Public only so that fixed stays an aggregate and a structural type; use the
+  // accessors below.
+  std::array<T, count> elements{};
 
-  constexpr T& operator[](std::size_t i) noexcept { return data[i]; }
-  constexpr const T& operator[](std::size_t i) const noexcept { return data[i]; }
-  constexpr std::span<T, count> values() noexcept { return data; }
-  constexpr std::span<const T, count> values() const noexcept { return data; }
+  static constexpr std::size_t size() noexcept { return count; }
+  static constexpr std::int64_t num_elements() noexcept { return static_cast<std::int64_t>(count); }
+  constexpr T* data() noexcept { return elements.data(); }
+  constexpr const T* data() const noexcept { return elements.data(); }
+  constexpr auto begin() noexcept { return elements.begin(); }
+  constexpr auto end() noexcept { return elements.end(); }
+  constexpr auto begin() const noexcept { return elements.begin(); }
+  constexpr auto end() const noexcept { return elements.end(); }
+  constexpr T& operator[](std::size_t i) noexcept { return elements[i]; }
+  constexpr const T& operator[](std::size_t i) const noexcept { return elements[i]; }
+  constexpr std::span<T, count> values() noexcept { return elements; }
+  constexpr std::span<const T, count> values() const noexcept { return elements; }
   friend constexpr bool operator==(const fixed&, const fixed&) = default;
 };
 

@@ -189,10 +189,13 @@ struct leaf_traits<tensor_of<E>> {
     if (!e.slices.empty()) {
       auto full = core::read_tensor(r, key);
       if (!full) return std::move(full).error();
-      const auto v = full->template values<E>();
-      if (full->shape() != e.shape || v.size() != static_cast<std::size_t>(n))
+      auto v = full->template values<E>();
+      if (!v) return std::move(v).error().at_key(key);
+      if (full->shape() != e.shape || v->size() != static_cast<std::size_t>(n))
         return make_error(errc::corruption, "partitioned tensor does not assemble to its shape").at_key(key);
-      t = tensor_of<E>(e.shape, v);
+      auto assembled = tensor_of<E>::from_values(e.shape, *v);
+      if (!assembled) return std::move(assembled).error().at_key(key);
+      t = std::move(*assembled);
       return {};
     }
     if (e.size < 0 || static_cast<std::uint64_t>(n) != static_cast<std::uint64_t>(e.size) / sizeof(E) ||
@@ -201,9 +204,10 @@ struct leaf_traits<tensor_of<E>> {
                                               shape_to_string(e.shape))
           .at_key(key);
     TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
-    tensor_of<E> fresh(e.shape);
-    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh.values())); !ok) return ok;
-    t = std::move(fresh);
+    auto fresh = tensor_of<E>::zeros(e.shape);
+    if (!fresh) return std::move(fresh).error().at_key(key);
+    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh->values())); !ok) return ok;
+    t = std::move(*fresh);
     return {};
   }
 };

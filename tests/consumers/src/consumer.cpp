@@ -64,7 +64,8 @@ void bundle_roundtrip(const std::string& dir) {
     check(tw->dtype() == tfckpt::dtype::float32, "dense/w dtype is float32");
     check(tw->shape() == tfckpt::shape_t{2, 3}, "dense/w shape is [2,3]");
     const auto v = tw->values<float>();
-    check(v.size() == w.size() && std::equal(v.begin(), v.end(), w.begin()), "dense/w values round-trip");
+    if (ok_or_report(v, "dense/w as float"))
+      check(v->size() == w.size() && std::equal(v->begin(), v->end(), w.begin()), "dense/w values round-trip");
   }
   std::int64_t step_back = 0;
   if (ok_or_report(reader->read_into<std::int64_t>("step", std::span<std::int64_t>(&step_back, 1)), "read step"))
@@ -108,11 +109,16 @@ void reflect_roundtrip(const std::string& dir) {
   auto reader = tfckpt::bundle_reader::open(*path);
   if (ok_or_report(reader, "bundle_reader::open on the saved checkpoint")) {
     auto k = reader->read("layer/kernel/.ATTRIBUTES/VARIABLE_VALUE");
-    if (ok_or_report(k, "read layer/kernel"))
-      check(std::vector<float>(k->values<float>().begin(), k->values<float>().end()) == s.layer.kernel,
-            "layer/kernel stored under its TF key");
+    if (ok_or_report(k, "read layer/kernel")) {
+      const auto kv = k->values<float>();
+      if (ok_or_report(kv, "layer/kernel as float"))
+        check(std::vector<float>(kv->begin(), kv->end()) == s.layer.kernel, "layer/kernel stored under its TF key");
+    }
     auto st = reader->read("step/.ATTRIBUTES/VARIABLE_VALUE");
-    if (ok_or_report(st, "read step")) check(st->values<std::int64_t>().size() == 1 && st->values<std::int64_t>()[0] == 42, "step stored");
+    if (ok_or_report(st, "read step")) {
+      const auto sv = st->values<std::int64_t>();
+      if (ok_or_report(sv, "step as int64")) check(sv->size() == 1 && (*sv)[0] == 42, "step stored");
+    }
     ok_or_report(reader->read("_CHECKPOINTABLE_OBJECT_GRAPH"), "object graph present");
   }
 
