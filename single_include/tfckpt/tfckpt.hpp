@@ -66,6 +66,18 @@
 #else
 #define TFCKPT_DEFINE_CORE 0
 #endif
+// The two modes cannot be mixed silently. The TFCKPT_DECL functions (graph/core_io.hpp) are
+// inline in one mode and defined once, out of line, in the other; were their names the same, a
+// separately compiled unit linked with a header-only one would bind to the header-only unit's
+// inline copies (or the linker would pick either definition): an undiagnosed ODR violation. So
+// they live in an inline namespace named after the mode (as abseil versions its namespace): the
+// mangled names differ between modes, and a separately compiled unit needs the core unit's own
+// symbols. Source code never spells this namespace; `tfckpt::core::f` finds it either way.
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+#define TFCKPT_MODE_NAMESPACE separate_compilation
+#else
+#define TFCKPT_MODE_NAMESPACE header_only
+#endif
 // ---- end tfckpt/format/config.hpp ----
 // ---- begin tfckpt/format/error.hpp ----
 // tfckpt: errors as values. The core never throws; result<T> carries either a value or an
@@ -530,6 +542,7 @@ struct write_options {
 #include <cstring>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -1750,6 +1763,27 @@ template <class T>
   requires(std::is_same_v<T, long long> && !std::is_same_v<long long, std::int64_t>)
 inline constexpr dtype dtype_of<T> = dtype::int64;
 
+namespace detail {
+
+// The element count of a shape given by a caller (not read from a file): invalid_argument for a
+// rank above max_rank, a negative dim, or more elements than int64 (or the address space) holds.
+inline result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
+  const std::int64_t n = shape.size() > max_rank ? -1 : tfckpt::num_elements(shape);
+  if (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(PTRDIFF_MAX) / 16)
+    return make_error(errc::invalid_argument, std::string(who) + ": invalid shape " + shape_to_string(shape));
+  return static_cast<std::size_t>(n);
+}
+// As element_count, and `given` values must be exactly one per element.
+inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
+  auto n = element_count(shape, who);
+  if (n && *n != given)
+    return make_error(errc::invalid_argument, std::string(who) + ": " + std::to_string(given) + " values given for shape " +
+                                                  shape_to_string(shape) + " (" + std::to_string(*n) + " elements)");
+  return n;
+}
+
+}  // namespace detail
+
 class tensor {
  public:
   tensor() = default;
@@ -1762,12 +1796,17 @@ class tensor {
     else elements_.assign(n, std::string());
   }
 
+  // A tensor of dtype_of<T> holding a copy of `values`, exactly one per element of `shape`. A
+  // wrong count or an invalid shape (negative dim, too many elements, rank above max_rank) is
+  // errc::invalid_argument: never truncated, never zero-filled.
   template <class T>
-  static tensor from_values(shape_t shape, std::span<const T> values) {
+  static result<tensor> from_values(shape_t shape, std::span<const T> values) {
     static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
+    auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
+    if (!n) return std::move(n).error();
     tensor t(dtype_of<T>, std::move(shape));
-    std::memcpy(t.bytes_.data(), values.data(), std::min(t.bytes_.size(), values.size_bytes()));
+    if (values.size_bytes() != 0) std::memcpy(t.bytes_.data(), values.data(), values.size_bytes());
     return t;
   }
   static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
@@ -1789,16 +1828,22 @@ class tensor {
     return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
   }
 
-  // Typed view. Returns an empty span when T does not match the dtype.
+  // Typed view of the elements, as a result like every fallible call (format/error.hpp): T must
+  // be the element type of the tensor's dtype (dtype_of<T> == dtype()); any other T, or a
+  // string/variant tensor, is errc::dtype_mismatch (TensorFlow does not cast), never an empty
+  // span that reads like a tensor with no elements.
+  //   auto v = t.values<float>();
+  //   if (!v) return std::move(v).error();   // or TFCKPT_TRY-style propagation
+  //   for (float x : *v) ...
   template <class T>
-  std::span<const T> values() const noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  result<std::span<const T>> values() const {
+    TFCKPT_TRY(check_element_type<T>());
+    return std::span<const T>(reinterpret_cast<const T*>(bytes_.data()), bytes_.size() / sizeof(T));
   }
   template <class T>
-  std::span<T> values() noexcept {
-    if (dtype_of<T> != dtype_ || !is_fixed_size(dtype_)) return {};
-    return {reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T)};
+  result<std::span<T>> values() {
+    TFCKPT_TRY(check_element_type<T>());
+    return std::span<T>(reinterpret_cast<T*>(bytes_.data()), bytes_.size() / sizeof(T));
   }
 
   // Elements of a string or variant tensor.
@@ -1808,6 +1853,17 @@ class tensor {
   friend bool operator==(const tensor& a, const tensor& b) = default;
 
  private:
+  template <class T>
+  result<void> check_element_type() const {
+    if (dtype_of<T> == dtype_ && is_fixed_size(dtype_)) return {};
+    std::string msg = "values<";
+    msg += dtype_of<T> == ::tfckpt::dtype::invalid ? std::string_view("?") : dtype_name(dtype_of<T>);
+    msg += ">() of a ";
+    msg += dtype_name(dtype_);
+    msg += " tensor (TensorFlow does not cast)";
+    return make_error(errc::dtype_mismatch, std::move(msg));
+  }
+
   ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
   shape_t shape_;
   std::vector<std::byte> bytes_;
@@ -1831,18 +1887,34 @@ class tensor_of {
   static constexpr ::tfckpt::dtype type = dtype_of<T>;
 
   tensor_of() = default;
-  // Zero-filled. REQUIRES: a valid shape whose size the caller can afford.
-  explicit tensor_of(shape_t shape) { reset(std::move(shape)); }
-  tensor_of(shape_t shape, std::span<const T> values) {
-    reset(std::move(shape));
-    std::copy_n(values.begin(), std::min(values.size(), data_.size()), data_.begin());
+  // A shaped tensor, as tensor::from_values: exactly one value per element; a wrong count or an
+  // invalid shape is errc::invalid_argument (never truncated, never zero-filled).
+  static result<tensor_of> from_values(shape_t shape, std::span<const T> values) {
+    auto n = detail::element_count_for(shape, values.size(), "tensor_of::from_values");
+    if (!n) return std::move(n).error();
+    tensor_of t;
+    t.shape_ = std::move(shape);
+    t.has_shape_ = true;
+    t.data_.assign(values.begin(), values.end());
+    return t;
+  }
+  // A shaped, zero-filled tensor; an invalid shape is errc::invalid_argument. The caller decides
+  // what it can afford: the size is not limited.
+  static result<tensor_of> zeros(shape_t shape) {
+    tensor_of t;
+    TFCKPT_TRY(t.reset(std::move(shape)));
+    return t;
   }
 
-  // Gives the tensor a shape; all elements become zero.
-  void reset(shape_t shape) {
+  // Gives the tensor a shape; all elements become zero. An invalid shape is
+  // errc::invalid_argument and leaves the tensor as it was.
+  result<void> reset(shape_t shape) {
+    auto n = detail::element_count(shape, "tensor_of::reset");
+    if (!n) return std::move(n).error();
+    data_.assign(*n, T{});
     shape_ = std::move(shape);
     has_shape_ = true;
-    data_.assign(static_cast<std::size_t>(tfckpt::num_elements(shape_)), T{});
+    return {};
   }
   // Back to "no shape yet": the next restore takes the checkpoint's shape.
   void clear() noexcept {
@@ -2389,6 +2461,7 @@ class live_tree {
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
@@ -2402,20 +2475,26 @@ class restore_status {
   std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
   std::vector<std::string> unused_values;      // checkpoint keys nothing read
   bool name_based = false;                     // TF1 checkpoint restored through a name map
+  // No checkpoint was restored: checkpoint_manager::restore_or_initialize found none and
+  // initialized instead (TF's InitializationOnlyStatus). Every check then fails.
+  bool nothing_restored = false;
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
+    if (nothing_restored) return no_checkpoint("assert_existing_objects_matched");
     if (name_based) return assert_consumed();
     if (unmatched_objects.empty()) return {};
     return fail("assert_existing_objects_matched", true, false);
   }
   // Everything in the checkpoint was used and every live variable was restored.
   result<void> assert_consumed() const {
+    if (nothing_restored) return no_checkpoint("assert_consumed");
     if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
   result<void> assert_nontrivial_match() const {
+    if (nothing_restored) return no_checkpoint("assert_nontrivial_match");
     if (name_based) return assert_consumed();
     if (matched_nodes >= 2) return {};
     return error(errc::unmatched, "assert_nontrivial_match: nothing except the root object matched a "
@@ -2429,6 +2508,10 @@ class restore_status {
   bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
 
  private:
+  static error no_checkpoint(std::string_view check) {
+    return error(errc::not_found, std::string(check) + ": no checkpoint was restored (nothing to restore; the "
+                                                       "objects were initialized instead)");
+  }
   error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
     std::string msg(check);
     msg += " failed:";
@@ -2463,6 +2546,16 @@ using name_map = std::map<std::string, std::string>;
 
 namespace core {
 
+// Builds the live tree of the objects being restored. A restore may call it again: containers
+// take their size from the checkpoint, and growing one moves its elements.
+struct tree_builder {
+  result<graph::live_tree> (*build)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// The functions below are in the mode's inline namespace (format/config.hpp: modes cannot mix).
+inline namespace TFCKPT_MODE_NAMESPACE {
+
 // What a leaf's save and restore functions do with the writer and reader.
 TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes);
@@ -2475,12 +2568,6 @@ TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view 
 // Limits and data-file bounds of a record, before its size is trusted for an allocation.
 TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key);
 
-// Builds the live tree of the objects being restored. A restore may call it again: containers
-// take their size from the checkpoint, and growing one moves its elements.
-struct tree_builder {
-  result<graph::live_tree> (*build)(void* context) = nullptr;
-  void* context = nullptr;
-};
 
 // Sorts the root's dependencies by name, as tf.train.Checkpoint sorts its keyword arguments
 // (std::sort on bytes == Python's sorted() on str for UTF-8). With `save_counter`, checks that no
@@ -2500,6 +2587,21 @@ TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, t
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names);
 
+#if !TFCKPT_DEFINE_CORE
+// A separately compiled unit that uses the checkpoint API needs the core unit even when the
+// functions it calls are also defined, inline, by a header-only unit of the same program (the
+// linker may keep either copy of a template instantiated in both): every such unit refers to
+// this object, which only the unit including <tfckpt/core_impl.hpp> defines. Without that unit
+// the link fails naming it: "undefined reference to
+// `tfckpt::core::separate_compilation::core_impl_hpp_must_be_compiled_in_one_unit'".
+extern const char core_impl_hpp_must_be_compiled_in_one_unit;
+#if defined(__GNUC__) || defined(__clang__)
+[[gnu::used]]
+#endif
+static const char* const require_core_unit = &core_impl_hpp_must_be_compiled_in_one_unit;
+#endif
+
+}  // namespace TFCKPT_MODE_NAMESPACE
 }  // namespace core
 }  // namespace tfckpt
 
@@ -5562,7 +5664,7 @@ inline result<verify_summary> bundle_reader::verify() const {
 // under the final name.
 //
 //   auto w = tfckpt::bundle_writer::create("out/ckpt-1");
-//   TFCKPT_TRY(w->add("w", tfckpt::tensor::from_values<float>({2}, values)));
+//   TFCKPT_TRY(w->add<float>("w", {2}, values));
 //   TFCKPT_TRY(w->finish());
 
 #include <algorithm>
@@ -5718,6 +5820,22 @@ class table_builder {
 
 namespace tfckpt {
 
+class bundle_writer;
+
+namespace detail {
+// Internal (the object-graph save, graph/core_io_impl.hpp), not part of bundle_writer's API:
+// after begin(), the writer's add() of a fixed-size tensor only checks and queues it, and
+// flush() (or finish()) writes the queue with one add_many, so a caller that adds tensors one by
+// one still gets shards written in parallel. The added bytes must then stay valid until flush()
+// or finish(): only a caller that owns every tensor for the writer's whole life may begin().
+// Strings and variants are still written at once. A public add() always writes (or copies)
+// before it returns.
+struct deferred_writes {
+  static void begin(bundle_writer& w) noexcept;
+  static result<void> flush(bundle_writer& w);
+};
+}  // namespace detail
+
 class bundle_writer {
  public:
   // Any shard: the writer picks the one holding the fewest bytes.
@@ -5848,23 +5966,6 @@ class bundle_writer {
     return {};
   }
 
-  // From now on add() of a fixed-size tensor only checks and queues it; write_deferred() (or
-  // finish()) writes the queue with one add_many, so a caller that adds tensors one by one (the
-  // object-graph save) still gets shards written in parallel. The caller's bytes must stay valid
-  // until then. Strings and variants are still written at once.
-  void defer_fixed_size_writes() noexcept { deferring_ = true; }
-
-  result<void> write_deferred() {
-    std::vector<deferred> queued = std::move(pending_);
-    pending_.clear();
-    pending_keys_.clear();
-    deferring_ = false;
-    std::vector<request> batch;
-    batch.reserve(queued.size());
-    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
-    return add_many(batch);
-  }
-
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
   // tensor degenerates to a plain add, as in TF.
   result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
@@ -5910,6 +6011,21 @@ class bundle_writer {
   };
 
   bundle_writer() = default;
+
+  friend struct detail::deferred_writes;
+  // See detail::deferred_writes: add() of a fixed-size tensor then only checks and queues it.
+  void defer_fixed_size_writes() noexcept { deferring_ = true; }
+
+  result<void> write_deferred() {
+    std::vector<deferred> queued = std::move(pending_);
+    pending_.clear();
+    pending_keys_.clear();
+    deferring_ = false;
+    std::vector<request> batch;
+    batch.reserve(queued.size());
+    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
+    return add_many(batch);
+  }
 
   // After a failed write the data files no longer match the entries: nothing more may be added
   // and finish() must not publish them.
@@ -6120,12 +6236,15 @@ class bundle_writer {
     std::string_view bytes;
     std::int32_t shard;
   };
-  std::vector<deferred> pending_;  // see defer_fixed_size_writes()
+  std::vector<deferred> pending_;  // see detail::deferred_writes
   std::set<std::string, std::less<>> pending_keys_;
   bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()
 };
+
+inline void detail::deferred_writes::begin(bundle_writer& w) noexcept { w.defer_fixed_size_writes(); }
+inline result<void> detail::deferred_writes::flush(bundle_writer& w) { return w.write_deferred(); }
 
 }  // namespace tfckpt
 // ---- end tfckpt/bundle/writer.hpp ----
@@ -6658,6 +6777,13 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
 // ---- end tfckpt/graph/save.hpp ----
 
 namespace tfckpt::core {
+inline namespace TFCKPT_MODE_NAMESPACE {
+
+#if defined(TFCKPT_SEPARATE_COMPILATION)
+// The core unit's mark (core_io.hpp): every other separately compiled unit refers to it.
+extern const char core_impl_hpp_must_be_compiled_in_one_unit;
+const char core_impl_hpp_must_be_compiled_in_one_unit = 1;
+#endif
 
 TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes) {
@@ -6697,7 +6823,7 @@ TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph
   if (!w) return std::move(w).error();
   // Every tensor lives in the caller's objects until this returns, so with threads for several
   // shards the writes can wait for one add_many that fills the shards in parallel.
-  if (opts.threads > 1 && opts.num_shards > 1) w->defer_fixed_size_writes();
+  if (opts.threads > 1 && opts.num_shards > 1) detail::deferred_writes::begin(*w);
   if (auto r = graph::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
   return w->finish();
 }
@@ -6739,6 +6865,7 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
   return graph::restore_by_names(tree, *reader, names);
 }
 
+}  // namespace TFCKPT_MODE_NAMESPACE
 }  // namespace tfckpt::core
 // ---- end tfckpt/graph/core_io_impl.hpp ----
 // ---- end tfckpt/graph/core_io.hpp ----
@@ -6793,20 +6920,33 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 
 namespace tfckpt {
 
+// The element access of tensor_of (bundle/tensor.hpp), with a shape fixed at compile time:
+// size(), data(), begin()/end(), operator[], values(). Row-major, like the stored tensor. An
+// aggregate (brace-initialize the elements: `fixed<float, 3> b{{1, 2, 3}}`), usable in constant
+// expressions, no heap.
 template <class T, std::size_t... Dims>
 struct fixed {
   static constexpr std::size_t rank = sizeof...(Dims);
   static constexpr std::size_t count = (std::size_t{1} * ... * Dims);
-  static constexpr std::size_t size() noexcept { return count; }
   static constexpr std::array<std::int64_t, rank> dims{static_cast<std::int64_t>(Dims)...};
   using value_type = T;
 
-  std::array<T, count> data{};
+  // The elements. Public only so that fixed stays an aggregate and a structural type; use the
+  // accessors below.
+  std::array<T, count> elements{};
 
-  constexpr T& operator[](std::size_t i) noexcept { return data[i]; }
-  constexpr const T& operator[](std::size_t i) const noexcept { return data[i]; }
-  constexpr std::span<T, count> values() noexcept { return data; }
-  constexpr std::span<const T, count> values() const noexcept { return data; }
+  static constexpr std::size_t size() noexcept { return count; }
+  static constexpr std::int64_t num_elements() noexcept { return static_cast<std::int64_t>(count); }
+  constexpr T* data() noexcept { return elements.data(); }
+  constexpr const T* data() const noexcept { return elements.data(); }
+  constexpr auto begin() noexcept { return elements.begin(); }
+  constexpr auto end() noexcept { return elements.end(); }
+  constexpr auto begin() const noexcept { return elements.begin(); }
+  constexpr auto end() const noexcept { return elements.end(); }
+  constexpr T& operator[](std::size_t i) noexcept { return elements[i]; }
+  constexpr const T& operator[](std::size_t i) const noexcept { return elements[i]; }
+  constexpr std::span<T, count> values() noexcept { return elements; }
+  constexpr std::span<const T, count> values() const noexcept { return elements; }
   friend constexpr bool operator==(const fixed&, const fixed&) = default;
 };
 
@@ -6995,10 +7135,13 @@ struct leaf_traits<tensor_of<E>> {
     if (!e.slices.empty()) {
       auto full = core::read_tensor(r, key);
       if (!full) return std::move(full).error();
-      const auto v = full->template values<E>();
-      if (full->shape() != e.shape || v.size() != static_cast<std::size_t>(n))
+      auto v = full->template values<E>();
+      if (!v) return std::move(v).error().at_key(key);
+      if (full->shape() != e.shape || v->size() != static_cast<std::size_t>(n))
         return make_error(errc::corruption, "partitioned tensor does not assemble to its shape").at_key(key);
-      t = tensor_of<E>(e.shape, v);
+      auto assembled = tensor_of<E>::from_values(e.shape, *v);
+      if (!assembled) return std::move(assembled).error().at_key(key);
+      t = std::move(*assembled);
       return {};
     }
     if (e.size < 0 || static_cast<std::uint64_t>(n) != static_cast<std::uint64_t>(e.size) / sizeof(E) ||
@@ -7007,9 +7150,10 @@ struct leaf_traits<tensor_of<E>> {
                                               shape_to_string(e.shape))
           .at_key(key);
     TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
-    tensor_of<E> fresh(e.shape);
-    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh.values())); !ok) return ok;
-    t = std::move(fresh);
+    auto fresh = tensor_of<E>::zeros(e.shape);
+    if (!fresh) return std::move(fresh).error().at_key(key);
+    if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh->values())); !ok) return ok;
+    t = std::move(*fresh);
     return {};
   }
 };
@@ -8438,7 +8582,9 @@ consteval bool all_leaves_fixed() {
 // not copied; entries keep their offsets and get new shard ids; partitioned tensors' slices from
 // several inputs are combined.
 
+#include <initializer_list>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -8450,8 +8596,9 @@ struct merge_options {
   bool sync = true;
 };
 
-// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`.
-inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes, const std::string& out_prefix,
+// REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`. The inputs are
+// a span (any contiguous container of std::string: vector, array, C array) or a braced list.
+inline result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
@@ -8531,6 +8678,11 @@ inline result<void> merge_bundles(const std::vector<std::string>& input_prefixes
     for (const std::string& in : input_prefixes)
       if (index_filename(in) != index_name) (void)detail::remove_file(index_filename(in));
   return {};
+}
+
+inline result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
+                                  const merge_options& opts = {}) {
+  return merge_bundles(std::span<const std::string>(input_prefixes.begin(), input_prefixes.size()), out_prefix, opts);
 }
 
 }  // namespace tfckpt
@@ -8622,12 +8774,14 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 //   tfckpt::checkpoint_manager mgr("runs/exp1", {.max_to_keep = 3});
 //   state s;
 //   auto st = mgr.restore_or_initialize(s);      // resumes from the latest, if any
+//   if (st && !st->nothing_restored) ...         // st->assert_consumed() etc.
 //   for (...) { train_step(s); if (s.step % 1000 == 0) mgr.save(s, s.step); }
 //
 // Errors are values; nothing throws. A manager whose construction failed (max_to_keep <= 0, a
 // state file naming no checkpoint) reports that error from status() and from every save().
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8716,35 +8870,42 @@ class checkpoint_manager {
   }
 
   // Restores the latest checkpoint (with its save_counter) if there is one, else calls
-  // `init_fn()` when given. The status (nullopt: nothing to restore) lets the caller assert.
+  // `init_fn()` when given. The outcome is a restore_status like every restore's; when there was
+  // nothing to restore, its nothing_restored is set and its checks fail (TF's
+  // InitializationOnlyStatus), so the caller can tell the two cases apart and assert.
   template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
+  result<restore_status> restore_or_initialize(checkpoint<Root>& ck, const read_options& ropts = {}) {
     if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
-    auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    return std::optional<restore_status>(std::move(*st));
+    if (!latest_) return nothing_restored();
+    return ck.restore(*latest_, ropts);
   }
   template <class Root>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, const read_options& ropts = {}) {
+  result<restore_status> restore_or_initialize(Root& root, const read_options& ropts = {}) {
     if (init_error_) return *init_error_;
-    if (!latest_) return std::optional<restore_status>{};
+    if (!latest_) return nothing_restored();
     checkpoint<Root> ck(root);
     ck.set_save_counter(save_counter_);
     auto st = ck.restore(*latest_, ropts);
-    if (!st) return std::move(st).error();
-    save_counter_ = ck.save_counter();
-    return std::optional<restore_status>(std::move(*st));
+    if (st) save_counter_ = ck.save_counter();
+    return st;
   }
+  // Only a callable is an initializer: restore_or_initialize(state, read_options) is the overload
+  // above, whatever the options' value category.
   template <class Root, class Init>
-  result<std::optional<restore_status>> restore_or_initialize(Root& root, Init&& init_fn,
-                                                              const read_options& ropts = {}) {
+    requires std::invocable<Init&>
+  result<restore_status> restore_or_initialize(Root& root, Init&& init_fn, const read_options& ropts = {}) {
     auto r = restore_or_initialize(root, ropts);
-    if (r && !r->has_value()) init_fn();
+    if (r && r->nothing_restored) init_fn();
     return r;
   }
 
  private:
+  static restore_status nothing_restored() {
+    restore_status st;
+    st.nothing_restored = true;
+    return st;
+  }
+
   double now() const {
     if (opts_.clock) return opts_.clock();
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
