@@ -171,7 +171,7 @@ int run(const std::string& dir, bool resume, long steps) {
   std::printf("loss %.9g -> %.9g over %ld steps\n", static_cast<double>(before), static_cast<double>(after), steps);
   // From scratch the loss must go down; a resumed state (any learning rate, maybe converged to
   // float noise) must at least keep counting and stay finite.
-  const bool fresh = !st->has_value();
+  const bool fresh = st->nothing_restored;
   if (s.optimizer.iter != iter_before + steps || !std::isfinite(after) || (fresh && !(after < before))) {
     std::fprintf(stderr, "training did not progress\n");
     return 4;
