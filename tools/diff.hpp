@@ -200,4 +200,10 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
   return differ ? 1 : 0;
 }
 
+// The same, reporting through its own report (one JSON document with o.as_json).
+inline int run_diff(const std::string& path_a, const std::string& path_b, const diff_options& o) {
+  tfckpt_cli::report rep("diff", o.as_json);
+  return run_diff(path_a, path_b, o, rep);
+}
+
 }  // namespace tfckpt_convert
