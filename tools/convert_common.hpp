@@ -164,10 +164,13 @@ struct selection {
     auto it = model_key.find(key);
     return it == model_key.end() ? key : it->second;
   }
-  // Reads the object graph of `r` (several readers: the union of their optimizer keys).
+  // Reads the object graph of `r` (several readers: the union of their optimizer keys). A graph
+  // that cannot be read is an error only when --no-optimizer depends on it; otherwise names
+  // stay the keys.
   result<void> prepare(const tfckpt::bundle_reader& r) {
     if (!r.has_object_graph()) return {};
     auto g = r.object_graph();
+    if (!g && !no_optimizer) return {};
     if (!g) return std::move(g).error();
     object_roles roles = classify_objects(*g);
     by_graph = true;
