@@ -14,11 +14,15 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <tfckpt/bundle/reader.hpp>
 #include <tfckpt/format/file_io.hpp>
 #include <tfckpt/graph/keys.hpp>
+
+#include "object_roles.hpp"
 
 namespace tfckpt_convert {
 
@@ -138,11 +142,41 @@ struct selection {
   std::optional<std::regex> filter;  // ECMAScript, searched anywhere in the key
   std::string filter_text;
   bool no_optimizer = false;
+  // From the object graphs of the checkpoints read (prepare()): optimizer state by the graph
+  // (object_roles.hpp) and model keys named by their model path. Without a graph (TF1
+  // name-based checkpoints) --no-optimizer falls back to is_optimizer_key.
+  bool by_graph = false;
+  std::unordered_set<std::string> optimizer_keys;
+  std::unordered_map<std::string, std::string> model_key;
 
   bool filtered() const noexcept { return filter.has_value(); }
+  bool is_optimizer(const std::string& key) const {
+    if (!by_graph) return is_optimizer_key(key);
+    return optimizer_keys.count(key) > 0 || key == "save_counter" || key.substr(0, 13) == "save_counter/" ||
+           key == tfckpt::object_graph_key;
+  }
   bool selects(const std::string& key) const {
-    if (no_optimizer && is_optimizer_key(key)) return false;
+    if (no_optimizer && is_optimizer(key)) return false;
     return !filter || std::regex_search(key, *filter);
+  }
+  // The key a model tensor is named by in exports (its model path), else `key`.
+  const std::string& model_name(const std::string& key) const {
+    auto it = model_key.find(key);
+    return it == model_key.end() ? key : it->second;
+  }
+  // Reads the object graph of `r` (several readers: the union of their optimizer keys). A graph
+  // that cannot be read is an error only when --no-optimizer depends on it; otherwise names
+  // stay the keys.
+  result<void> prepare(const tfckpt::bundle_reader& r) {
+    if (!r.has_object_graph()) return {};
+    auto g = r.object_graph();
+    if (!g && !no_optimizer) return {};
+    if (!g) return std::move(g).error();
+    object_roles roles = classify_objects(*g);
+    by_graph = true;
+    optimizer_keys.insert(roles.optimizer_keys.begin(), roles.optimizer_keys.end());
+    model_key.insert(roles.model_key.begin(), roles.model_key.end());
+    return {};
   }
 };
 

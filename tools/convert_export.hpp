@@ -28,6 +28,10 @@ struct export_options {
   format to = format::safetensors;
   selection sel;
   bool force_zip64 = false;  // npz: zip64 records even for small archives
+  // safetensors __metadata__ "format": the layout tag loaders check (Hugging Face accepts "pt",
+  // "tf", "flax", "mlx"). Keras/TF weights keep TF's layout (Dense kernels [in, out]): "tf".
+  // Empty: no "format" key.
+  std::string format_tag = "tf";
 };
 
 struct export_summary {
@@ -72,7 +76,7 @@ inline result<std::vector<planned_tensor>> plan_export(const tfckpt::bundle_read
       skipped.push_back(e.key + " (" + why + ")");
       continue;
     }
-    std::string name = readable_name(e.key);
+    std::string name = readable_name(o.sel.model_name(e.key));
     if (!valid_member_name(name)) {
       skipped.push_back(e.key + " (name is not valid UTF-8 or holds a NUL byte)");
       continue;
@@ -114,7 +118,7 @@ inline result<tfckpt::tensor> read_checked(const tfckpt::bundle_reader& r, const
 }
 
 inline result<export_summary> export_safetensors(const tfckpt::bundle_reader& r, const std::vector<planned_tensor>& plan,
-                                                 const std::string& out_path) {
+                                                 const std::string& out_path, const std::string& format_tag) {
   export_summary s;
   std::vector<std::string> names;
   std::vector<dtype> types;
@@ -129,6 +133,7 @@ inline result<export_summary> export_safetensors(const tfckpt::bundle_reader& r,
     if (p.name != p.key) keys[p.name] = p.key;
   }
   std::vector<std::pair<std::string, std::string>> meta;
+  if (!format_tag.empty()) meta.emplace_back("format", format_tag);
   if (!keys.empty()) meta.emplace_back(std::string(metadata_keys_field), keys.dump());
   auto f = output_file::create(out_path);
   if (!f) return std::move(f).error();
@@ -222,7 +227,7 @@ inline result<export_summary> export_checkpoint(const tfckpt::bundle_reader& r, 
   std::vector<std::string> skipped;
   auto plan = plan_export(r, o, skipped);
   if (!plan) return std::move(plan).error();
-  auto s = o.to == format::safetensors ? export_safetensors(r, *plan, out_path) : export_npz(r, *plan, out_path, o.force_zip64);
+  auto s = o.to == format::safetensors ? export_safetensors(r, *plan, out_path, o.format_tag) : export_npz(r, *plan, out_path, o.force_zip64);
   if (!s) return s;
   s->skipped.insert(s->skipped.begin(), skipped.begin(), skipped.end());
   return s;

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_json.hpp"
 #include "convert_common.hpp"
 #include "numpy_format.hpp"
 
@@ -109,17 +110,20 @@ struct diff_options {
 };
 
 // 0 identical, 1 differences, 2 error (message on stderr).
-inline int run_diff(const std::string& path_a, const std::string& path_b, const diff_options& o) {
+inline int run_diff(const std::string& path_a, const std::string& path_b, const diff_options& o,
+                    tfckpt_cli::report& rep) {
   using json = nlohmann::ordered_json;
-  auto fail = [](const tfckpt::error& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "tfckpt: %s\n", e.to_string().c_str());
+  auto fail = [&rep](const tfckpt::error& e) {
+    rep.error(e);
     return 2;
   };
   auto ra = tfckpt::bundle_reader::open(path_a);
   if (!ra) return fail(ra.error());
   auto rb = tfckpt::bundle_reader::open(path_b);
   if (!rb) return fail(rb.error());
+  selection sel = o.sel;  // --no-optimizer by both object graphs
+  if (auto p = sel.prepare(*ra); !p) return fail(std::move(p).error().in_file(path_a));
+  if (auto p = sel.prepare(*rb); !p) return fail(std::move(p).error().in_file(path_b));
   const auto ea = ra->entries(), eb = rb->entries();
   std::string text;
   json only_a = json::array(), only_b = json::array(), changed = json::array();
@@ -133,7 +137,7 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
   };
   std::uint64_t total = 0, count = 0;
   for (const auto& e : ea)
-    if (o.sel.selects(e.key) && rb->find(e.key))
+    if (sel.selects(e.key) && rb->find(e.key))
       total += static_cast<std::uint64_t>(tfckpt::num_elements(e.info.shape)) * std::max<std::size_t>(1, tfckpt::dtype_size(e.info.dtype)), ++count;
   progress bar("diff", count, total);
   std::uint64_t done = 0, done_bytes = 0;
@@ -143,7 +147,7 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
     const int cmp = i == ea.size() ? 1 : j == eb.size() ? -1 : ea[i].key.compare(eb[j].key);
     if (cmp < 0 || cmp > 0) {
       const tfckpt::entry& e = cmp < 0 ? ea[i++] : eb[j++];
-      if (!o.sel.selects(e.key)) continue;
+      if (!sel.selects(e.key)) continue;
       differ = true;
       (cmp < 0 ? text += "- " : text += "+ ") += tfckpt::error::printable(e.key) + "  " + sig(e) + "\n";
       (cmp < 0 ? only_a : only_b).push_back({{"key", e.key}, {"dtype", std::string(tfckpt::dtype_name(e.info.dtype))}, {"shape", shape_json(e.info.shape)}});
@@ -151,7 +155,7 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
     }
     const tfckpt::entry& a = ea[i++];
     const tfckpt::entry& b = eb[j++];
-    if (!o.sel.selects(a.key)) continue;
+    if (!sel.selects(a.key)) continue;
     const std::string k = tfckpt::error::printable(a.key);
     if (a.info.dtype != b.info.dtype || a.info.shape != b.info.shape) {
       differ = true;
@@ -186,11 +190,20 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
   }
   bar.done();
   if (o.as_json) {
-    json out = {{"identical", !differ}, {"only_in_a", only_a}, {"only_in_b", only_b}, {"changed", changed}};
-    text = out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    rep.field("identical", !differ);
+    rep.field("only_in_a", only_a);
+    rep.field("only_in_b", only_b);
+    rep.field("changed", changed);
+    return differ ? 1 : 0;
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return differ ? 1 : 0;
+}
+
+// The same, reporting through its own report (one JSON document with o.as_json).
+inline int run_diff(const std::string& path_a, const std::string& path_b, const diff_options& o) {
+  tfckpt_cli::report rep("diff", o.as_json);
+  return run_diff(path_a, path_b, o, rep);
 }
 
 }  // namespace tfckpt_convert

@@ -26,132 +26,37 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <tfckpt/bundle/reader.hpp>
 #include <tfckpt/format/state_file.hpp>
 
+#include "cli_json.hpp"
 #include "convert_cli.hpp"
+#include "edit.hpp"
 #include "numpy_format.hpp"
 #include "schema_gen.hpp"
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using namespace tfckpt_cli;  // out, report, put_key, dump, dump_lines, shape_json, to_hex (cli_json.hpp)
 using tfckpt::bundle_reader;
 using tfckpt::dtype;
+using tfckpt_convert::selection;
 
 constexpr int exit_ok = 0;
 constexpr int exit_error = 1;
 constexpr int exit_usage = 2;
 
-constexpr std::string_view usage_text =
-    R"(usage: tfckpt <command> [--json] PATH [KEY]
-
-Inspect TensorFlow checkpoint bundles (PREFIX.index + PREFIX.data-NNNNN-of-NNNNN) without
-TensorFlow. PATH is a checkpoint prefix, its .index (or .data-*) file, or a directory: its
-`checkpoint` state file names the latest checkpoint, and a SavedModel directory means
-variables/variables.
-
-commands:
-  ls PATH [--json]           one line per tensor: key, dtype, shape (key order)
-  print PATH [KEY] [--json]  tensor values, numpy-style (all tensors, or only KEY)
-  verify PATH [--json]       read every index block and every record; check all checksums
-  graph PATH [--json]        the TF2 object graph (_CHECKPOINTABLE_OBJECT_GRAPH) as a tree
-  latest DIR                 the latest checkpoint prefix named by DIR/checkpoint
-  schema PATH [--name NAME] [--with-save-counter] [--with-object-graph]
-                             a C++ header: constexpr schema NAME of the checkpoint, for
-                             static_assert(tfckpt::matches<T>(NAME)) (tfckpt/schema.hpp)
-  export PATH --to safetensors|npz OUT [--filter REGEX] [--no-optimizer] [--zip64]
-                             write the tensors to a safetensors or numpy .npz file. Names: keys
-                             without their /.ATTRIBUTES/VARIABLE_VALUE suffix (the object path
-                             stays escaped: '.' as .., '/' in a name as .S); the original keys
-                             are recorded (safetensors __metadata__ "tfckpt.checkpoint_keys", npz
-                             member __tfckpt_keys__) for import. --filter: ECMAScript regex
-                             searched in the key; --no-optimizer drops /.OPTIMIZER_SLOT/ keys,
-                             optimizer/..., save_counter. Tensors the format cannot hold
-                             (safetensors: strings, variants, complex; npz: variants, bfloat16,
-                             float8; both: quantized, int4) are skipped with a warning listing
-                             them, an error if --filter selects only such tensors. npz members
-                             are stored uncompressed (--zip64: zip64 records even when small).
-                             The object graph is not exported.
-  import IN --to PREFIX [--map NAME=KEY ...] [--object-graph | --name-based] [--no-save-counter]
-                             write checkpoint PREFIX (.index + .data-00000-of-00001 only, no
-                             `checkpoint` file) from a safetensors or npz file (np.savez, not
-                             np.savez_compressed). Keys: the names, the original keys recorded
-                             by export, or --map NAME=KEY. --name-based: keys as they are (TF1
-                             Saver style). --object-graph: a TF2 checkpoint whose object graph
-                             follows the '/'-separated names (each component a child object, the
-                             leaf's VARIABLE_VALUE under <escaped path>/.ATTRIBUTES/VARIABLE_VALUE),
-                             restorable by tf.train.Checkpoint(**{top-level names: modules}).
-                             Default: --object-graph when the keys are TF2 keys (an export of a
-                             TF2 checkpoint), else --name-based. Object-based imports get a
-                             save_counter (int64 1) unless IN has one or --no-save-counter:
-                             Checkpoint.restore() creates it and assert_consumed() wants it.
-  diff A B [--filter REGEX] [--no-optimizer] [--atol X] [--json]
-                             keys only in A (-) or B (+), dtype/shape changes and, per tensor,
-                             how many elements differ and the max |a-b| (differences <= X
-                             ignored). Exit status 0 identical, 1 different, 2 error.
-  help                       this text
-
-options:
-  --json      machine-readable output (always valid JSON, see below)
-  -h, --help  this text
-  --          end of options (for keys that start with '-')
-
-JSON output:
-  ls      [{key, dtype, shape, shard, offset, size}, ...]; partitioned tensors also have
-          "slices": ["0,5:-", ...] (and shard, offset, size 0)
-  print   [{key, dtype, shape, values}, ...], or one object for KEY. values nest by shape;
-          floats are the shortest decimals that round-trip in their dtype, NaN and infinities
-          the strings "nan", "inf", "-inf"; complex [re, im]; strings UTF-8 text or
-          {"hex": "..."}; variant elements hex strings
-  verify  {tensors, bytes, blocks, ok}
-  graph   {nodes: [{id, children: [{node_id, local_name}], attributes: [{name, full_name,
-          checkpoint_key}], slot_variables: [{original_variable_node_id, slot_name,
-          slot_variable_node_id}], has_checkpoint_values?}], name_based}
-  Byte strings that are not valid UTF-8 (keys, names) show each invalid byte as \xNN; keys also
-  get "key_hex" with the exact bytes.
-
-Progress of export, import and diff is shown on stderr when it is a terminal.
-
-exit status: 0 success, 1 checkpoint error, 2 usage error (diff: 0 same, 1 different, 2 error)
-)";
-
-// ---- output -------------------------------------------------------------------------------------
-
-void out(std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); }
-
-int fail(const tfckpt::error& e) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "tfckpt: %s\n", e.to_string().c_str());
-  return exit_error;
-}
-
-int usage_error(const std::string& why) {
-  std::fprintf(stderr, "tfckpt: %s\nusage: tfckpt <ls|print|verify|graph|latest|schema|export|import|diff> ...  (tfckpt --help)\n",
-               why.c_str());
-  return exit_usage;
-}
-
 // ---- keys and byte strings ----------------------------------------------------------------------
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-std::string to_hex(std::string_view b) {
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (unsigned char c : b) {
-    s += hex_digits[c >> 4];
-    s += hex_digits[c & 15];
-  }
-  return s;
-}
 
 // A key for terminal output: valid UTF-8 kept, control bytes and invalid bytes as \xNN,
 // backslash doubled (slice keys and hostile keys cannot garble the terminal).
@@ -185,56 +90,13 @@ std::size_t columns(std::string_view s) {
   return n;
 }
 
-// A byte string as a JSON string: itself when valid UTF-8; otherwise each invalid byte as the
-// text \xNN (Python's backslashreplace), so output is always valid JSON.
-std::string json_text(std::string_view k) {
-  if (tfckpt::detail::is_valid_utf8(k)) return std::string(k);
-  std::string o;
-  for (std::size_t i = 0; i < k.size();) {
-    const std::size_t n = tfckpt::detail::utf8_sequence_length(k, i);
-    if (n > 0) {
-      o.append(k.substr(i, n));
-      i += n;
-    } else {
-      const auto c = static_cast<unsigned char>(k[i++]);
-      o += "\\x";
-      o += hex_digits[c >> 4];
-      o += hex_digits[c & 15];
-    }
-  }
-  return o;
-}
-
-// Adds "key" (and "key_hex", the exact bytes, when the key is not valid UTF-8).
-void put_key(json& j, std::string_view name, std::string_view key) {
-  j[std::string(name)] = json_text(key);
-  if (!tfckpt::detail::is_valid_utf8(key)) j[std::string(name) + "_hex"] = to_hex(key);
-}
-
-std::string dump(const json& j, int indent) {
-  return j.dump(indent, ' ', false, json::error_handler_t::replace);
-}
-
-// An array with one compact element per line: readable, diffable, still one JSON document.
-std::string dump_lines(const json& a) {
-  if (a.empty()) return "[]";
-  std::string s = "[\n";
-  for (std::size_t i = 0; i < a.size(); ++i) s += "  " + dump(a[i], -1) + (i + 1 < a.size() ? ",\n" : "\n");
-  return s + "]";
-}
-
-json shape_json(const tfckpt::shape_t& s) {
-  json a = json::array();
-  for (auto d : s) a.push_back(d);
-  return a;
-}
-
 // ---- ls -----------------------------------------------------------------------------------------
 
-int cmd_ls(const bundle_reader& r, bool as_json) {
-  if (as_json) {
+int cmd_ls(const bundle_reader& r, const selection& sel, report& rep) {
+  if (rep.as_json()) {
     json a = json::array();
     for (const auto& e : r.entries()) {
+      if (!sel.selects(e.key)) continue;
       json j = json::object();
       put_key(j, "key", e.key);
       j["dtype"] = std::string(tfckpt::dtype_name(e.info.dtype));
@@ -253,8 +115,7 @@ int cmd_ls(const bundle_reader& r, bool as_json) {
       }
       a.push_back(std::move(j));
     }
-    out(dump_lines(a));
-    out("\n");
+    rep.field_text("tensors", dump_lines(a));
     return exit_ok;
   }
   struct row {
@@ -263,6 +124,7 @@ int cmd_ls(const bundle_reader& r, bool as_json) {
   std::vector<row> rows;
   std::size_t wk = 0, wd = 0;
   for (const auto& e : r.entries()) {
+    if (!sel.selects(e.key)) continue;
     row w{display(e.key), std::string(tfckpt::dtype_name(e.info.dtype)), tfckpt::shape_to_string(e.info.shape)};
     wk = std::max(wk, columns(w.key));
     wd = std::max(wd, w.dt.size());
@@ -404,49 +266,69 @@ std::string tensor_json(std::string_view key, const tfckpt::tensor& t) {
   return o + "}";
 }
 
-int cmd_print(const bundle_reader& r, const std::string* key, bool as_json) {
+int cmd_print(const bundle_reader& r, const std::string* key, const selection& sel, report& rep) {
+  const bool as_json = rep.as_json();
   if (key) {
     auto t = r.read(*key);
-    if (!t) return fail(t.error());
+    if (!t) return rep.error(t.error()), exit_error;
     if (as_json) {
-      out(tensor_json(*key, *t));
-      out("\n");
+      rep.open_array("tensors");
+      rep.element(tensor_json(*key, *t));
+      rep.close_array();
     } else {
       out("tensor_name:  " + display(*key) + "\n" + tfckpt_cli::format_tensor(*t) + "\n");
     }
     return exit_ok;
   }
   // All tensors: a tensor that cannot be read is reported on stderr and the others still print.
+  // In JSON, it is listed in "errors" (with its key), never silently left out.
   int rc = exit_ok;
-  bool first = true;
-  if (as_json) out("[");
+  rep.open_array("tensors");
   for (const auto& e : r.entries()) {
+    if (!sel.selects(e.key)) continue;
     auto t = r.read(e.key);
     if (!t) {
-      fail(t.error());
+      rep.error(t.error());
       rc = exit_error;
       continue;
     }
-    if (as_json) {
-      out(first ? "\n" : ",\n");
-      out(tensor_json(e.key, *t));
-    } else {
-      out("tensor_name:  " + display(e.key) + "\n" + tfckpt_cli::format_tensor(*t) + "\n");
-    }
-    first = false;
+    if (as_json) rep.element(tensor_json(e.key, *t));
+    else out("tensor_name:  " + display(e.key) + "\n" + tfckpt_cli::format_tensor(*t) + "\n");
   }
-  if (as_json) out(first ? "]\n" : "\n]\n");
+  rep.close_array();
   return rc;
 }
 
 // ---- verify -------------------------------------------------------------------------------------
 
-int cmd_verify(const bundle_reader& r, bool as_json) {
+// Every bad record is reported, not only the first: when the whole-bundle check fails, each
+// tensor is read (checksums checked) and each failure recorded with its key.
+int cmd_verify(const bundle_reader& r, report& rep) {
   auto v = r.verify();
-  if (!v) return fail(v.error());
-  if (as_json) {
-    out(dump(json{{"tensors", v->tensors}, {"bytes", v->bytes}, {"blocks", v->blocks}, {"ok", true}}, 2));
-    out("\n");
+  if (!v) {
+    const tfckpt::error first = v.error();
+    rep.error(first);
+    std::uint64_t bad = 1, checked = 0;
+    for (const auto& e : r.entries()) {
+      ++checked;
+      if (!first.key.empty() && e.key == first.key) continue;
+      if (auto t = r.read(e.key); !t) {
+        if (t.error().key == first.key && t.error().message == first.message && t.error().file == first.file) continue;
+        rep.error(t.error());
+        ++bad;
+      }
+    }
+    rep.field("records_checked", checked);
+    rep.field("problems", bad);
+    if (!rep.as_json())
+      std::fprintf(stderr, "tfckpt: verify: %llu problem(s) in %llu tensors\n", static_cast<unsigned long long>(bad),
+                   static_cast<unsigned long long>(checked));
+    return exit_error;
+  }
+  if (rep.as_json()) {
+    rep.field("tensors", v->tensors);
+    rep.field("bytes", v->bytes);
+    rep.field("blocks", v->blocks);
   } else {
     out(std::to_string(v->tensors) + " tensors, " + std::to_string(v->bytes) + " bytes, all checksums OK\n");
   }
@@ -541,10 +423,12 @@ void print_tree(const tfckpt::trackable_object_graph& g, const bundle_reader& r,
   }
 }
 
-int cmd_graph(const bundle_reader& r, bool as_json) {
+int cmd_graph(const bundle_reader& r, report& rep) {
+  const bool as_json = rep.as_json();
   if (!r.has_object_graph()) {
     if (as_json) {
-      out("{\"nodes\": [], \"name_based\": true}\n");
+      rep.field_text("nodes", "[]");
+      rep.field("name_based", true);
     } else {
       out("no object graph: " + display(r.prefix()) +
           " is a TF1 name-based checkpoint (no _CHECKPOINTABLE_OBJECT_GRAPH entry); `tfckpt ls` lists its " +
@@ -553,7 +437,7 @@ int cmd_graph(const bundle_reader& r, bool as_json) {
     return exit_ok;
   }
   auto g = r.object_graph();
-  if (!g) return fail(g.error());
+  if (!g) return rep.error(g.error()), exit_error;
   if (as_json) {
     json nodes = json::array();
     for (std::size_t i = 0; i < g->nodes.size(); ++i) {
@@ -592,8 +476,8 @@ int cmd_graph(const bundle_reader& r, bool as_json) {
       }
       nodes.push_back(std::move(j));
     }
-    out("{\"nodes\": " + dump_lines(nodes) + ", \"name_based\": false}\n");
-    out("\n");
+    rep.field_text("nodes", dump_lines(nodes));
+    rep.field("name_based", false);
     return exit_ok;
   }
   std::string s;
@@ -612,71 +496,402 @@ int cmd_graph(const bundle_reader& r, bool as_json) {
 
 // ---- latest -------------------------------------------------------------------------------------
 
-int cmd_latest(const std::string& dir) {
+int cmd_latest(const std::string& dir, report& rep) {
   if (!tfckpt::detail::is_directory(dir)) {
     if (!tfckpt::detail::file_exists(dir))
-      return fail(tfckpt::make_error(tfckpt::errc::not_found, "no such directory").in_file(dir));
-    return fail(tfckpt::make_error(tfckpt::errc::invalid_argument, "not a directory (latest takes the directory holding the `checkpoint` state file)").in_file(dir));
+      return rep.error(tfckpt::make_error(tfckpt::errc::not_found, "no such directory").in_file(dir)), exit_error;
+    return rep.error(tfckpt::make_error(tfckpt::errc::invalid_argument, "not a directory (latest takes the directory holding the `checkpoint` state file)").in_file(dir)), exit_error;
   }
   auto p = tfckpt::latest_checkpoint(dir);
-  if (!p) return fail(p.error());
-  out(*p + "\n");
+  if (!p) return rep.error(p.error()), exit_error;
+  if (rep.as_json()) rep.field("prefix", json_text(*p));
+  else out(*p + "\n");
   return exit_ok;
 }
 
-// ---- main ---------------------------------------------------------------------------------------
+// ---- command line -------------------------------------------------------------------------------
+//
+// CLI11. A command is one add_<name>(cli&) function (its options, and the body run after a
+// successful parse) plus one line in `commands` below.
+
+constexpr const char* path_help = "checkpoint prefix, its .index/.data-* file, or a directory (its `checkpoint` "
+                                  "state file names the latest checkpoint; a SavedModel means variables/variables)";
+
+constexpr const char* footer_text = R"(
+Exit status: 0 success, 1 checkpoint error, 2 usage error (diff: 0 same, 1 different, 2 error).
+--json: one JSON object on stdout, also on failure: {"json_version": 1, "tool_version", "command",
+...command fields..., "errors": [{code, message, file, key, offset}], "ok"} (docs/cli.md).
+`tfckpt <command> --help` describes a command.)";
+
+struct cli {
+  CLI::App app{"Inspect and edit TensorFlow checkpoints (PREFIX.index + PREFIX.data-NNNNN-of-NNNNN) without TensorFlow.",
+               "tfckpt"};
+  std::map<const CLI::App*, std::function<int()>> bodies;
+
+  // A subcommand whose body runs when it was given.
+  CLI::App* add(const std::string& name, const std::string& help, std::function<int()> body) {
+    CLI::App* s = app.add_subcommand(name, help);
+    bodies[s] = std::move(body);
+    return s;
+  }
+};
+
+// Options several commands share, so they are spelled and described the same everywhere.
+struct common_args {
+  bool json = false;
+  std::string filter;
+  bool no_optimizer = false;
+};
+
+void add_json(CLI::App* s, common_args& a) {
+  s->add_flag("--json", a.json, "one JSON object on stdout, also on failure (docs/cli.md)");
+}
+void add_selection(CLI::App* s, common_args& a) {
+  s->add_option("--filter", a.filter, "only tensors whose key matches REGEX (ECMAScript, searched in the key)")
+      ->type_name("REGEX");
+  s->add_flag("--no-optimizer", a.no_optimizer,
+              "leave out optimizer state (decided by the object graph: objects reached only through an "
+              "optimizer) and save_counter");
+}
+
+// --filter compiled; a bad regex is a usage error.
+bool make_selection(const common_args& a, selection& sel, report& rep) {
+  sel.no_optimizer = a.no_optimizer;
+  if (a.filter.empty()) return true;
+  auto re = tfckpt_convert::compile_filter(a.filter);
+  if (!re) return rep.usage(re.error().message), false;
+  sel.filter = std::move(*re);
+  sel.filter_text = a.filter;
+  return true;
+}
+
+// Opens PATH and runs body(reader, selection, report) for the read-only commands.
+template <class Body>
+int with_reader(const std::string& command, const std::string& path, const common_args& a, Body body) {
+  report rep(command, a.json);
+  selection sel;
+  if (!make_selection(a, sel, rep)) return exit_usage;
+  auto r = bundle_reader::open(path);
+  if (!r) return rep.error(r.error()), exit_error;
+  if (auto p = sel.prepare(*r); !p) return rep.error(std::move(p).error().in_file(r->prefix())), exit_error;
+  rep.begin();
+  return body(*r, sel, rep);
+}
+
+struct path_args : common_args {
+  std::string path, key;
+};
+
+void add_ls(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("ls", "one line per tensor: key, dtype, shape (key order)", [a] {
+    return with_reader("ls", a->path, *a, [](auto& r, auto& sel, auto& rep) { return cmd_ls(r, sel, rep); });
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  add_json(s, *a);
+  add_selection(s, *a);
+}
+
+void add_print(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("print", "tensor values, numpy-style as TF's print_tensors_in_checkpoint_file (all, or KEY)", [a] {
+    return with_reader("print", a->path, *a, [a](auto& r, auto& sel, auto& rep) {
+      return cmd_print(r, a->key.empty() ? nullptr : &a->key, sel, rep);
+    });
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  s->add_option("KEY", a->key, "one tensor (use -- before a key that starts with '-')");
+  add_json(s, *a);
+  add_selection(s, *a);
+}
+
+void add_verify(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("verify", "read every index block and every record, check every checksum; report every bad record", [a] {
+    return with_reader("verify", a->path, *a, [](auto& r, auto&, auto& rep) { return cmd_verify(r, rep); });
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  add_json(s, *a);
+}
+
+void add_graph(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("graph", "the TF2 object graph (_CHECKPOINTABLE_OBJECT_GRAPH) as a tree", [a] {
+    return with_reader("graph", a->path, *a, [](auto& r, auto&, auto& rep) { return cmd_graph(r, rep); });
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  add_json(s, *a);
+}
+
+void add_latest(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("latest", "the latest checkpoint prefix named by DIR/checkpoint", [a] {
+    report rep("latest", a->json);
+    return cmd_latest(a->path, rep);
+  });
+  s->add_option("DIR", a->path, "directory holding the `checkpoint` state file")->required();
+  add_json(s, *a);
+}
+
+void add_schema(cli& c) {
+  struct args : path_args {
+    tfckpt_tool::schema_gen_options opts;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("schema", "a C++ header: constexpr schema NAME of the checkpoint, for "
+                            "static_assert(tfckpt::matches<T>(NAME)) (tfckpt/schema.hpp)", [a] {
+    report rep("schema", a->json);
+    if (!tfckpt_tool::is_identifier(a->opts.name)) return rep.usage("--name must be a C++ identifier"), exit_usage;
+    auto r = bundle_reader::open(a->path);
+    if (!r) return rep.error(r.error()), exit_error;
+    auto h = tfckpt_tool::generate_schema_header(*r, a->path, a->opts);
+    if (!h) return rep.error(h.error()), exit_error;
+    if (rep.as_json()) rep.field("header", *h);
+    else out(*h);
+    return exit_ok;
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  s->add_option("--name", a->opts.name, "name of the schema constant")->type_name("NAME");
+  s->add_flag("--with-save-counter", a->opts.with_save_counter, "keep save_counter in the schema");
+  s->add_flag("--with-object-graph", a->opts.with_object_graph, "keep _CHECKPOINTABLE_OBJECT_GRAPH in the schema");
+  add_json(s, *a);
+}
+
+void add_export(cli& c) {
+  struct args : path_args {
+    std::string to, out_file, format_tag = "tf";
+    bool zip64 = false;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("export", "write the tensors to a safetensors or numpy .npz file", [a] {
+    report rep("export", a->json);
+    tfckpt_convert::export_options o;
+    if (!make_selection(*a, o.sel, rep)) return exit_usage;
+    o.to = a->to == "npz" ? tfckpt_convert::format::npz : tfckpt_convert::format::safetensors;
+    o.force_zip64 = a->zip64;
+    o.format_tag = a->format_tag;
+    return tfckpt_tool::run_export(a->path, a->out_file, o, rep);
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  s->add_option("OUT", a->out_file, "output file")->required();
+  s->add_option("--to", a->to, "output format")->required()->check(CLI::IsMember({"safetensors", "npz"}));
+  add_selection(s, *a);
+  s->add_flag("--zip64", a->zip64, "npz: zip64 records even when small");
+  s->add_option("--format-tag", a->format_tag,
+                "safetensors: __metadata__ \"format\" value loaders check (Hugging Face: pt, tf, flax, mlx); "
+                "\"\" leaves it out")
+      ->capture_default_str()
+      ->type_name("TAG");
+  add_json(s, *a);
+  s->footer(R"(
+Names: keys without their /.ATTRIBUTES/VARIABLE_VALUE suffix (the object path stays escaped: '.' as
+.., '/' in a name as .S); model weights TF keys under optimizer/_trainable_variables/N (Keras 3) are
+named by their model path. The original keys are recorded (safetensors __metadata__
+"tfckpt.checkpoint_keys", npz member __tfckpt_keys__) for import. Tensors the format cannot hold
+(safetensors: strings, variants, complex; npz: variants, bfloat16, float8; both: quantized, int4)
+are skipped with a warning listing them. The object graph is not exported.)");
+}
+
+void add_import(cli& c) {
+  struct args : path_args {
+    std::string prefix;
+    std::vector<std::string> maps;
+    bool object_graph = false, name_based = false, no_save_counter = false;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("import", "write a checkpoint from a safetensors or npz file", [a] {
+    report rep("import", a->json);
+    tfckpt_convert::import_options o;
+    for (const auto& m : a->maps) {
+      const auto eq = m.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+        return rep.usage("--map takes NAME=KEY, got '" + m + "'"), exit_usage;
+      o.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+    }
+    if (a->object_graph) o.mode = tfckpt_convert::import_mode::object_graph;
+    if (a->name_based) o.mode = tfckpt_convert::import_mode::name_based;
+    o.save_counter = !a->no_save_counter;
+    return tfckpt_tool::run_import(a->path, a->prefix, o, rep);
+  });
+  s->add_option("IN", a->path, "safetensors or npz file (np.savez, not np.savez_compressed)")->required();
+  s->add_option("--to", a->prefix, "checkpoint prefix to write")->required()->type_name("PREFIX");
+  s->add_option("--map", a->maps, "tensor NAME is stored under checkpoint KEY")->type_name("NAME=KEY");
+  auto* og = s->add_flag("--object-graph", a->object_graph,
+                         "a TF2 checkpoint whose object graph follows the '/'-separated names");
+  auto* nb = s->add_flag("--name-based", a->name_based, "keys as they are (TF1 Saver style), no object graph");
+  og->excludes(nb);
+  s->add_flag("--no-save-counter", a->no_save_counter, "no save_counter in object-based imports");
+  add_json(s, *a);
+}
+
+void add_diff(cli& c) {
+  struct args : path_args {
+    std::string b;
+    double atol = 0;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("diff", "keys, dtypes, shapes and values that differ between two checkpoints", [a] {
+    report rep("diff", a->json);
+    tfckpt_convert::diff_options o;
+    if (!make_selection(*a, o.sel, rep)) return exit_usage;
+    o.atol = a->atol;
+    o.as_json = a->json;
+    return tfckpt_convert::run_diff(a->path, a->b, o, rep);
+  });
+  s->add_option("A", a->path, path_help)->required();
+  s->add_option("B", a->b, "the other checkpoint")->required();
+  add_selection(s, *a);
+  s->add_option("--atol", a->atol, "ignore differences <= X")->check(CLI::NonNegativeNumber)->type_name("X");
+  add_json(s, *a);
+  s->footer("\nExit status as diff(1): 0 identical, 1 different, 2 error.");
+}
+
+void add_merge(cli& c) {
+  struct args : path_args {
+    std::vector<std::string> inputs;
+    bool move = false;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("merge", "bundles written by several writers (one per worker) into one checkpoint OUT", [a] {
+    report rep("merge", a->json);
+    return tfckpt_edit::run_merge(a->path, a->inputs, a->move, rep);
+  });
+  s->add_option("OUT", a->path, "prefix of the merged checkpoint")->required();
+  s->add_option("IN", a->inputs, "input checkpoint prefixes")->required();
+  s->add_flag("--move", a->move,
+              "move the inputs' data files instead of copying them and delete the inputs' .index files "
+              "(TF's MergeV2Checkpoints; same filesystem)");
+  add_json(s, *a);
+}
+
+void add_filter(cli& c) {
+  struct args : path_args {
+    std::string out_prefix, drop;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("filter", "copy IN to OUT without some tensors, the object graph rewritten to match", [a] {
+    report rep("filter", a->json);
+    tfckpt_edit::filter_options o;
+    if (!make_selection(*a, o.keep, rep)) return exit_usage;
+    if (!a->drop.empty()) {
+      auto re = tfckpt_convert::compile_filter(a->drop);
+      if (!re) return rep.usage(re.error().message), exit_usage;
+      o.drop = std::move(*re);
+    }
+    return tfckpt_edit::run_filter(a->path, a->out_prefix, o, rep);
+  });
+  s->add_option("IN", a->path, path_help)->required();
+  s->add_option("OUT", a->out_prefix, "prefix of the checkpoint to write")->required();
+  s->add_option("--keep,--filter", a->filter, "keep only tensors whose key matches REGEX")->type_name("REGEX");
+  s->add_option("--drop", a->drop, "drop tensors whose key matches REGEX")->type_name("REGEX");
+  s->add_flag("--no-optimizer", a->no_optimizer,
+              "drop optimizer state (objects reached only through an optimizer) and the optimizer objects");
+  add_json(s, *a);
+  s->footer(R"(
+Objects whose tensors are all dropped leave the object graph, with every object then unreachable,
+so TensorFlow restores OUT with assert_consumed() into the objects that remain (filter
+--no-optimizer: tf.train.Checkpoint(model=model)). Keys follow the new graph's shortest paths, as
+TF would write them. Every dtype is kept; the object graph is always kept.)");
+}
+
+void add_rename(cli& c) {
+  struct args : path_args {
+    std::string out_prefix;
+    std::vector<std::string> maps;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("rename", "copy IN to OUT with objects renamed (keys and object graph updated)", [a] {
+    report rep("rename", a->json);
+    std::vector<tfckpt_edit::rename_rule> rules;
+    for (const auto& m : a->maps) {
+      const auto eq = m.find('=');
+      if (eq == std::string::npos || eq == 0) return rep.usage("--map takes FROM=TO, got '" + m + "'"), exit_usage;
+      auto re = tfckpt_convert::compile_filter(m.substr(0, eq));
+      if (!re) return rep.usage(re.error().message), exit_usage;
+      rules.push_back({std::move(*re), m.substr(eq + 1)});
+    }
+    return tfckpt_edit::run_rename(a->path, a->out_prefix, rules, rep);
+  });
+  s->add_option("IN", a->path, path_help)->required();
+  s->add_option("OUT", a->out_prefix, "prefix of the checkpoint to write")->required();
+  s->add_option("--map", a->maps,
+                "regex FROM replaced by TO ($1.. groups) in every object path (the escaped path of a key, "
+                "before /.ATTRIBUTES/); rules apply in order")
+      ->required()
+      ->type_name("FROM=TO");
+  add_json(s, *a);
+}
+
+void add_stats(cli& c) {
+  auto a = std::make_shared<path_args>();
+  auto* s = c.add("stats", "per tensor: min, max, mean, std, NaN/Inf counts, zero fraction", [a] {
+    return with_reader("stats", a->path, *a, [](auto& r, auto& sel, auto& rep) { return tfckpt_edit::cmd_stats(r, sel, rep); });
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  add_selection(s, *a);
+  add_json(s, *a);
+  s->footer(R"(
+min, max, mean and std (population, ddof=0) are over the finite elements; nan and inf count the
+others; zero_fraction is over all elements. Complex tensors: of the modulus. Strings and variants
+have no statistics (null).)");
+}
+
+void add_help(cli& c) {
+  auto topic = std::make_shared<std::string>();
+  auto* s = c.add("help", "this text, or the help of COMMAND", [&c, topic] {
+    for (auto* sub : c.app.get_subcommands([](CLI::App*) { return true; }))
+      if (sub->get_name() == *topic) return out(sub->help("tfckpt")), exit_ok;
+    if (!topic->empty()) return std::fprintf(stderr, "tfckpt: unknown command '%s'\n", topic->c_str()), exit_usage;
+    // app.help() would show the help of the command given (`help` itself).
+    out(c.app.get_formatter()->make_help(&c.app, "tfckpt", CLI::AppFormatMode::Normal));
+    return exit_ok;
+  });
+  s->add_option("COMMAND", *topic, "a command");
+}
+
+// Every command: one line each.
+constexpr void (*commands[])(cli&) = {
+    add_ls, add_print, add_verify, add_graph, add_latest, add_schema, add_export, add_import,
+    add_diff, add_merge, add_filter, add_rename, add_stats, add_help,
+};
 
 int run(int argc, char** argv) {
-  // `schema` has its own options (--name NAME ...): parsed in schema_gen.hpp.
-  if (argc >= 2 && std::string_view(argv[1]) == "schema") return tfckpt_tool::cmd_schema(argc, argv);
-  // export / import / diff: their own options too (convert_cli.hpp).
-  if (argc >= 2 && std::string_view(argv[1]) == "export") return tfckpt_tool::cmd_export(argc, argv);
-  if (argc >= 2 && std::string_view(argv[1]) == "import") return tfckpt_tool::cmd_import(argc, argv);
-  if (argc >= 2 && std::string_view(argv[1]) == "diff") return tfckpt_tool::cmd_diff(argc, argv);
-  std::vector<std::string> pos;
-  bool as_json = false, help = false, options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
-      if (a == "--json") as_json = true;
-      else if (a == "-h" || a == "--help") help = true;
-      else return usage_error("unknown option '" + display(a) + "'");
-    } else {
-      pos.push_back(a);
+  cli c;
+  c.app.footer(footer_text);
+  c.app.set_version_flag("--version", std::string("tfckpt ") + tool_version);
+  c.app.require_subcommand(1);
+  for (auto add : commands) add(c);
+  // A usage error is reported like any other: a JSON document when --json was given.
+  auto usage_failure = [&](const std::string& command, const std::string& why) {
+    bool as_json = false;
+    for (int i = 1; i < argc; ++i) as_json |= std::string_view(argv[i]) == "--json";
+    {
+      report rep(command, as_json);
+      rep.usage(why);
     }
-  }
-  if (help || (!pos.empty() && pos[0] == "help")) {
-    out(usage_text);
-    return exit_ok;
-  }
-  if (pos.empty()) {
-    std::fputs(usage_text.data(), stderr);
+    std::fprintf(stderr, "usage: tfckpt <command> ...  (tfckpt --help, tfckpt <command> --help)\n");
     return exit_usage;
-  }
-  const std::string& cmd = pos[0];
-  const std::size_t nargs = pos.size() - 1;
-  auto arity = [&](std::size_t lo, std::size_t hi, const char* what) -> bool {
-    if (nargs >= lo && nargs <= hi) return true;
-    usage_error(cmd + " takes " + what + " (got " + std::to_string(nargs) + " argument" + (nargs == 1 ? "" : "s") + ")");
-    return false;
   };
-  if (cmd == "latest") {
-    if (as_json) return usage_error("latest does not take --json");
-    if (!arity(1, 1, "one directory")) return exit_usage;
-    return cmd_latest(pos[1]);
-  }
-  const bool known = cmd == "ls" || cmd == "print" || cmd == "verify" || cmd == "graph";
-  if (!known) return usage_error("unknown command '" + display(cmd) + "'");
-  if (cmd == "print" ? !arity(1, 2, "a checkpoint path and an optional key") : !arity(1, 1, "one checkpoint path"))
+  if (argc < 2) {
+    std::fputs(c.app.help().c_str(), stderr);
     return exit_usage;
-  auto r = bundle_reader::open(pos[1]);
-  if (!r) return fail(r.error());
-  if (cmd == "ls") return cmd_ls(*r, as_json);
-  if (cmd == "print") return cmd_print(*r, nargs == 2 ? &pos[2] : nullptr, as_json);
-  if (cmd == "verify") return cmd_verify(*r, as_json);
-  return cmd_graph(*r, as_json);
+  }
+  const std::string first = argv[1];
+  if (first.empty() || first[0] != '-') {
+    bool known = false;
+    for (auto* sub : c.app.get_subcommands([](CLI::App*) { return true; })) known |= sub->get_name() == first;
+    if (!known) return usage_failure("", "unknown command '" + display(first) + "'");
+  }
+  try {
+    c.app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version (CallForHelp is a Success)
+    return c.app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_failure(first.empty() || first[0] == '-' ? "" : first, e.what());
+  }
+  for (auto* sub : c.app.get_subcommands())
+    if (auto it = c.bodies.find(sub); it != c.bodies.end()) return it->second();
+  return usage_failure("", "no command given");
 }
 
 }  // namespace

@@ -75,16 +75,27 @@ have_corpus=0
 if [ -f "$CORPUS/expected_entries.json" ]; then have_corpus=1; else skip "corpus tests: $CORPUS not found"; fi
 
 # ---- usage ------------------------------------------------------------------------------------
-run "--help" 0 --help && has "--help" "$OUT" '^usage: tfckpt'
-run "help" 0 help && has "help" "$OUT" 'latest DIR'
-run "ls --help" 0 ls --help
-run "no arguments" 2 && has "no arguments" "$ERR" '^usage: tfckpt'
+run "--help" 0 --help && has "--help" "$OUT" '^Usage: tfckpt'
+run "help" 0 help && has "help" "$OUT" '^  latest +the latest checkpoint prefix'
+run "--version" 0 --version && has "--version" "$OUT" '^tfckpt [0-9]+\.[0-9]+\.[0-9]+$'
+# Every command has its own --help (stdout, exit 0) naming its usage line; `help CMD` says the same.
+for c in ls print verify graph latest schema export import diff merge filter rename stats help; do
+  run "$c --help" 0 "$c" --help && has "$c --help" "$OUT" "^Usage: tfckpt $c "
+  run "help $c" 0 help "$c" && has "help $c" "$OUT" "^Usage: tfckpt $c "
+done
+run "help unknown" 2 help frobnicate
+run "no arguments" 2 && has "no arguments" "$ERR" '^Usage: tfckpt'
 run "unknown command" 2 frobnicate x && has "unknown command" "$ERR" "^tfckpt: unknown command 'frobnicate'"
-run "unknown flag" 2 ls --bogus "$FIX/strings" && has "unknown flag" "$ERR" "unknown option '--bogus'"
+run "unknown flag" 2 ls --bogus "$FIX/strings" && has "unknown flag" "$ERR" "not expected: --bogus"
 run "ls without path" 2 ls
 run "ls with two paths" 2 ls "$FIX/strings" "$FIX/variant"
 run "print with three args" 2 print "$FIX/strings" a b
-run "latest --json" 2 latest --json "$FIX/manager"
+run "latest --json" 0 latest --json "$FIX/manager"
+pycheck "latest --json" "$OUT" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+print("ok" if j["ok"] is True and j["prefix"].endswith("/manager/ckpt-5") and j["json_version"] == 1 else "FAIL %r" % j)
+EOF
 
 # ---- ls ---------------------------------------------------------------------------------------
 run "ls partitioned" 0 ls "$FIX/partitioned" && same "ls partitioned" "$OUT" <<'EOF'
@@ -95,7 +106,7 @@ EOF
 run "ls --json partitioned" 0 ls --json "$FIX/partitioned"
 pycheck "ls --json partitioned" "$OUT" <<'EOF'
 import json, sys
-a = json.load(open(sys.argv[1]))
+a = json.load(open(sys.argv[1]))["tensors"]
 emb = [e for e in a if e["key"] == "embedding"][0]
 want = {"key": "embedding", "dtype": "float32", "shape": [10, 4], "shard": 0, "offset": 0, "size": 0,
         "slices": ["0,4:0,4", "4,3:0,4", "7,3:0,4"]}
@@ -116,7 +127,7 @@ for d in "$FIX"/*/; do
   run "ls --json fixture $n" 0 ls --json "$d$prefix" || continue
   pycheck "ls --json fixture $n" "$OUT" "$d/expected.json" <<'EOF'
 import json, sys
-got = json.load(open(sys.argv[1]))
+got = json.load(open(sys.argv[1]))["tensors"]
 exp = json.load(open(sys.argv[2]))
 keys = [e["key"] for e in got]
 print("ok" if keys == sorted(keys) else "FAIL keys are not in order")
@@ -161,7 +172,7 @@ for folder, cks in exp.items():
         if r.returncode != 0:
             print("FAIL %s: exit %d %s" % (p, r.returncode, r.stderr))
             continue
-        got = {e["key"]: (e["dtype"], e["shape"], e["shard"], e["offset"], e["size"]) for e in json.loads(r.stdout)}
+        got = {e["key"]: (e["dtype"], e["shape"], e["shard"], e["offset"], e["size"]) for e in json.loads(r.stdout)["tensors"]}
         want = {e["key"]: (names.get(e["dtype"], e["dtype"]), e["shape"], e["shard"], e["offset"], e["size"])
                 for e in info["entries"]}
         print("ok" if got == want else "FAIL %s: ls --json differs from expected_entries.json" % p)
@@ -203,7 +214,7 @@ run "verify --json" 0 verify --json "$FIX/partitioned"
 pycheck "verify --json" "$OUT" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
-print("ok" if j["tensors"] == 6 and j["bytes"] == 224 and j["ok"] is True else "FAIL %r" % j)
+print("ok" if j["tensors"] == 6 and j["bytes"] == 224 and j["ok"] is True and j["errors"] == [] else "FAIL %r" % j)
 EOF
 for d in "$FIX"/*/; do
   run "verify fixture $(basename "$d")" 0 verify "$d" && has "verify fixture $(basename "$d")" "$OUT" '^[0-9]+ tensors, [0-9]+ bytes, all checksums OK$'
@@ -331,7 +342,7 @@ EOF
     run "print --json corpus $(basename "$d")" 0 print --json "$d" &&
       pycheck "print --json corpus $(basename "$d")" "$OUT" <<'EOF'
 import json, sys
-a = json.load(open(sys.argv[1]))
+a = json.load(open(sys.argv[1]))["tensors"]
 print("ok" if isinstance(a, list) and a and all({"key", "dtype", "shape", "values"} <= set(e) for e in a) else "FAIL bad structure")
 EOF
   done
@@ -368,7 +379,7 @@ for d in sorted(glob.glob(os.path.join(fix, "*", ""))):
         print("FAIL %s: exit %d" % (d, r.returncode))
         continue
     try:
-        got = {e["key"]: e for e in json.loads(r.stdout)}
+        got = {e["key"]: e for e in json.loads(r.stdout)["tensors"]}
     except ValueError as e:
         print("FAIL %s: invalid JSON: %s" % (d, e))
         continue
@@ -441,7 +452,7 @@ run "graph --json TF1" 0 graph --json "$FIX/tf1_saver"
 pycheck "graph --json TF1" "$OUT" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
-print("ok" if j == {"nodes": [], "name_based": True} else "FAIL %r" % j)
+print("ok" if j["nodes"] == [] and j["name_based"] is True and j["ok"] is True else "FAIL %r" % j)
 EOF
 if [ $have_corpus -eq 1 ]; then
   A="$CORPUS/tf2_keras_savedmodel_adam_slots"

@@ -93,9 +93,10 @@ run "import bad --map" 2 import "$TMP/all.npz" --to "$TMP/y/ckpt" --map novalue
 run "import garbage" 1 import "$ROOT/README.md" --to "$TMP/y/ckpt"
 has "import garbage: message" "$ERR" 'neither a safetensors'
 run "help lists export" 0 --help
-has "help: export" "$OUT" '^  export PATH --to safetensors\|npz OUT'
-has "help: import" "$OUT" '^  import IN --to PREFIX'
-has "help: diff" "$OUT" '^  diff A B'
+has "help: export" "$OUT" '^  export +write the tensors to a safetensors'
+
+has "help: import" "$OUT" '^  import +write a checkpoint from a safetensors'
+has "help: diff" "$OUT" '^  diff +keys, dtypes, shapes and values'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -118,6 +118,7 @@ def check_export_fixture(cli, fixture, work):
     elif run(cli, "export", prefix, "--to", "safetensors", st):
         raw, meta = safetensors_raw(st)
         keys_meta = json.loads(meta.get("tfckpt.checkpoint_keys", "{}"))
+        check(meta.get("format") == "tf", f"{name}: safetensors __metadata__ format is {meta.get('format')!r}, want 'tf'")
         with safe_open(st, framework="np") as f:
             names = set(f.keys())
             for key, (dt, shape, value) in want.items():

@@ -41,7 +41,7 @@ def run_cli(cli, prefix, errors):
         errors.append(f"`ls` exited with {proc.returncode}: {proc.stderr.decode(errors='replace').strip()[:500]}")
         return None
     try:
-        rows = json.loads(proc.stdout)
+        rows = json.loads(proc.stdout)["tensors"]
     except ValueError as e:
         errors.append(f"`ls --json` output is not JSON: {e}; starts with {proc.stdout[:200]!r}")
         return None
