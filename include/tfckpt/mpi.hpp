@@ -267,7 +267,9 @@ class comm {
 };
 
 // Every rank's outcome becomes one outcome, the same on every rank: success when every rank
-// succeeded, else the error of the lowest failing rank, prefixed with that rank.
+// succeeded, else the error (code, file, key, offset, message) of the lowest failing rank, its
+// message prefixed with that rank.
+inline result<std::string> bcast_string(const comm& c, std::string s, int root = 0);
 inline result<void> agree(const comm& c, const result<void>& mine) {
   int failed = mine ? 0 : 1;
   std::vector<int> all(static_cast<std::size_t>(c.size()));
@@ -275,21 +277,28 @@ inline result<void> agree(const comm& c, const result<void>& mine) {
   const auto it = std::find(all.begin(), all.end(), 1);
   if (it == all.end()) return {};
   const int root = static_cast<int>(it - all.begin());
-  std::string msg;
-  int code = static_cast<int>(errc::io_error);
+  std::int64_t head[2] = {static_cast<std::int64_t>(errc::io_error), -1};  // code, offset
+  std::string parts[3];                                                   // file, key, message
   if (c.rank() == root) {
-    msg = mine.error().to_string();
-    code = static_cast<int>(mine.error().code);
+    const error& e = mine.error();
+    head[0] = static_cast<std::int64_t>(e.code);
+    head[1] = e.offset == no_offset ? -1 : static_cast<std::int64_t>(e.offset);
+    parts[0] = e.file, parts[1] = e.key, parts[2] = e.message;
   }
-  int len = static_cast<int>(std::min<std::size_t>(msg.size(), 1 << 16));
-  TFCKPT_MPI(MPI_Bcast(&code, 1, MPI_INT, root, c.get()), "MPI_Bcast");
-  TFCKPT_MPI(MPI_Bcast(&len, 1, MPI_INT, root, c.get()), "MPI_Bcast");
-  msg.resize(static_cast<std::size_t>(len));
-  TFCKPT_MPI(MPI_Bcast(msg.data(), len, MPI_CHAR, root, c.get()), "MPI_Bcast");
-  return make_error(static_cast<errc>(code), "rank " + std::to_string(root) + ": " + msg);
+  TFCKPT_MPI(MPI_Bcast(head, 2, MPI_INT64_T, root, c.get()), "MPI_Bcast");
+  for (auto& part : parts) {
+    auto got = bcast_string(c, part.substr(0, 1 << 16), root);
+    if (!got) return std::move(got).error();
+    part = std::move(*got);
+  }
+  error out(static_cast<errc>(head[0]), "rank " + std::to_string(root) + ": " + parts[2]);
+  out.file = std::move(parts[0]);
+  out.key = std::move(parts[1]);
+  if (head[1] >= 0) out.offset = static_cast<std::uint64_t>(head[1]);
+  return out;
 }
 
-inline result<std::string> bcast_string(const comm& c, std::string s, int root = 0) {
+inline result<std::string> bcast_string(const comm& c, std::string s, int root) {
   std::uint64_t len = s.size();
   TFCKPT_MPI(MPI_Bcast(&len, 1, MPI_UINT64_T, root, c.get()), "MPI_Bcast");
   if (len > INT_MAX) return make_error(errc::limit_exceeded, "broadcast of " + std::to_string(len) + " bytes");
