@@ -41,6 +41,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,7 @@
 #include "bundle/reader.hpp"
 #include "bundle/writer.hpp"
 #include "checkpoint.hpp"
+#include "checkpoint_manager.hpp"
 #include "format/file_io.hpp"
 #include "format/state_file.hpp"
 #include "format/table_builder.hpp"
@@ -590,9 +592,15 @@ inline result<void> write_index(const std::string& prefix, const std::vector<std
   return tfckpt::detail::rename_file(tmp, index_filename(prefix));
 }
 
-// The collective write of `prefix` (and, with `state_prefix`, the state file naming it).
+// Whether the state file next to `prefix` names it: then it is published, whatever failed after.
+inline bool is_named(const std::string& prefix) {
+  auto st = get_checkpoint_state(tfckpt::detail::path_dirname(prefix));
+  return st && tfckpt::detail::normalize_path(st->model_checkpoint_path) == tfckpt::detail::normalize_path(prefix);
+}
+
+// The collective write of `prefix`; then, on rank 0 after the index, `publish` (the state file).
 inline result<void> write_collective(const comm& c, const std::string& prefix, graph::live_tree tree,
-                                     const write_options& opts, const std::string* state_prefix) {
+                                     const write_options& opts, const std::function<result<void>()>& publish) {
   auto p = make_plan(std::move(tree));
   TFCKPT_TRY(agree(c, detail::status_of(p)));
   TFCKPT_TRY(check_same_structure(c, p->describe));
@@ -654,11 +662,16 @@ inline result<void> write_collective(const comm& c, const std::string& prefix, g
   result<void> published = detail::status_of(gathered);
   if (c.rank() == 0 && published) {
     published = write_index(prefix, *gathered, opts.sync);
-    if (published && state_prefix) published = core::record_checkpoint(*state_prefix, prefix);
-    if (!published) (void)tfckpt::detail::remove_file(index_filename(prefix));
+    if (published && publish) published = publish();
   }
   if (auto ok = agree(c, published); !ok) {
-    (void)tfckpt::detail::remove_file(my_data);
+    // Unless the state file already names it (a checkpoint manager's sweep failed afterwards),
+    // the new checkpoint is withdrawn: its index first, so no reader sees it half gone.
+    if (!is_named(prefix)) {
+      if (c.rank() == 0) (void)tfckpt::detail::remove_file(index_filename(prefix));
+      TFCKPT_TRY(agree(c, {}));
+      (void)tfckpt::detail::remove_file(my_data);
+    }
     return ok;
   }
   return {};
@@ -700,13 +713,28 @@ class checkpoint {
     const std::int64_t n = save_counter_ + 1;
     std::int64_t counter = n;
     const std::string path = prefix + "-" + std::to_string(n);
-    TFCKPT_TRY(write_impl(path, &counter, opts, &prefix));
+    TFCKPT_TRY(write_impl(path, &counter, opts, {}, [&] { return core::record_checkpoint(prefix, path); }));
     save_counter_ = n;
+    return path;
+  }
+  // checkpoint_manager::save(ck) made collective: `m` is every rank's manager of one directory.
+  // Rank 0's names the checkpoint in the state file and deletes old ones (max_to_keep) once every
+  // rank's data is durable; the other ranks' managers follow the same list.
+  result<std::string> save(checkpoint_manager& m, std::optional<std::int64_t> checkpoint_number = std::nullopt,
+                           const write_options& opts = {}) {
+    const std::int64_t n = save_counter_ + 1;
+    std::int64_t counter = n;
+    const std::string path = m.prefix() + "-" + std::to_string(checkpoint_number ? *checkpoint_number : n);
+    TFCKPT_TRY(write_impl(path, &counter, opts, m.status(), [&] { return m.record_written(path); }));
+    save_counter_ = n;
+    int rank = 0;
+    MPI_Comm_rank(comm_, &rank);
+    if (rank != 0) TFCKPT_TRY(m.record_written(path, /*own_files=*/false));
     return path;
   }
   // `prefix` itself, without save_counter or state file.
   result<std::string> write(const std::string& prefix, const write_options& opts = {}) {
-    TFCKPT_TRY(write_impl(prefix, nullptr, opts, nullptr));
+    TFCKPT_TRY(write_impl(prefix, nullptr, opts, {}, {}));
     return prefix;
   }
   // Restores (with save_counter) from a directory's latest checkpoint or a prefix.
@@ -722,15 +750,12 @@ class checkpoint {
 
  private:
   result<void> write_impl(const std::string& path, std::int64_t* counter, const write_options& opts,
-                          const std::string* state_prefix) {
+                          const result<void>& ready, const std::function<result<void>()>& publish) {
     auto c = detail::comm::dup(comm_);
     if (!c) return std::move(c).error();
-    auto tree = tfckpt::detail::checkpoint_tree(*root_, counter);
-    if (!tree) {
-      (void)detail::agree(*c, tree.error());
-      return std::move(tree).error();
-    }
-    return detail::write_collective(*c, path, std::move(*tree), opts, state_prefix);
+    auto tree = ready ? tfckpt::detail::checkpoint_tree(*root_, counter) : result<graph::live_tree>(ready.error());
+    if (!tree) return detail::agree(*c, tree.error());  // matches the others' first agree
+    return detail::write_collective(*c, path, std::move(*tree), opts, publish);
   }
 
   result<collective_status> read_impl(const std::string& path, std::int64_t* counter, const read_options& opts) {

@@ -10,6 +10,7 @@
 
 #include <boost/describe.hpp>
 #include <tfckpt/checkpoint.hpp>
+#include <tfckpt/checkpoint_manager.hpp>
 #include <tfckpt/mpi.hpp>
 
 struct state {
@@ -183,6 +184,27 @@ void run(const std::string& dir) {
     auto st = c.read(dir + "/plain");
     expect(st && st->assert_consumed().has_value(), "a single-process checkpoint restores collectively");
     expect(exact(s), "a single-process checkpoint: every value exact");
+  }
+  {  // checkpoint_manager collectively: rank 0 keeps max_to_keep, every rank's list follows.
+    tfckpt::checkpoint_manager_options o;
+    o.max_to_keep = 2;
+    auto m = tfckpt::checkpoint_manager::open(dir + "/managed", o);
+    expect(m.has_value(), "a manager opens on every rank");
+    if (m) {
+      state s = make();
+      tfckpt::mpi::checkpoint c(MPI_COMM_WORLD, s);
+      bool saved = true;
+      for (int i = 0; i < 3; ++i) saved = saved && c.save(*m).has_value();
+      expect(saved, "three managed collective saves succeed");
+      expect(latest(dir + "/managed") == dir + "/managed/ckpt-3", "the state file names the third");
+      expect(!tfckpt::detail::file_exists(dir + "/managed/ckpt-1.index") &&
+                 !tfckpt::detail::file_exists(tfckpt::data_filename(dir + "/managed/ckpt-1", rank, size)),
+             "max_to_keep=2: the first checkpoint's files are deleted");
+      expect(tfckpt::detail::file_exists(dir + "/managed/ckpt-2.index"), "the second is kept");
+      std::string list;
+      for (const auto& p : m->checkpoints()) list += p + ";";
+      expect(same_everywhere(list) && m->checkpoints().size() == 2, "every rank's manager lists the same two");
+    }
   }
   {  // A sharded_rows holding part of the rows cannot be saved by the single-process API.
     state s = make();
