@@ -522,7 +522,7 @@ inline void assign_owners(plan& p, const std::vector<std::vector<std::pair<std::
       continue;
     }
     const std::uint64_t row = it.shape[0] > 0 ? it.bytes / static_cast<std::uint64_t>(it.shape[0]) : 0;
-    for (int r = 0; r < size; ++r) load[static_cast<std::size_t>(r)] += row * static_cast<std::uint64_t>(rows[i][static_cast<std::size_t>(r)].second);
+    for (std::size_t r = 0; r < load.size(); ++r) load[r] += row * static_cast<std::uint64_t>(rows[i][r].second);
   }
   std::stable_sort(replicated.begin(), replicated.end(),
                    [&](std::size_t a, std::size_t b) { return p.items[a].bytes > p.items[b].bytes; });
