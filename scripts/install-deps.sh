@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev doctest-dev libbenchmark-dev libsnappy-dev
   cmake meson ninja-build g++ clang libclang-rt-14-dev python3-venv python3-pip
   libcli11-dev
+  libopenmpi-dev openmpi-bin
 )
 # python module to import -> PyPI distribution providing it
 PY_MODULES=(tensorflow tf_keras pytest numpy safetensors)

@@ -21,8 +21,14 @@
 #             file names must verify after every kill. Then two processes save into one
 #             directory for CONCURRENT_SECONDS (default 30) while a third verifies what the
 #             state file names
+#   mpi       tfckpt/mpi.hpp under mpirun --oversubscribe: examples/mpi_checkpoint saves with N
+#             ranks and restores with M ranks for N, M in {1,2,3,4}; TensorFlow reads every
+#             N-rank checkpoint (load_checkpoint, and a restore into a ShardedVariable of another
+#             shard count with assert_consumed); C++ restores TF-written ShardedVariable
+#             checkpoints; the collective error cases (tests/mpi/mpi_cases.cpp); MPI_KILLS
+#             (default 20) SIGKILLs of one rank mid-save (tests/mpi/fault_test.sh)
 # Build trees live under build/ (gitignored) and are reused between runs.
-# Environment: FUZZ_SECONDS, KILLS, CONCURRENT_SECONDS (see above), JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
+# Environment: FUZZ_SECONDS, KILLS, CONCURRENT_SECONDS, MPI_KILLS (see above), JOBS (build parallelism, default nproc), CTEST_PARALLEL_LEVEL (ctest's own),
 # CI (set by CI: missing TensorFlow makes the interop tests fail instead of skip),
 # TFCKPT_SKIP_DEPS=1 (do not run scripts/install-deps.sh; for offline work).
 set -euo pipefail
@@ -30,7 +36,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="${JOBS:-$(nproc)}"
-ALL_SECTIONS=(gcc asan meson noexcept package headers fuzz crash)
+ALL_SECTIONS=(gcc asan meson noexcept package headers fuzz crash mpi)
 if [ "$#" -gt 0 ]; then SECTIONS=("$@"); else SECTIONS=("${ALL_SECTIONS[@]}"); fi
 for s in "${SECTIONS[@]}"; do
   case " ${ALL_SECTIONS[*]} " in *" $s "*) ;; *) echo "unknown section '$s' (known: ${ALL_SECTIONS[*]})" >&2; exit 2 ;; esac
@@ -172,6 +178,31 @@ section_crash() {
   run "$(command -v clang++-14 || command -v clang++)" -std=c++20 -O2 -Wall -Wextra -Wpedantic \
     -Werror -Iinclude tests/crash/concurrent_savers.cpp -o build/crash/concurrent_savers
   run bash tests/crash/concurrent_test.sh build/crash/concurrent_savers "${CONCURRENT_SECONDS:-30}" build/crash/concurrent
+  end
+}
+
+section_mpi() {
+  begin mpi "collective save/restore over MPI: N, M in 1..4, TensorFlow both ways, ${MPI_KILLS:-20} SIGKILLs"
+  cmake_configure build/mpi -DCMAKE_BUILD_TYPE=Release -DTFCKPT_BUILD_MPI=ON -DTFCKPT_BUILD_TESTS=OFF \
+    -DTFCKPT_BUILD_TOOLS=OFF -DTFCKPT_BUILD_EXAMPLES=OFF
+  run ninja -C build/mpi -j "${JOBS:-$(nproc)}" mpi_checkpoint mpi_cases mpi_fault_saver
+  local mpirun=(mpirun --oversubscribe)
+  [ "$(id -u)" -eq 0 ] && mpirun+=(--allow-run-as-root)
+  local w=build/mpi/work py=(bash tests/interop/run_py.sh tests/mpi/tf_sharded.py) n m checks=()
+  rm -rf "$w"
+  mkdir -p "$w"
+  for n in 1 2 3 4; do
+    run timeout 120 "${mpirun[@]}" -np "$n" build/mpi/mpi_checkpoint save "$w/n$n"
+    for m in 1 2 3 4; do run timeout 120 "${mpirun[@]}" -np "$m" build/mpi/mpi_checkpoint restore "$w/n$n"; done
+    checks+=("$w/n$n" $((n % 4 + 1)))  # TensorFlow restores into another shard count
+  done
+  run "${py[@]}" check "${checks[@]}"
+  run "${py[@]}" write "$w/tf1" 1 "$w/tf3" 3 "$w/tf4" 4
+  for n in 1 3 4; do
+    for m in 1 2 3 4; do run timeout 120 "${mpirun[@]}" -np "$m" build/mpi/mpi_checkpoint restore "$w/tf$n"; done
+  done
+  for n in 2 3; do run timeout 120 "${mpirun[@]}" -np "$n" build/mpi/mpi_cases "$w/cases$n"; done
+  run bash tests/mpi/fault_test.sh build/mpi/mpi_fault_saver "${MPI_KILLS:-20}" "$w/fault" 3
   end
 }
 

@@ -223,12 +223,15 @@ class checkpoint_manager {
   }
 
   // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
-  result<void> sweep() {
+  // Without `delete_files` only this object's list is trimmed (record_written's other processes).
+  result<void> sweep(bool delete_files = true) {
     if (!opts_.max_to_keep) return {};
     // What the state file on disk names may be another process's checkpoint (two managers in one
     // directory, one of which recovered the other's list): never delete that one either.
     std::string named;
-    if (auto st = get_checkpoint_state(directory_)) named = detail::normalize_path(st->model_checkpoint_path);
+    if (delete_files) {
+      if (auto st = get_checkpoint_state(directory_)) named = detail::normalize_path(st->model_checkpoint_path);
+    }
     result<void> first_error;
     while (managed_.size() > static_cast<std::size_t>(*opts_.max_to_keep)) {
       managed_checkpoint oldest = std::move(managed_.front());
@@ -240,6 +243,7 @@ class checkpoint_manager {
       }
       if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
       if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
+      if (!delete_files) continue;
       if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
     }
     return first_error;
@@ -254,8 +258,20 @@ class checkpoint_manager {
     std::int64_t saved_counter = next;
     TFCKPT_TRY(detail::write_checkpoint(path, root, &saved_counter, wopts));
     counter = next;
+    TFCKPT_TRY(record_written(path));
+    return path;
+  }
+
+ public:
+  // A checkpoint at `path` written by other means (tfckpt/mpi.hpp's collective save, once every
+  // rank's data is durable) becomes the latest, as save() makes its own: with `own_files` the
+  // state file names it and old checkpoints are deleted (one process of a group does this);
+  // without, only this object's list follows (the group's other processes, same directory).
+  result<void> record_written(const std::string& path, bool own_files = true) {
+    if (init_error_) return *init_error_;
     put(path, now());
     latest_ = path;
+    if (!own_files) return sweep(false);
     // State-file update and deletions as one step with respect to other processes saving into
     // this directory (detail::directory_lock; the checkpoint itself was written without it).
     const auto lock = detail::directory_lock::acquire(directory_, detail::directory_lock::mode::exclusive);
@@ -263,9 +279,10 @@ class checkpoint_manager {
     auto swept = sweep();
     TFCKPT_TRY(record_state());
     if (!swept) return std::move(swept).error();
-    return path;
+    return {};
   }
 
+ private:
   std::string directory_, prefix_;
   checkpoint_manager_options opts_;
   std::optional<error> init_error_, recovery_warning_;

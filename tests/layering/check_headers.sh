@@ -18,6 +18,8 @@
 # Boost is allowed from reflect/ up; no header may use nlohmann/json, doctest or the snappy
 # library (tests and tools only). A header in a folder not listed in LAYERS fails the check.
 # The g++ run compiles api and graph headers a second time with TFCKPT_SEPARATE_COMPILATION.
+# MPI: only mpi.hpp (top) may include <mpi.h>; it is compiled with `mpicxx --showme:compile`'s
+# include flags (no mpicxx: its check fails, never skips). No other header may depend on mpi.h.
 # Prints one line per failure, then "headers: N checks, P passed, F failed"; exit 1 on failure.
 # Environment: JOBS (parallel compiles, default nproc).
 set -euo pipefail
@@ -53,9 +55,18 @@ if [ "${1:-}" = "--one" ]; then
   [ "$want_deps" = 1 ] && dep_flags=(-MD -MF "$dep")
   # core_impl.hpp is only for programs built with separate compilation (config.hpp).
   [ "$h" = core_impl.hpp ] && dep_flags+=(-DTFCKPT_SEPARATE_COMPILATION)
+  mpi_inc=()
+  if [ "$h" = mpi.hpp ]; then
+    if ! mpi_flags="$(mpicxx --showme:compile 2>/dev/null)"; then
+      echo "FAIL [$cxx] tfckpt/$h: mpicxx --showme:compile failed (install libopenmpi-dev)" > "$res"
+      exit 0
+    fi
+    # shellcheck disable=SC2206  # include flags, split on spaces
+    mpi_inc=($mpi_flags)
+  fi
   # shellcheck disable=SC2086  # $cxx is a compiler plus flags
   if ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
-       "${dep_flags[@]}" "$tu" > "$log" 2>&1; then
+       "${dep_flags[@]}" "${mpi_inc[@]}" "$tu" > "$log" 2>&1; then
     { echo "FAIL [$cxx] tfckpt/$h: does not compile on its own"; head -40 "$log"; } > "$res"
     exit 0
   fi
@@ -63,7 +74,7 @@ if [ "${1:-}" = "--one" ]; then
   # (config.hpp), where tfckpt.hpp no longer drags the format layer in behind them.
   if [ "$want_deps" = 1 ] && [ "$(rank_of "$(layer_of "$h")")" -ge "$(rank_of graph)" ] && [ "$h" != core_impl.hpp ] &&
      ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
-       -DTFCKPT_SEPARATE_COMPILATION "$tu" > "$log" 2>&1; then
+       -DTFCKPT_SEPARATE_COMPILATION "${mpi_inc[@]}" "$tu" > "$log" 2>&1; then
     { echo "FAIL [$cxx] tfckpt/$h: does not compile on its own with TFCKPT_SEPARATE_COMPILATION"; head -40 "$log"; } > "$res"
     exit 0
   fi
@@ -81,6 +92,10 @@ if [ "${1:-}" = "--one" ]; then
     fi
     x="$(grep -E '/nlohmann/|/doctest/|/snappy(-c|-sinksource|-stubs-public)?\.h$' <<<"$deps" || true)"
     [ -n "$x" ] && problems+=("depends on a test/tool library: $(tr '\n' ' ' <<<"$x")")
+    if [ "$h" != mpi.hpp ]; then
+      m="$(grep -E '/mpi\.h$' <<<"$deps" || true)"
+      [ -n "$m" ] && problems+=("only mpi.hpp may include <mpi.h>: $m")
+    fi
     while IFS= read -r d; do
       rel="${d#"$ROOT/include/tfckpt/"}"
       [ "$rel" = "$d" ] && continue

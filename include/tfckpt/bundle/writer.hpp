@@ -70,6 +70,42 @@ class bundle_writer {
     return w;
   }
 
+  // Only data file `shard_index` of a `num_shards`-file bundle that several processes write
+  // together (tfckpt/mpi.hpp): records go to `prefix.data-<shard_index>-of-<num_shards>` (under a
+  // temporary name), finish_shard() makes that file durable under its final name and returns the
+  // entries; whoever gathers every process's entries writes the index.
+  static result<bundle_writer> create_shard(std::string prefix, std::int32_t shard_index, std::int32_t num_shards,
+                                            write_options opts = {}) {
+    if (num_shards < 1 || shard_index < 0 || shard_index >= num_shards)
+      return make_error(errc::invalid_argument, "shard " + std::to_string(shard_index) + " of " +
+                                                    std::to_string(num_shards) + " out of range")
+          .in_file(prefix);
+    opts.num_shards = 1;
+    auto w = create(std::move(prefix), opts);
+    if (!w) return w;
+    w->shard_offset_ = shard_index;
+    w->shards_[0].final_name = data_filename(w->prefix_, shard_index, num_shards);
+    return w;
+  }
+
+  // create_shard()'s writer: syncs the data file (opts.sync), renames it to its final name, syncs
+  // the directory and returns every entry, shard ids set to this file's. The writer is spent.
+  result<std::map<std::string, bundle_entry>> finish_shard() {
+    result<void> r = start_finish("finish_shard()");
+    if (r && opts_.sync) r = shards_[0].file.sync();
+    if (r) r = shards_[0].file.close();
+    if (r) r = detail::rename_file(shards_[0].file.path(), shards_[0].final_name);
+    if (!r) {
+      abandon();
+      return std::move(r).error();
+    }
+    shards_.clear();
+    if (opts_.sync) TFCKPT_TRY(detail::fsync_directory(detail::path_dirname(prefix_)));
+    for (auto& [key, e] : entries_)
+      if (e.slices.empty()) e.shard_id += shard_offset_;
+    return std::move(entries_);
+  }
+
   bundle_writer(bundle_writer&&) noexcept = default;
   bundle_writer& operator=(bundle_writer&&) noexcept = default;
   ~bundle_writer() { abandon(); }
@@ -202,13 +238,7 @@ class bundle_writer {
 
   // Writes the index and moves every file to its final name. The writer is spent afterwards.
   result<void> finish() {
-    if (finished_) return make_error(errc::invalid_argument, "finish() called twice").in_file(prefix_);
-    result<void> r;
-    if (broken_)
-      r = broken_error();
-    else if (!pending_.empty())
-      r = write_deferred();
-    finished_ = true;
+    result<void> r = start_finish("finish()");
     if (r) r = finish_files();
     if (!r) abandon();
     return r;
@@ -236,6 +266,17 @@ class bundle_writer {
     batch.reserve(queued.size());
     for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
     return add_many(batch);
+  // The common start of finish() and finish_shard(): queued records written, the writer spent.
+  // A second call is refused without touching the files the first one produced.
+  result<void> start_finish(std::string_view what) {
+    if (finished_) return make_error(errc::invalid_argument, std::string(what) + " called twice").in_file(prefix_);
+    result<void> r;
+    if (broken_)
+      r = broken_error();
+    else if (!pending_.empty())
+      r = write_deferred();  // before finished_ is set: it adds
+    finished_ = true;
+    return r;
   }
 
   // After a failed write the data files no longer match the entries: nothing more may be added
@@ -452,6 +493,7 @@ class bundle_writer {
   bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()
+  std::int32_t shard_offset_ = 0;  // create_shard(): this file's shard id in the whole bundle
 };
 
 inline void detail::deferred_writes::begin(bundle_writer& w) noexcept { w.defer_fixed_size_writes(); }
