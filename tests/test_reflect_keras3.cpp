@@ -11,7 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "graph_compare.hpp"
 #include "keras3_cases.hpp"
+#include "keras_mlp_4_8_3.hpp"
+#include "tfckpt/keras/optimizers.hpp"
 #include "tfckpt/bundle/reader.hpp"
 
 namespace k3t {
@@ -188,4 +191,30 @@ TEST_CASE("keras3: an optimizer outside its owner has no second edges (no crash,
   for (const auto& e : t.node(0).children)
     if (e.local_name == "_trainable_variables") empty_list = t.node(e.target).children.empty();
   CHECK(empty_list);
+}
+
+TEST_CASE("keras legacy adam (ready-made): restores TF's tf_keras legacy Adam checkpoint and writes TF's graph") {
+  keras_mlp_4_8_3::state<tfckpt::keras::legacy::adam> s;
+  tfckpt::checkpoint ck(s);
+  auto st = ck.restore(TFCKPT_FIXTURES_DIR "/keras_adam_legacy");
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  auto consumed = st->assert_consumed();
+  CHECK_MESSAGE(consumed, (consumed ? "" : consumed.error().to_string()));
+  CHECK(s.optimizer.iter == 3);
+  CHECK(s.optimizer.slots.size() == 8);  // m and v of 4 variables
+  CHECK(s.optimizer.slots.find("model/layer_with_weights-1/bias", "v") != nullptr);
+  auto path = ck.save("keras3_legacy_adam/ckpt");
+  REQUIRE(path);
+  auto ours = tfckpt::bundle_reader::open(*path);
+  auto theirs = tfckpt::bundle_reader::open(TFCKPT_FIXTURES_DIR "/keras_adam_legacy");
+  REQUIRE(ours);
+  REQUIRE(theirs);
+  auto g1 = ours->object_graph();
+  auto g2 = theirs->object_graph();
+  REQUIRE(g1);
+  REQUIRE(g2);
+  const std::string diff = tfckpt_test::first_graph_difference(*g1, *g2);
+  CHECK_MESSAGE(diff.empty(), diff);
+  const std::string entries = tfckpt_test::first_entry_difference(*ours, *theirs);
+  CHECK_MESSAGE(entries.empty(), entries);
 }
