@@ -8217,6 +8217,8 @@ struct sequential {
 
   template <std::size_t I>
   auto& layer() { return std::get<I>(layers); }
+  template <std::size_t I>
+  const auto& layer() const { return std::get<I>(layers); }
 
   void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
     const auto functional = tree.intern(graph::id_of(functional_node_));
@@ -8241,6 +8243,8 @@ struct functional {
 
   template <std::size_t I>
   auto& operation() { return std::get<I>(operations); }
+  template <std::size_t I>
+  const auto& operation() const { return std::get<I>(operations); }
 
   void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
     std::apply([&](auto&... o) { detail::add_operations(tree, self, operations_node_, o...); }, operations);
