@@ -22,6 +22,11 @@ using conv1d_seq = k3::sequential<k3::conv1d<>, k3::layer_normalization<>, k3::b
                                   k3::dense<>>;
 using conv2d_seq = k3::sequential<k3::conv2d<>, k3::flatten, k3::dense<>>;
 using embed_seq = k3::sequential<k3::embedding<>, k3::flatten, k3::dense<>>;
+// Sequential([Dense(3, use_bias=False), Dropout, Dense(3)]) built by a call (no Input: Keras
+// still lists an InputLayer first).
+using nobias_seq = k3::sequential<k3::dense<tfckpt::tensor, k3::none>, k3::dropout, k3::dense<>>;
+// A functional model around a nested Sequential: Input -> Sequential([Dense(8)]) -> Dense(3).
+using nested_func = k3::functional<k3::input_layer, k3::sequential<k3::dense<>>, k3::dense<>>;
 
 // tf.train.Checkpoint(model=m, optimizer=o): the optimizer finds the model by member path.
 template <class Model, template <class...> class Optimizer>

@@ -65,6 +65,18 @@ def embed():
     return keras.Sequential([keras.Input((3,), dtype="int32"), L.Embedding(10, 4), L.Flatten(), L.Dense(2)])
 
 
+def nobias():
+    m = keras.Sequential([L.Dense(3, use_bias=False), L.Dropout(0.1), L.Dense(3)])
+    m(np.zeros((1, 4), "float32"))
+    return m
+
+
+def nested():
+    i = keras.Input((4,))
+    inner = keras.Sequential([keras.Input((4,)), L.Dense(8, activation="relu")])
+    return keras.Model(i, L.Dense(3)(inner(i)))
+
+
 O = keras.optimizers
 # name: (model factory, optimizer factory, roots) ; roots "mo" = Checkpoint(model, optimizer),
 # "m" = Checkpoint(model) with the model compiled, "plain" = Checkpoint(model), not compiled.
@@ -84,6 +96,8 @@ CASES = {
     "conv1d_sgdm": (conv1d, lambda: O.SGD(0.01, momentum=0.9), "mo"),
     "conv2d_rmsprop": (conv2d, lambda: O.RMSprop(0.01), "mo"),
     "embed_adam": (embed, lambda: O.Adam(0.01), "mo"),
+    "nobias_adam": (nobias, lambda: O.Adam(0.01), "mo"),
+    "nested_adam_m": (nested, lambda: O.Adam(0.01), "m"),
     "seq_model": (lambda: mlp("seq"), None, "plain"),
     "sub_model": (lambda: mlp("sub"), None, "plain"),
 }

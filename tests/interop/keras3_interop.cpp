@@ -140,6 +140,8 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
     {"conv2d_rmsprop", restore_and_save<with_optimizer<conv2d_seq, k3::rmsprop>>},
     {"embed_adam", restore_and_save<with_optimizer<embed_seq, k3::adam>>},
     {"seq_model", restore_and_save<plain_model<mlp_seq>>},
+    {"nobias_adam", restore_and_save<with_optimizer<nobias_seq, k3::adam>>},
+    {"nested_adam_m", restore_and_save<model_only<nested_func, k3::adam>>},
     {"sub_model", restore_and_save<plain_model<mlp_sub>>},
 };
 
