@@ -99,3 +99,25 @@ fi
 if [ "${#need[@]}" -eq 0 ] && [ "$need_tf_keras" -eq 0 ]; then
   log "venv: ${PY_MODULES[*]} importable"
 fi
+
+# ---- TF 2.15.1 venv (Keras 2 as tf.keras) ------------------------------------------
+# The interop tests also run the Keras 2 both-direction tests against TF 2.15.1, whose tf.keras
+# is Keras 2 (tensorflow-cpu 2.15.1 has wheels for Python <= 3.11). Skipped quickly when the
+# venv already has it; TFCKPT_NO_TF215=1 skips it altogether.
+VENV215="$ROOT/.venv-tf215"
+if [ "${TFCKPT_NO_TF215:-0}" != 1 ]; then
+  tf215_ok() {
+    "$VENV215/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('tensorflow-cpu') != '2.15.1')" \
+      >/dev/null 2>&1
+  }
+  if tf215_ok; then
+    log "venv-tf215: tensorflow-cpu 2.15.1 present"
+  elif ! "$BASE_PY" -c 'import sys; sys.exit(sys.version_info[:2] > (3, 11))'; then
+    log "venv-tf215: $BASE_PY is newer than 3.11, which tensorflow-cpu 2.15.1 needs; set TFCKPT_BASE_PYTHON"
+  else
+    [ -x "$VENV215/bin/python" ] || "$BASE_PY" -m venv --clear "$VENV215"
+    log "venv-tf215: pip installing tensorflow-cpu==2.15.1"
+    "$VENV215/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+      tensorflow-cpu==2.15.1
+  fi
+fi

@@ -21,6 +21,9 @@
 #include "format/naming.hpp"
 #include "checkpoint.hpp"
 #include "keras/optimizers.hpp"
+#include "keras/keras3_layers.hpp"
+#include "keras/keras3_models.hpp"
+#include "keras/keras3_optimizers.hpp"
 #include "reflect/schema_entry.hpp"
 #include "schema.hpp"
 

@@ -7893,7 +7893,8 @@ result<restore_status> restore_by_names(const std::string& path, Root& root, con
 // tfckpt: ready-made optimizer state in the layout of the tf_keras optimizers of TF >= 2.11
 // (`tf_keras.optimizers.Adam`, `.SGD`, `.RMSprop`, the default `tf.keras.optimizers.*` in TF
 // 2.11-2.15), as tf.train.Checkpoint writes it, and of the legacy (optimizer_v2) SGD and RMSprop
-// (keras::legacy, slot variables). Adam, observed in tests/fixtures/keras_adam (TF 2.21 + tf_keras):
+// (keras::legacy, slot variables), and the legacy Adam. Adam, observed in tests/fixtures/keras_adam
+// (TF 2.21 + tf_keras):
 //
 //   optimizer                 children, in this order:
 //     _variables              a list: 0 = the iteration counter (the same node as _iterations),
@@ -8083,6 +8084,18 @@ struct sgd {
   tfckpt::slot_table slots{"momentum"};
 };
 
+// tf_keras.optimizers.legacy.Adam (the default tf.keras Adam of TF <= 2.10), amsgrad=False:
+// slots `m`, then `v` (TF orders all m nodes before all v nodes). With amsgrad=True TF adds a
+// third slot `vhat`: construct the table as {"m", "v", "vhat"}.
+struct adam {
+  std::int64_t iter = 0;
+  float beta_1 = 0.9f;
+  float beta_2 = 0.999f;
+  float decay = 0.0f;
+  float learning_rate = 0.001f;
+  tfckpt::slot_table slots{"m", "v"};
+};
+
 // tf_keras.optimizers.legacy.RMSprop: slots `rms`, then `momentum` (momentum > 0), then `mg`
 // (centered), as TF orders the slot nodes.
 struct rmsprop {
@@ -8098,6 +8111,574 @@ struct rmsprop {
 
 }  // namespace tfckpt::keras
 // ---- end tfckpt/keras/optimizers.hpp ----
+// ---- begin tfckpt/keras/keras3_layers.hpp ----
+// tfckpt: ready-made Keras 3 layers (TF >= 2.16 `import keras`, Keras 3.x), as
+// tf.train.Checkpoint writes them. Observed with TF 2.21 / Keras 3 (tests/interop/
+// make_keras3_fixtures.py dumps the layouts):
+//
+//   Dense, Conv1D, Conv2D, Conv3D   _kernel, bias          (bias absent with use_bias=False)
+//   Embedding                       _embeddings
+//   LayerNormalization              gamma, beta            (each absent with scale/center=False)
+//   BatchNormalization              gamma, beta, moving_mean, moving_variance
+//   InputLayer, Flatten, Dropout,   an object without children (it still has an index in
+//   Activation, pooling, ...        `_operations`, so it must be listed)
+//
+// Each layer also lists its *trainable* variables, in Keras' order (model.trainable_variables):
+// what a Keras 3 optimizer's `_trainable_variables` and slot lists are indexed by. Moving
+// statistics are not trainable.
+//
+// Variables default to tfckpt::tensor (any shape, sized by a restore); give statically shaped
+// storage instead for a heap-free model: keras3::dense<tfckpt::fixed<float, 4, 8>, std::array<float, 8>>.
+// keras3::none as a variable type drops it (Dense(use_bias=False): keras3::dense<tensor, keras3::none>).
+
+#include <cstddef>
+#include <type_traits>
+
+
+namespace tfckpt::keras3 {
+
+struct none {};  // a variable the layer does not have
+
+namespace detail {
+
+template <class T>
+void add_var(graph::live_tree& tree, std::size_t self, const char* name, T& v) {
+  if constexpr (!std::is_same_v<T, none>) reflect::add_child(tree, self, name, v);
+}
+template <class F, class T>
+void trainable(F& f, T& v) {
+  if constexpr (!std::is_same_v<T, none>) f(v);
+}
+
+}  // namespace detail
+
+// Dense, and the Conv layers, which store the same two variables.
+template <class Kernel = tensor, class Bias = tensor>
+struct dense {
+  Kernel kernel{};
+  Bias bias{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::add_var(tree, self, "_kernel", kernel);
+    detail::add_var(tree, self, "bias", bias);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    detail::trainable(f, kernel);
+    detail::trainable(f, bias);
+  }
+};
+template <class Kernel = tensor, class Bias = tensor>
+struct conv1d : dense<Kernel, Bias> {};
+template <class Kernel = tensor, class Bias = tensor>
+struct conv2d : dense<Kernel, Bias> {};
+template <class Kernel = tensor, class Bias = tensor>
+struct conv3d : dense<Kernel, Bias> {};
+
+template <class Embeddings = tensor>
+struct embedding {
+  Embeddings embeddings{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::add_var(tree, self, "_embeddings", embeddings);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    detail::trainable(f, embeddings);
+  }
+};
+
+template <class Gamma = tensor, class Beta = Gamma>
+struct layer_normalization {
+  Gamma gamma{};
+  Beta beta{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::add_var(tree, self, "gamma", gamma);
+    detail::add_var(tree, self, "beta", beta);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    detail::trainable(f, gamma);
+    detail::trainable(f, beta);
+  }
+};
+
+template <class Vec = tensor>
+struct batch_normalization {
+  Vec gamma{};
+  Vec beta{};
+  Vec moving_mean{};      // not trainable
+  Vec moving_variance{};  // not trainable
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::add_var(tree, self, "gamma", gamma);
+    detail::add_var(tree, self, "beta", beta);
+    detail::add_var(tree, self, "moving_mean", moving_mean);
+    detail::add_var(tree, self, "moving_variance", moving_variance);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    detail::trainable(f, gamma);
+    detail::trainable(f, beta);
+  }
+};
+
+// A layer without variables (InputLayer, Flatten, Dropout, pooling, ...): a node with no children.
+struct no_weights {
+  void tfckpt_describe(graph::live_tree&, std::size_t) {}
+  template <class F>
+  void for_each_trainable(F&&) {}
+};
+struct input_layer : no_weights {};
+struct flatten : no_weights {};
+struct dropout : no_weights {};
+
+}  // namespace tfckpt::keras3
+// ---- end tfckpt/keras/keras3_layers.hpp ----
+// ---- begin tfckpt/keras/keras3_models.hpp ----
+// tfckpt: ready-made Keras 3 model roots. Observed with TF 2.21 / Keras 3
+// (tests/interop/make_keras3_fixtures.py):
+//
+//   keras.Sequential    model: _functional -> (a Functional) _operations: 0 = its InputLayer,
+//                       1.. = the layers in order (layers without variables included)
+//   functional Model    model: _operations: every operation in the graph's order, InputLayers
+//                       included (list them: keras3::input_layer)
+//   subclassed Model    model: one child per layer attribute, named after it (a C++ struct of
+//                       layers, field names = attribute names; TFCKPT_NAMES renames)
+//   compiled (any)      the model also lists `optimizer` (model.compile(optimizer=...)) and an
+//                       empty `_compiled_trainable_state`: keras3::compiled<Model, Optimizer>
+//
+// Empty bookkeeping children Keras also writes (_tracked, _inbound_nodes, _losses, ...) carry
+// no values; a restore does not need them and Keras restores without them.
+//
+// keras3::for_each_trainable(model, f) visits the model's trainable variables in the order of
+// model.trainable_variables: the optimizers (keras3_optimizers.hpp) index their lists by it.
+
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// ---- begin tfckpt/reflect/link.hpp ----
+// tfckpt reflect layer: second edges declared in the types (compile-time paths), not wired at
+// run time. A Keras 3 optimizer lists the model's variables under `_trainable_variables`; those
+// nodes are owned by the model. A run-time pointer (tfckpt::ref) to them dangles or points at
+// the wrong object once the root is copied, moved or returned from a function. A *locator*
+// instead names the owner by type and member path, and is resolved each time the live tree is
+// built, from the object that declares it:
+//
+//   tfckpt::member_path<&state::model>      the `model` member of the nearest enclosing `state`
+//   tfckpt::member_path<&S::a, &A::b>       (S s).a.b, S again the nearest enclosing S
+//   tfckpt::enclosing<my_model>             the nearest enclosing my_model itself
+//
+// "Enclosing" means: the object of that type that was already added to the live tree (it is a
+// parent being described) and whose storage contains the declaring object. Because the live
+// tree is built from the root every time it is needed, a copied or moved root resolves to its
+// own members. A locator that finds nothing (the declaring object is not inside such an owner)
+// resolves to nullptr: no edges, which a restore reports as unmatched values, never a crash.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace tfckpt {
+
+template <auto First, auto... Rest>
+struct member_path;
+
+namespace reflect::detail {
+template <class M>
+struct member_pointer_traits;
+template <class C, class T>
+struct member_pointer_traits<T C::*> {
+  using owner = C;
+  using type = T;
+};
+}  // namespace reflect::detail
+
+namespace reflect {
+
+// The object of type Owner in `tree` whose storage contains [self, self + size), or nullptr.
+// The innermost (most recently added) one wins when owners nest.
+template <class Owner>
+Owner* find_enclosing(const graph::live_tree& tree, const void* self, std::size_t size) {
+  const auto* tag = &graph::detail::type_tag<Owner>;
+  const auto s = reinterpret_cast<std::uintptr_t>(self);
+  for (std::size_t i = tree.size(); i-- > 0;) {
+    const graph::object_id& id = tree.node(i).id;
+    if (id.type != tag || id.address == nullptr) continue;
+    const auto o = reinterpret_cast<std::uintptr_t>(id.address);
+    if (o <= s && s + size <= o + sizeof(Owner)) return static_cast<Owner*>(const_cast<void*>(id.address));
+  }
+  return nullptr;
+}
+
+}  // namespace reflect
+
+// A path of member pointers from the nearest enclosing object of the first pointer's class.
+template <auto First, auto... Rest>
+struct member_path {
+  using owner = typename reflect::detail::member_pointer_traits<decltype(First)>::owner;
+
+  template <class Self>
+  static auto* resolve(const graph::live_tree& tree, const Self& self) {
+    owner* o = reflect::find_enclosing<owner>(tree, &self, sizeof(Self));
+    return o ? follow(&(o->*First)) : nullptr;
+  }
+
+ private:
+  template <class T>
+  static auto* follow(T* p) {
+    if constexpr (sizeof...(Rest) == 0) return p;
+    else return member_path<Rest...>::follow_from(p);
+  }
+  template <class T>
+  static auto* follow_from(T* p) {
+    return follow(&(p->*First));
+  }
+  template <auto, auto...>
+  friend struct member_path;
+};
+
+// The nearest enclosing object of type Owner (e.g. the model that holds its optimizer).
+template <class Owner>
+struct enclosing {
+  template <class Self>
+  static Owner* resolve(const graph::live_tree& tree, const Self& self) {
+    return reflect::find_enclosing<Owner>(tree, &self, sizeof(Self));
+  }
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/reflect/link.hpp ----
+
+namespace tfckpt::keras3 {
+
+template <class T>
+concept has_trainables = requires(T& t) { t.for_each_trainable([](auto&) {}); };
+
+// The trainable variables of a layer, a model, or a struct of layers (a subclassed model): the
+// fields in declaration order; fields that are neither (an optimizer, a step counter) are skipped.
+template <class T, class F>
+void for_each_trainable(T& obj, F&& f) {
+  if constexpr (has_trainables<T>) {
+    obj.for_each_trainable(f);
+  } else if constexpr (reflect::is_tuple<T>::value) {
+    std::apply([&](auto&... e) { (keras3::for_each_trainable(e, f), ...); }, obj);
+  } else if constexpr (reflect::is_list<T>) {
+    for (auto& e : obj) keras3::for_each_trainable(e, f);
+  } else if constexpr (reflect::is_struct<T> && !reflect::describes_itself<T>) {
+    reflect::for_each_field(obj, [&](const auto&, auto& field) { keras3::for_each_trainable(field, f); });
+  }
+}
+
+namespace detail {
+
+struct functional_node {};   // identities of bookkeeping nodes (not saved)
+struct operations_node {};
+
+// `_operations` list under `parent`: "0", "1", ... for the operations in order.
+template <class... Ops>
+void add_operations(graph::live_tree& tree, std::size_t parent, operations_node& ops_id,
+                    Ops&... ops) {
+  const auto list = tree.intern(graph::id_of(ops_id));
+  tree.add_edge(parent, "_operations", list.first);
+  if (!list.second) return;
+  std::size_t i = 0;
+  (reflect::add_child(tree, list.first, std::to_string(i++), ops), ...);
+}
+
+}  // namespace detail
+
+// keras.Sequential([keras.Input(...), Layers...]).
+template <class... Layers>
+struct sequential {
+  std::tuple<Layers...> layers{};
+  input_layer input{};
+
+  detail::functional_node functional_node_{};
+  detail::operations_node operations_node_{};
+
+  template <std::size_t I>
+  auto& layer() { return std::get<I>(layers); }
+  template <std::size_t I>
+  const auto& layer() const { return std::get<I>(layers); }
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    const auto functional = tree.intern(graph::id_of(functional_node_));
+    tree.add_edge(self, "_functional", functional.first);
+    if (!functional.second) return;
+    std::apply([&](auto&... l) { detail::add_operations(tree, functional.first, operations_node_, input, l...); },
+               layers);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    keras3::for_each_trainable(layers, f);
+  }
+};
+
+// keras.Model(inputs, outputs): Ops are every operation in the graph's order (as
+// model.operations lists them), InputLayers included.
+template <class... Ops>
+struct functional {
+  std::tuple<Ops...> operations{};
+
+  detail::operations_node operations_node_{};
+
+  template <std::size_t I>
+  auto& operation() { return std::get<I>(operations); }
+  template <std::size_t I>
+  const auto& operation() const { return std::get<I>(operations); }
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    std::apply([&](auto&... o) { detail::add_operations(tree, self, operations_node_, o...); }, operations);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    keras3::for_each_trainable(operations, f);
+  }
+};
+
+namespace detail {
+struct compiled_state_node {};
+}  // namespace detail
+
+// A compiled model: Model's children, then `optimizer` and `_compiled_trainable_state`.
+// Optimizer is a template over its model locator, given tfckpt::enclosing<compiled>: the
+// optimizer finds its model as the object that holds it, so copies stay correct.
+//   keras3::compiled<keras3::sequential<keras3::dense<>>, keras3::adam> model;
+template <class Model, template <class...> class Optimizer>
+struct compiled : Model {
+  Optimizer<enclosing<compiled>> optimizer{};
+  detail::compiled_state_node compiled_state_node_{};
+
+  Model& model() noexcept { return *this; }
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    Model& m = *this;
+    if constexpr (reflect::describes_itself<Model>) {
+      m.tfckpt_describe(tree, self);
+    } else {
+      reflect::for_each_field(m, [&](const auto& names, auto& field) {
+        for (std::size_t k = 0; k < names.count; ++k) reflect::add_child(tree, self, names.names[k], field);
+      });
+    }
+    reflect::add_child(tree, self, "optimizer", optimizer);
+    tree.add_edge(self, "_compiled_trainable_state", tree.intern(graph::id_of(compiled_state_node_)).first);
+  }
+  template <class F>
+  void for_each_trainable(F&& f) {
+    keras3::for_each_trainable(static_cast<Model&>(*this), f);
+  }
+};
+
+}  // namespace tfckpt::keras3
+// ---- end tfckpt/keras/keras3_models.hpp ----
+// ---- begin tfckpt/keras/keras3_optimizers.hpp ----
+// tfckpt: ready-made Keras 3 optimizers (keras.optimizers.Adam, AdamW, SGD, RMSprop, Adagrad of
+// TF >= 2.16), as tf.train.Checkpoint writes them. Observed with TF 2.21 / Keras 3
+// (tests/interop/make_keras3_fixtures.py):
+//
+//   optimizer                      children, in this order:
+//     _variables                   a list: 0 = iterations, 1 = learning_rate, then the slots:
+//                                  each build() call's group, per model variable in
+//                                  model.trainable_variables order (Adam, AdamW: m0 v0 m1 v1 ...;
+//                                  RMSprop: all velocities, then all momentums, then all
+//                                  average gradients)
+//     _trainable_variables         a list: the model's trainable variables (second edges: the
+//                                  nodes belong to the model)
+//     _trainable_variables_indices an empty dict
+//     _iterations, _learning_rate  int64 / float32 scalars (the same nodes as _variables/0, /1)
+//     Adam, AdamW:  _momentums, _velocities   (AdamW also an empty _exclude_from_weight_decay_cache)
+//     SGD:          momentums (sic), empty with momentum=0
+//     RMSprop:      _velocities, _momentums (empty with momentum=0), _average_gradients
+//                   (empty without centered)
+//     Adagrad:      _accumulators
+//
+// Keys are TF's shortest paths: with the optimizer a child of the checkpoint root, the model's
+// weights are keyed optimizer/_trainable_variables/K/... . Hyper-parameters other than the
+// learning rate (beta_1, epsilon, momentum, weight_decay, ...) are Python floats, not saved.
+// amsgrad=True (Adam's _velocity_hats) is not covered.
+//
+// `Locator` names the model whose variables the optimizer lists, as a compile-time path
+// (reflect/link.hpp), never a run-time pointer:
+//
+//   struct state {                                   // tf.train.Checkpoint(model=m, optimizer=o)
+//     keras3::sequential<keras3::dense<>, keras3::dense<>> model;
+//     keras3::adam<tfckpt::member_path<&state::model>> optimizer;
+//   };
+//   struct root {                                    // tf.train.Checkpoint(model=m), m compiled
+//     keras3::compiled<keras3::sequential<keras3::dense<>>, keras3::adam> model;
+//   };
+//
+// `Slots` holds one slot tensor per trainable variable: std::vector<tfckpt::tensor> (default;
+// a restore sizes and shapes it) or a std::tuple of statically shaped leaves.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+
+namespace tfckpt::keras3 {
+
+namespace detail {
+
+struct variables_node {};  // identities of list/dict nodes the state does not hold
+struct trainable_node {};
+struct indices_node {};
+struct empty_node {};
+
+template <class Slots>
+std::size_t slot_count(const Slots& s) {
+  if constexpr (reflect::is_tuple<Slots>::value) return std::tuple_size_v<Slots>;
+  else return s.size();
+}
+template <class Slots, class F>
+void slot_at(Slots& s, std::size_t i, F&& f) {
+  if constexpr (reflect::is_tuple<Slots>::value) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((I == i ? (void)f(std::get<I>(s)) : (void)0), ...);
+    }(std::make_index_sequence<std::tuple_size_v<Slots>>{});
+  } else {
+    f(s[i]);
+  }
+}
+
+// One build() group: per model variable i, one slot of each list (interleaved when several).
+template <class... Lists>
+void add_group(graph::live_tree& tree, std::size_t list, std::size_t& next, Lists&... lists) {
+  std::size_t n = 0;
+  ((n = slot_count(lists) > n ? slot_count(lists) : n), ...);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto one = [&](auto& l) {
+      if (i < slot_count(l)) slot_at(l, i, [&](auto& e) { reflect::add_child(tree, list, std::to_string(next++), e); });
+    };
+    (one(lists), ...);
+  }
+}
+
+// What every Keras 3 optimizer lists first; `groups` adds the slot groups to `_variables`.
+template <class Locator, class Self, class Groups>
+void describe_common(graph::live_tree& tree, std::size_t self, Self& opt, Groups&& groups) {
+  const auto vars = tree.intern(graph::id_of(opt.variables_node_));
+  tree.add_edge(self, "_variables", vars.first);
+  if (vars.second) {
+    reflect::add_child(tree, vars.first, "0", opt.iterations);
+    reflect::add_child(tree, vars.first, "1", opt.learning_rate);
+    std::size_t next = 2;
+    groups(vars.first, next);
+  }
+  const auto trainable = tree.intern(graph::id_of(opt.trainable_node_));
+  tree.add_edge(self, "_trainable_variables", trainable.first);
+  if (trainable.second) {
+    if (auto* model = Locator::resolve(tree, opt)) {
+      std::size_t k = 0;
+      keras3::for_each_trainable(*model, [&](auto& v) {
+        reflect::add_child(tree, trainable.first, std::to_string(k++), v);
+      });
+    }
+  }
+  tree.add_edge(self, "_trainable_variables_indices", tree.intern(graph::id_of(opt.indices_node_)).first);
+  reflect::add_child(tree, self, "_iterations", opt.iterations);
+  reflect::add_child(tree, self, "_learning_rate", opt.learning_rate);
+}
+
+}  // namespace detail
+
+// The state every Keras 3 optimizer saves besides its slots.
+struct optimizer_state {
+  std::int64_t iterations = 0;   // `_iterations` == `_variables/0`
+  float learning_rate = 0.001f;  // `_learning_rate` == `_variables/1`
+
+  detail::variables_node variables_node_{};
+  detail::trainable_node trainable_node_{};
+  detail::indices_node indices_node_{};
+};
+
+// keras.optimizers.Adam (amsgrad=False).
+template <class Locator, class Slots = std::vector<tensor>>
+struct adam : optimizer_state {
+  Slots momentums{};   // `_momentums`, m per trainable variable
+  Slots velocities{};  // `_velocities`, v per trainable variable
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, momentums, velocities);
+    });
+    reflect::add_child(tree, self, "_momentums", momentums);
+    reflect::add_child(tree, self, "_velocities", velocities);
+  }
+};
+
+// keras.optimizers.AdamW (amsgrad=False): Adam's layout plus an empty
+// `_exclude_from_weight_decay_cache`; weight_decay is not saved.
+template <class Locator, class Slots = std::vector<tensor>>
+struct adamw : adam<Locator, Slots> {
+  detail::empty_node exclude_cache_node_{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    adam<Locator, Slots>::tfckpt_describe(tree, self);
+    tree.add_edge(self, "_exclude_from_weight_decay_cache", tree.intern(graph::id_of(exclude_cache_node_)).first);
+  }
+};
+
+// keras.optimizers.SGD: `momentums` (no underscore), one per trainable variable when
+// momentum > 0, empty (no slots at all) with momentum=0.
+template <class Locator, class Slots = std::vector<tensor>>
+struct sgd : optimizer_state {
+  Slots momentums{};
+
+  sgd() { learning_rate = 0.01f; }
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, momentums);
+    });
+    reflect::add_child(tree, self, "momentums", momentums);
+  }
+};
+
+// keras.optimizers.RMSprop: velocities, then momentums (momentum > 0), then average gradients
+// (centered), each group in model order.
+template <class Locator, class Velocities = std::vector<tensor>, class Momentums = Velocities,
+          class AverageGradients = Velocities>
+struct rmsprop : optimizer_state {
+  Velocities velocities{};
+  Momentums momentums{};
+  AverageGradients average_gradients{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, velocities);
+      detail::add_group(tree, list, next, momentums);
+      detail::add_group(tree, list, next, average_gradients);
+    });
+    reflect::add_child(tree, self, "_velocities", velocities);
+    reflect::add_child(tree, self, "_momentums", momentums);
+    reflect::add_child(tree, self, "_average_gradients", average_gradients);
+  }
+};
+
+// keras.optimizers.Adagrad: `_accumulators`, one per trainable variable.
+template <class Locator, class Slots = std::vector<tensor>>
+struct adagrad : optimizer_state {
+  Slots accumulators{};
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, accumulators);
+    });
+    reflect::add_child(tree, self, "_accumulators", accumulators);
+  }
+};
+
+}  // namespace tfckpt::keras3
+// ---- end tfckpt/keras/keras3_optimizers.hpp ----
 // ---- begin tfckpt/reflect/schema_entry.hpp ----
 // tfckpt: one entry of a compile-time checkpoint schema (what `tfckpt schema PATH` emits and what
 // tfckpt::schema_of<T>() derives from a type). Standard library only, so a generated schema

@@ -19,7 +19,10 @@ import tempfile
 
 import numpy as np
 import tensorflow as tf
-import tf_keras
+try:
+    import tf_keras
+except ImportError:  # TF <= 2.15 (the .venv-tf215 interop run): tf.keras is Keras 2
+    tf_keras = tf.keras
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import interop_check  # noqa: E402  (this directory is on sys.path)

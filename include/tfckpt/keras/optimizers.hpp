@@ -1,7 +1,8 @@
 // tfckpt: ready-made optimizer state in the layout of the tf_keras optimizers of TF >= 2.11
 // (`tf_keras.optimizers.Adam`, `.SGD`, `.RMSprop`, the default `tf.keras.optimizers.*` in TF
 // 2.11-2.15), as tf.train.Checkpoint writes it, and of the legacy (optimizer_v2) SGD and RMSprop
-// (keras::legacy, slot variables). Adam, observed in tests/fixtures/keras_adam (TF 2.21 + tf_keras):
+// (keras::legacy, slot variables), and the legacy Adam. Adam, observed in tests/fixtures/keras_adam
+// (TF 2.21 + tf_keras):
 //
 //   optimizer                 children, in this order:
 //     _variables              a list: 0 = the iteration counter (the same node as _iterations),
@@ -193,6 +194,18 @@ struct sgd {
   float learning_rate = 0.01f;
   float momentum = 0.0f;
   tfckpt::slot_table slots{"momentum"};
+};
+
+// tf_keras.optimizers.legacy.Adam (the default tf.keras Adam of TF <= 2.10), amsgrad=False:
+// slots `m`, then `v` (TF orders all m nodes before all v nodes). With amsgrad=True TF adds a
+// third slot `vhat`: construct the table as {"m", "v", "vhat"}.
+struct adam {
+  std::int64_t iter = 0;
+  float beta_1 = 0.9f;
+  float beta_2 = 0.999f;
+  float decay = 0.0f;
+  float learning_rate = 0.001f;
+  tfckpt::slot_table slots{"m", "v"};
 };
 
 // tf_keras.optimizers.legacy.RMSprop: slots `rms`, then `momentum` (momentum > 0), then `mg`
