@@ -6,6 +6,7 @@
 //   tfckpt graph PATH [--json]         the TF2 object graph as a tree
 //   tfckpt latest DIR                  the latest checkpoint prefix named by DIR/checkpoint
 //   tfckpt schema PATH [--name NAME]   a C++ header with the constexpr schema (schema_gen.hpp)
+//   tfckpt struct PATH [--name NAME]   a C++ header with structs mirroring the object graph (struct_gen.hpp)
 //   tfckpt export PATH --to FMT OUT    to safetensors / npz (convert_export.hpp)
 //   tfckpt import IN --to PREFIX       from safetensors / npz (convert_import.hpp)
 //   tfckpt diff A B                    keys, dtypes, shapes and values that differ (diff.hpp)
@@ -39,6 +40,7 @@
 #include "convert_cli.hpp"
 #include "numpy_format.hpp"
 #include "schema_gen.hpp"
+#include "struct_gen.hpp"
 
 namespace {
 
@@ -67,6 +69,11 @@ commands:
   schema PATH [--name NAME] [--with-save-counter] [--with-object-graph]
                              a C++ header: constexpr schema NAME of the checkpoint, for
                              static_assert(tfckpt::matches<T>(NAME)) (tfckpt/schema.hpp)
+  struct PATH [--name NAME] [--namespace NS] [--fixed]
+                             a C++ header declaring structs that mirror the object graph:
+                             `NAME r; tfckpt::restore(PATH, r)` restores every value (shared
+                             objects as tfckpt::ref, wired by NAME's constructors; --fixed:
+                             tfckpt::fixed<T, dims...> leaves instead of tensor_of<T>)
   export PATH --to safetensors|npz OUT [--filter REGEX] [--no-optimizer] [--zip64]
                              write the tensors to a safetensors or numpy .npz file. Names: keys
                              without their /.ATTRIBUTES/VARIABLE_VALUE suffix (the object path
@@ -629,6 +636,8 @@ int cmd_latest(const std::string& dir) {
 int run(int argc, char** argv) {
   // `schema` has its own options (--name NAME ...): parsed in schema_gen.hpp.
   if (argc >= 2 && std::string_view(argv[1]) == "schema") return tfckpt_tool::cmd_schema(argc, argv);
+  // `struct`: its own options too (struct_gen.hpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "struct") return tfckpt_tool::cmd_struct(argc, argv);
   // export / import / diff: their own options too (convert_cli.hpp).
   if (argc >= 2 && std::string_view(argv[1]) == "export") return tfckpt_tool::cmd_export(argc, argv);
   if (argc >= 2 && std::string_view(argv[1]) == "import") return tfckpt_tool::cmd_import(argc, argv);
