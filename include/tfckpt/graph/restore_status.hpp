@@ -19,6 +19,9 @@ class restore_status {
   std::vector<std::string> unresolved_nodes;   // checkpoint objects with values bound to nothing
   std::vector<std::string> unused_values;      // checkpoint keys nothing read
   bool name_based = false;                     // TF1 checkpoint restored through a name map
+  // What to declare for each unresolved checkpoint object: field type (dtype, shape), "did you
+  // mean" a near-miss struct path, whether it is a shared node. Printed by the failed checks.
+  std::vector<std::string> hints;
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
@@ -60,6 +63,7 @@ class restore_status {
     if (checkpoint_side) {
       list("checkpoint objects matched to nothing", unresolved_nodes);
       list("checkpoint values never read", unused_values);
+      list("to fix", hints);
     }
     return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
   }
