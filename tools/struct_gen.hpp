@@ -277,14 +277,20 @@ class generator {
         warnings_.push_back(node_path(id) + ": a variable with children or several attributes; only its value is declared");
     } else if (is_list(node)) {
       std::vector<typed> elems;
+      std::vector<tfckpt::shape_t> leaf_shapes;  // when every element is an owned tensor_of leaf
+      bool all_tensor_of = true;
       for (std::size_t i = 0; i < node.children.size(); ++i) {
         const auto c = static_cast<std::size_t>(node.children[i].node_id);
+        const tfckpt::entry* le = owned_by(c, id, i) ? leaf_entry(g_.nodes[c]) : nullptr;
+        if (le) leaf_shapes.push_back(le->info.shape);
+        else all_tensor_of = false;
         // Element access is decided once the list is known to be an array or a tuple.
         const std::string el = expr + "\x03" + std::to_string(id) + ":" + std::to_string(i) + "\x04";
         elems.push_back(owned_by(c, id, i) ? describe(c, el, base_name + "_item") : ref_to(c, el));
       }
       // One C++ type for all elements (tensors of different shapes included: the shapes are
       // initializers): a std::array.
+      if (!all_tensor_of || elems.empty() || elems[0].type.rfind("tfckpt::tensor_of<", 0) != 0) leaf_shapes.clear();
       bool same = true, init = false;
       for (const auto& e : elems) {
         same = same && resolve_known(e.type) == resolve_known(elems[0].type);
@@ -295,7 +301,27 @@ class generator {
         t.sig = "A<";
         for (const auto& e : elems) t.sig += e.sig + ",";
         t.sig += ">";
-        if (init) {
+        if (init && elems.size() > 16 && !leaf_shapes.empty()) {
+          // Long lists of tensors (a 6,000-variable list): a loop over a table of shapes, not
+          // one initializer per element (which takes compilers minutes).
+          const std::string& el = elems[0].type;
+          std::string table;
+          for (std::size_t i = 0; i < leaf_shapes.size(); ++i) {
+            table += (i ? ", " : "") + std::to_string(leaf_shapes[i].size());
+            for (auto d : leaf_shapes[i]) table += ", " + std::to_string(d);
+          }
+          t.init = " = [] {  // shapes: rank, dims... per element\n"
+                   "    static constexpr std::int64_t shapes[] = {" + table + "};\n"
+                   "    " + t.type + " a;\n"
+                   "    std::size_t at = 0;\n"
+                   "    for (auto& e : a) {\n"
+                   "      const auto rank = static_cast<std::size_t>(shapes[at]);\n"
+                   "      e = " + el + "(tfckpt::shape_t(shapes + at + 1, shapes + at + 1 + rank));\n"
+                   "      at += 1 + rank;\n"
+                   "    }\n"
+                   "    return a;\n"
+                   "  }()";
+        } else if (init) {
           t.init = "{{";
           for (std::size_t i = 0; i < elems.size(); ++i)
             t.init += (i ? ", " : "") + elems[i].type + (elems[i].init.empty() ? "{}" : elems[i].init);
