@@ -6,6 +6,7 @@
 //   tfckpt graph PATH [--json]         the TF2 object graph as a tree
 //   tfckpt latest DIR                  the latest checkpoint prefix named by DIR/checkpoint
 //   tfckpt schema PATH [--name NAME]   a C++ header with the constexpr schema (schema_gen.hpp)
+//   tfckpt struct PATH [--name NAME]   a C++ header with structs mirroring the object graph (struct_gen.hpp)
 //   tfckpt export PATH --to FMT OUT    to safetensors / npz (convert_export.hpp)
 //   tfckpt import IN --to PREFIX       from safetensors / npz (convert_import.hpp)
 //   tfckpt diff A B                    keys, dtypes, shapes and values that differ (diff.hpp)
@@ -44,6 +45,7 @@
 #include "edit.hpp"
 #include "numpy_format.hpp"
 #include "schema_gen.hpp"
+#include "struct_gen.hpp"
 
 namespace {
 
@@ -657,6 +659,35 @@ void add_schema(cli& c) {
   add_json(s, *a);
 }
 
+void add_struct(cli& c) {
+  struct args : path_args {
+    tfckpt_tool::struct_gen_options opts;
+  };
+  auto a = std::make_shared<args>();
+  auto* s = c.add("struct", "a C++ header declaring structs that mirror the object graph: `NAME r; "
+                            "tfckpt::restore(PATH, r)` restores every value", [a] {
+    report rep("struct", a->json);
+    if (auto why = tfckpt_tool::struct_options_error(a->opts); !why.empty()) return rep.usage(why), exit_usage;
+    auto r = bundle_reader::open(a->path);
+    if (!r) return rep.error(r.error()), exit_error;
+    auto h = tfckpt_tool::generate_struct_header(*r, a->path, a->opts);
+    if (!h) return rep.error(h.error()), exit_error;
+    for (const auto& w : h->warnings) std::fprintf(stderr, "tfckpt: warning: %s\n", w.c_str());
+    if (rep.as_json()) rep.field("header", h->header);
+    else out(h->header);
+    return exit_ok;
+  });
+  s->add_option("PATH", a->path, path_help)->required();
+  s->add_option("--name", a->opts.name, "name of the root struct")->type_name("NAME");
+  s->add_option("--namespace", a->opts.ns, "namespace of the generated structs (a::b allowed)")->type_name("NS");
+  s->add_flag("--fixed", a->opts.fixed, "tfckpt::fixed<T, dims...> leaves instead of tensor_of<T>");
+  add_json(s, *a);
+  s->footer(R"(
+Shared objects (second edges) become tfckpt::ref fields wired by the root's constructors; names
+C++ cannot spell go through TFCKPT_NAMES. A TF1 name-based checkpoint has no object graph: use
+restore_by_names or bundle_reader instead.)");
+}
+
 void add_export(cli& c) {
   struct args : path_args {
     std::string to, out_file, format_tag = "tf";
@@ -851,7 +882,7 @@ void add_help(cli& c) {
 
 // Every command: one line each.
 constexpr void (*commands[])(cli&) = {
-    add_ls, add_print, add_verify, add_graph, add_latest, add_schema, add_export, add_import,
+    add_ls, add_print, add_verify, add_graph, add_latest, add_schema, add_struct, add_export, add_import,
     add_diff, add_merge, add_filter, add_rename, add_stats, add_help,
 };
 

@@ -27,12 +27,24 @@ namespace tfckpt {
 
 namespace detail {
 
+// A root type that mirrors a root TF does not sort (a Keras model saved by save_weights, a
+// SavedModel's root object) says `static constexpr bool tfckpt_keep_root_order = true;`: its
+// children keep their declared order, so saved paths (first breadth-first edge) equal the source's.
+template <class Root>
+inline constexpr bool keeps_root_order = requires { requires Root::tfckpt_keep_root_order; };
+
 // The root's dependencies in TF's order: kwargs sorted by name (std::sort on bytes == Python's
 // sorted() on str for UTF-8), then save_counter, which TF creates lazily and therefore last.
 template <class Root>
 result<graph::live_tree> checkpoint_tree(Root& root, std::int64_t* save_counter) {
   graph::live_tree tree = reflect::make_tree(root);
-  TFCKPT_TRY(core::order_root_dependencies(tree, save_counter != nullptr));
+  if constexpr (keeps_root_order<Root>) {
+    auto declared = tree.node(graph::live_tree::root).children;
+    TFCKPT_TRY(core::order_root_dependencies(tree, save_counter != nullptr));  // its save_counter check
+    tree.node(graph::live_tree::root).children = std::move(declared);
+  } else {
+    TFCKPT_TRY(core::order_root_dependencies(tree, save_counter != nullptr));
+  }
   if (save_counter) {
     const std::size_t idx = reflect::add_object(tree, *save_counter);
     tree.node(idx).value->full_name = "save_counter";

@@ -266,6 +266,8 @@ class bundle_writer {
     batch.reserve(queued.size());
     for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
     return add_many(batch);
+  }
+
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
   // A second call is refused without touching the files the first one produced.
   result<void> start_finish(std::string_view what) {

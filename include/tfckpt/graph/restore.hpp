@@ -106,6 +106,105 @@ inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::
   out.insert(out.end(), keys.begin(), keys.end());
 }
 
+// A dtype or shape mismatch is collected (true) so a restore reports all of them at once.
+inline bool collect_mismatch(const error& e, std::vector<error>& out) {
+  if (e.code != errc::dtype_mismatch && e.code != errc::shape_mismatch) return false;
+  out.push_back(e);
+  return true;
+}
+
+inline error all_mismatches(std::vector<error> m) {
+  if (m.size() == 1) return std::move(m.front());
+  std::string msg = std::to_string(m.size()) + " values do not match the struct:";
+  for (const auto& e : m) msg += "\n  key '" + error::printable(e.key) + "': " + e.message;
+  return error(m.front().code, std::move(msg));
+}
+
+// The C++ field that would hold a stored value: `std::int64_t`, `tfckpt::fixed<float, 3>`, ...
+inline std::string field_type_for(const bundle_entry& e) {
+  std::string el;
+  switch (e.dtype) {
+    case dtype::float32: el = "float"; break;
+    case dtype::float64: el = "double"; break;
+    case dtype::int8: el = "std::int8_t"; break;
+    case dtype::int16: el = "std::int16_t"; break;
+    case dtype::int32: el = "std::int32_t"; break;
+    case dtype::int64: el = "std::int64_t"; break;
+    case dtype::uint8: el = "std::uint8_t"; break;
+    case dtype::uint16: el = "std::uint16_t"; break;
+    case dtype::uint32: el = "std::uint32_t"; break;
+    case dtype::uint64: el = "std::uint64_t"; break;
+    case dtype::bool_: el = "bool"; break;
+    case dtype::float16: el = "tfckpt::float16"; break;
+    case dtype::bfloat16: el = "tfckpt::bfloat16"; break;
+    case dtype::string:
+      return e.shape.empty() ? "std::string" : e.shape.size() == 1 ? "std::vector<std::string>" : "tfckpt::tensor";
+    default: return "tfckpt::tensor";
+  }
+  if (e.shape.empty()) return el;
+  std::string t = "tfckpt::fixed<" + el;
+  for (auto d : e.shape) t += ", " + std::to_string(d);
+  return t + "> (or tfckpt::tensor_of<" + el + ">)";
+}
+
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// What to declare for each checkpoint value nothing restored: its field type, a near-miss live
+// path ("did you mean"), and for a node several edges reach, that it is shared.
+inline void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
+                      const std::vector<std::string>& saved_path, const std::vector<std::size_t>& unresolved) {
+  std::vector<std::size_t> parents(g.nodes.size(), 0);
+  for (const auto& node : g.nodes)
+    for (const auto& c : node.children)
+      if (c.node_id >= 0 && static_cast<std::size_t>(c.node_id) < g.nodes.size()) ++parents[static_cast<std::size_t>(c.node_id)];
+  for (std::size_t sid : unresolved) {
+    const std::string& path = saved_path[sid];
+    std::string h = path + ": ";
+    const auto& a = g.nodes[sid].attributes.front();
+    if (path == "save_counter") {
+      st.hints.push_back("save_counter: restore with tfckpt::restore() or checkpoint::restore(), which match it "
+                         "(read() and restore_from_reader() leave it for the struct)");
+      continue;
+    }
+    if (const entry* e = r.find(a.checkpoint_key); e && a.name == variable_value_name) {
+      const auto slash = path.rfind('/');
+      h += "declare `" + field_type_for(e->info) + " " +
+           (slash == std::string::npos ? path : path.substr(slash + 1)) + "` (" +
+           std::string(dtype_name(e->info.dtype)) + " " + shape_to_string(e->info.shape) + ")";
+    } else {
+      h += "attribute " + a.name + " (not a variable; tfckpt restores VARIABLE_VALUE only)";
+    }
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, path.size() / 4) + 1;
+    for (const auto& live : st.unmatched_objects) {
+      const std::size_t d = edit_distance(path, live);
+      if (d < best_d) {
+        best_d = d;
+        best = live;
+      }
+    }
+    if (!best.empty()) h += "; did you mean struct field '" + best + "'? (rename it, or TFCKPT_NAMES)";
+    if (parents[sid] > 1)
+      h += "; this object is shared (" + std::to_string(parents[sid]) +
+           " edges reach it): declare it once where it is first reached and every other edge as tfckpt::ref<T> "
+           "(extra names of the same field when the edges leave one object), or run `tfckpt struct`";
+    st.hints.push_back(std::move(h));
+  }
+}
+
 }  // namespace detail
 
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
@@ -123,6 +222,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   restore_status st;
   st.checkpoint = r.prefix();
   const auto saved_path = detail::saved_paths(g);
+  std::vector<error> mismatches;  // every dtype/shape mismatch, not just the first
   for (std::size_t sid = 0; sid < n; ++sid) {  // variables first: slots check against them
     if (bound[sid] == no_live) continue;
     ++st.matched_nodes;
@@ -133,7 +233,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (key->empty()) continue;
     variable& v = *ln.value;
     auto e = detail::checked_entry(r, *key, v.type, v.shape, v.rule, live_path[bound[sid]]);
-    if (!e) return std::move(e).error().in_file(r.prefix());
+    if (!e) {
+      if (detail::collect_mismatch(e.error(), mismatches)) continue;  // reported all at once below
+      return std::move(e).error().in_file(r.prefix());
+    }
     if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok)
       return std::move(ok).error().at_key(*key).in_file(r.prefix());
     v.shape = (*e)->info.shape;
@@ -156,7 +259,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       const std::string& vpath = live_path[bound[orig]];
       auto e = detail::checked_entry(r, *key, v.type, v.shape, shape_rule::exact,
                                      slot_variable_path(vpath, live_path[bound[sid]], ref.slot_name));
-      if (!e) return std::move(e).error().in_file(r.prefix());
+      if (!e) {
+        if (detail::collect_mismatch(e.error(), mismatches)) continue;
+        return std::move(e).error().in_file(r.prefix());
+      }
       auto t = r.read(*key);
       if (!t) return std::move(t).error();
       table.set(vpath, ref.slot_name, std::move(*t));
@@ -165,9 +271,14 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       ++st.matched_nodes;
     }
   }
+  if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
+  std::vector<std::size_t> unresolved_ids;
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (g.nodes[sid].attributes.empty()) continue;
-    if (bound[sid] == no_live && !slot_restored[sid]) st.unresolved_nodes.push_back(saved_path[sid]);
+    if (bound[sid] == no_live && !slot_restored[sid]) {
+      st.unresolved_nodes.push_back(saved_path[sid]);
+      unresolved_ids.push_back(sid);
+    }
     if (!used[sid]) detail::unread_keys(r, g.nodes[sid], st.unused_values);
   }
   for (std::size_t id = 0; id < live->bfs_nodes; ++id)
@@ -178,6 +289,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (slot_restored[sid]) restored_slots.insert(saved_path[sid]);
   for (std::size_t s = live->bfs_nodes; s < live->paths.size(); ++s)
     if (!restored_slots.count(live->paths[s])) st.unmatched_objects.push_back(live->paths[s]);
+  detail::add_hints(st, r, g, saved_path, unresolved_ids);
   return st;
 }
 

@@ -23,6 +23,9 @@ class restore_status {
   // No checkpoint was restored: checkpoint_manager::restore_or_initialize found none and
   // initialized instead (TF's InitializationOnlyStatus). Every check then fails.
   bool nothing_restored = false;
+  // What to declare for each unresolved checkpoint object: field type (dtype, shape), "did you
+  // mean" a near-miss struct path, whether it is a shared node. Printed by the failed checks.
+  std::vector<std::string> hints;
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
@@ -71,6 +74,7 @@ class restore_status {
     if (checkpoint_side) {
       list("checkpoint objects matched to nothing", unresolved_nodes);
       list("checkpoint values never read", unused_values);
+      list("to fix", hints);
     }
     return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
   }

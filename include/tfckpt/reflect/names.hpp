@@ -16,6 +16,7 @@
 #include <boost/describe/members.hpp>
 #include <boost/describe/modifiers.hpp>
 #include <boost/mp11/algorithm.hpp>
+#include <boost/preprocessor/punctuation/remove_parens.hpp>
 #include <boost/preprocessor/seq/for_each.hpp>
 #include <boost/preprocessor/variadic/to_seq.hpp>
 #include <boost/pfr/tuple_size.hpp>
@@ -139,7 +140,9 @@ consteval bool all_names_unique() {
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)
+// A type whose spelling has a comma (a class template with several arguments) goes in
+// parentheses: `template <class A, class B> TFCKPT_NAMES((pair<A, B>), (first, "a"))`.
 #define TFCKPT_NAMES(Type, ...)                                                                  \
-  [[maybe_unused]] constexpr auto tfckpt_names(const Type*) {                                    \
+  [[maybe_unused]] constexpr auto tfckpt_names(const BOOST_PP_REMOVE_PARENS(Type)*) {            \
     return std::array{BOOST_PP_SEQ_FOR_EACH(TFCKPT_DETAIL_RENAME, ~, BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__))}; \
   }
