@@ -71,7 +71,7 @@ struct error {
   // "file: key 'k': at offset N: message [code]"
   std::string to_string() const {
     std::string s;
-    if (!file.empty()) s += file + ": ";
+    if (!file.empty()) s += printable_path(file) + ": ";
     if (!key.empty()) s += "key '" + printable(key) + "': ";
     if (offset != no_offset) s += "at offset " + std::to_string(offset) + ": ";
     s += message;
@@ -87,6 +87,23 @@ struct error {
     std::string out;
     for (unsigned char ch : k) {
       if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+        out += static_cast<char>(ch);
+      } else {
+        out += "\\x";
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+      }
+    }
+    return out;
+  }
+
+  // Paths keep their UTF-8; only control bytes and DEL are escaped (\xNN), so a file name
+  // holding an escape sequence or a newline cannot rewrite a terminal or forge a line of output.
+  static std::string printable_path(std::string_view p) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char ch : p) {
+      if (ch >= 0x20 && ch != 0x7f) {
         out += static_cast<char>(ch);
       } else {
         out += "\\x";
