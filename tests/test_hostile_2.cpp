@@ -24,10 +24,12 @@
 
 #include "bundle_craft.hpp"
 #include "tfckpt/bundle/reader.hpp"
+#include "tfckpt/bundle/writer.hpp"
 #include "tfckpt/checkpoint_manager.hpp"
 #include "tfckpt/format/slice.hpp"
 #include "tfckpt/format/state_file.hpp"
 #include "../tools/convert_export.hpp"
+#include "../tools/convert_import.hpp"
 #include "../tools/npz_format.hpp"
 
 using namespace tfckpt;
@@ -618,4 +620,157 @@ TEST_CASE("hostile 2 / class 7: an npz whose directory names one member 1,000 ti
   CHECK(o.message.find("overlap") != std::string::npos);
   CHECK(o.peak_kb < 100 * mb);
   CHECK(o.seconds < 30);
+}
+
+// ---- class 6: object-graph import and save stay linear --------------------------------------
+TEST_CASE("hostile 2 / class 6: 200k children of one node are checked for unique names in linear time") {
+  graph::live_tree tree;
+  tree.add_anonymous();
+  for (int i = 0; i < 200000; ++i) tree.add_edge(graph::live_tree::root, "c" + std::to_string(i), tree.add_anonymous());
+  auto o = bounded([&]() -> result<void> { return tree.check_unique_names(); });
+  report("check_unique_names, 200k children", o);
+  REQUIRE(o.finished);
+  CHECK_MESSAGE(o.ok, o.message);
+  CHECK(o.seconds < 30);
+  tree.add_edge(graph::live_tree::root, "c17", tree.add_anonymous());
+  auto dup = tree.check_unique_names();
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().message.find("'c17'") != std::string::npos);
+}
+
+TEST_CASE("hostile 2 / class 6: import --object-graph of 20k slot names is linear and verifies") {
+  craft::temp_dir dir;
+  REQUIRE(!dir.path.empty());
+  tfckpt_convert::in_file in;
+  const std::string one(4, '\0');
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    tfckpt_convert::in_tensor v;
+    v.name = "model/v" + std::to_string(i) + "/.ATTRIBUTES/VARIABLE_VALUE";
+    v.type = dtype::float32;
+    v.shape = {1};
+    v.data = one;
+    in.tensors.push_back(v);
+    v.name = "model/v" + std::to_string(i) + "/.OPTIMIZER_SLOT/opt/s" + std::to_string(i) + "/.ATTRIBUTES/VARIABLE_VALUE";
+    in.tensors.push_back(v);
+  }
+  tfckpt_convert::import_options io;
+  io.mode = tfckpt_convert::import_mode::object_graph;
+  auto o = bounded([&]() -> result<void> {
+    auto s = tfckpt_convert::import_tensors(in, io, dir / "ck", "slots.npz");
+    if (!s) return std::move(s).error();
+    auto r = bundle_reader::open(dir / "ck");
+    if (!r) return std::move(r).error();
+    return hostile2::as_void(r->verify());
+  });
+  report("import of 20k variables with 20k slot names", o);
+  REQUIRE(o.finished);
+  CHECK_MESSAGE(o.ok, o.message);
+  CHECK(o.seconds < 60);
+  CHECK(o.peak_kb < 500 * mb);
+}
+
+TEST_CASE("hostile 2 / class 6: an object path deeper than a reader accepts is refused by import") {
+  craft::temp_dir dir;
+  REQUIRE(!dir.path.empty());
+  tfckpt_convert::in_file in;
+  std::string path;
+  for (int i = 0; i < 50000; ++i) path += (i ? "/" : "") + std::string("a");
+  tfckpt_convert::in_tensor v;
+  v.name = path + "/.ATTRIBUTES/VARIABLE_VALUE";
+  v.type = dtype::float32;
+  v.shape = {};
+  const std::string one(4, '\0');
+  v.data = one;
+  in.tensors.push_back(v);
+  tfckpt_convert::import_options io;
+  io.mode = tfckpt_convert::import_mode::object_graph;
+  auto o = bounded([&]() -> result<void> { return hostile2::as_void(tfckpt_convert::import_tensors(in, io, dir / "ck", "deep.npz")); });
+  report("import of a 50k-level object path", o);
+  REQUIRE(o.finished);
+  CHECK_FALSE(o.ok);
+  CHECK(o.code == errc::limit_exceeded);
+  CHECK(o.message.find("max_depth") != std::string::npos);
+  CHECK(o.peak_kb < 200 * mb);
+}
+
+// ---- classes 1 and 5: the CLI's print --json and graph on crafted checkpoints ---------------
+namespace hostile2 {
+// Runs `tfckpt ARGS...` (the CLI built next to this test binary) with stdout to `out_path`;
+// returns the exit status, or -1 when it was killed at the timeout.
+inline int run_cli(const std::vector<std::string>& args, const std::string& out_path, int timeout_s = 60) {
+  const std::string cli = std::string(TFCKPT_BINARY_DIR) + "/tfckpt";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
+    std::vector<char*> argv{const_cast<char*>(cli.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(cli.c_str(), argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int st = 0;
+  while (::waitpid(pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      return -1;
+    }
+    ::usleep(20000);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+}  // namespace hostile2
+
+TEST_CASE("hostile 2 / class 1: print --json of an empty [1e9, 1e9, 0] tensor is bounded") {
+  const std::string cli = std::string(TFCKPT_BINARY_DIR) + "/tfckpt";
+  REQUIRE_MESSAGE(detail::file_exists(cli), "build the CLI (target tfckpt_cli) first: " << cli);
+  craft::temp_dir dir;
+  REQUIRE(!dir.path.empty());
+  {
+    auto w = bundle_writer::create(dir / "ck");
+    REQUIRE(w);
+    REQUIRE(w->add("empty", dtype::float32, shape_t{1000000000, 1000000000, 0}, std::string_view()));
+    REQUIRE(w->add("small_empty", dtype::float32, shape_t{2, 3, 0}, std::string_view()));
+    REQUIRE(w->finish());
+  }
+  const int rc = hostile2::run_cli({"print", dir / "ck", "--json"}, dir / "out.json");
+  const auto out = craft::read_bytes(dir / "out.json");
+  MESSAGE("print --json: rc " << rc << ", " << out.size() << " bytes of output");
+  CHECK(rc == 0);
+  CHECK(out.size() < 4096);
+  CHECK(out.find("null") != std::string::npos);
+  CHECK(out.find("[[[],[],[]],[[],[],[]]]") != std::string::npos);  // small ones still nested
+}
+
+TEST_CASE("hostile 2 / class 5: graph of 10k unreachable nodes with empty-key attributes is linear") {
+  const std::string cli = std::string(TFCKPT_BINARY_DIR) + "/tfckpt";
+  REQUIRE_MESSAGE(detail::file_exists(cli), "build the CLI (target tfckpt_cli) first: " << cli);
+  craft::temp_dir dir;
+  REQUIRE(!dir.path.empty());
+  const int n = 10000;
+  {
+    auto w = bundle_writer::create(dir / "ck");
+    REQUIRE(w);
+    const std::string one(4, '\0');
+    for (int i = 0; i < n; ++i) REQUIRE(w->add("t" + std::to_string(i), dtype::float32, shape_t{1}, one));
+    trackable_object_graph g;
+    g.nodes.resize(static_cast<std::size_t>(n) + 1);
+    for (int i = 1; i <= n; ++i) {  // unreachable from the root, each with an empty-key attribute
+      auto& node = g.nodes[static_cast<std::size_t>(i)];
+      node.attributes.push_back(serialized_tensor{"VARIABLE_VALUE", "", "", false});
+    }
+    REQUIRE(w->add(object_graph_key, tensor::from_strings({}, {encode_object_graph(g)})));
+    REQUIRE(w->finish());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = hostile2::run_cli({"graph", dir / "ck"}, dir / "out.txt");
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto out = craft::read_bytes(dir / "out.txt");
+  MESSAGE("graph: rc " << rc << ", " << out.size() << " bytes of output, " << secs << " s");
+  CHECK(rc == 0);
+  CHECK(out.size() < 10 * 1024 * 1024);  // was 2.2 GB: every entry listed per attribute
+  CHECK(out.find("[no checkpoint key]") != std::string::npos);
 }
