@@ -5319,12 +5319,12 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
 inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
   if (is_fixed_size(e.info.dtype)) {
     // One copy of the record at most: it is read straight into the tensor's buffer, after the
-    // data file's real size and the limits have bounded the allocation.
+    // limits and the data file's real size have bounded the allocation.
+    TFCKPT_TRY(check_record(e));
     if (auto ok = shards_->check_range(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
                                        static_cast<std::uint64_t>(e.info.size));
         !ok)
       return located(std::move(ok).error(), e);
-    TFCKPT_TRY(check_record(e));
     tensor t(e.info.dtype, e.info.shape);
     if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
     return t;
@@ -5359,6 +5359,7 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
+    TFCKPT_TRY(check_record(*part));
     auto sz = shards_->size(part->info.shard_id);
     if (!sz) return located(std::move(sz).error(), *part);
     if (static_cast<std::uint64_t>(part->info.offset) > *sz ||
@@ -5367,7 +5368,6 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::to_string(*sz) + " bytes, record of " +
                                                       std::to_string(part->info.size) + ")"),
                      *part);
-    TFCKPT_TRY(check_record(*part));
   }
   return {};
 }
@@ -5412,14 +5412,13 @@ inline result<void> bundle_reader::check_partitioned_size(const entry& e) const 
 }
 
 inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+  TFCKPT_TRY(check_partitioned_size(e));
   // Strings and variants: assemble_into always fails for them, saying they cannot be assembled.
   if (dtype_size(e.info.dtype) == 0) return assemble_into(e, nullptr, 0).error();
   // The full tensor is allocated from the entry's declared shape: first make sure its parts
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
-  // allocation by the bytes actually present), or a tiny index could demand terabytes; then
-  // that the size is within the read limits.
+  // allocation by the bytes actually present), or a tiny index could demand terabytes.
   TFCKPT_TRY(check_parts(e));
-  TFCKPT_TRY(check_partitioned_size(e));
   tensor t(e.info.dtype, e.info.shape);
   TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
   return t;
