@@ -12,6 +12,7 @@
 // tensors.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,24 @@ inline bool valid_member_name(std::string_view n) {
   return tfckpt::detail::is_valid_utf8(n) && n.find('\0') == std::string_view::npos;
 }
 
+// An npz member name that unzip cannot place outside the extraction directory: no leading '/',
+// no "." or ".." component (each becomes "_." / "_.."), no empty component, and '\\' (a
+// separator to Windows tools) as '_'. The original key is kept in the keys member whenever the
+// name changes, so nothing is lost.
+inline std::string safe_member_name(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i <= name.size();) {
+    std::size_t j = std::min(name.find('/', i), name.size());
+    std::string c(name.substr(i, j - i));
+    i = j + 1;
+    if (c.empty()) continue;
+    std::replace(c.begin(), c.end(), '\\', '_');
+    if (c == "." || c == "..") c.insert(0, "_");
+    (out += out.empty() ? "" : "/") += c;
+  }
+  return out.empty() ? std::string("_") : out;
+}
+
 // The tensors to export, in key order; `skipped` gets the ones the format cannot hold.
 inline result<std::vector<planned_tensor>> plan_export(const tfckpt::bundle_reader& r, const export_options& o,
                                                        std::vector<std::string>& skipped) {
@@ -77,6 +96,7 @@ inline result<std::vector<planned_tensor>> plan_export(const tfckpt::bundle_read
       continue;
     }
     std::string name = readable_name(o.sel.model_name(e.key));
+    if (o.to == format::npz) name = safe_member_name(name);
     if (!valid_member_name(name)) {
       skipped.push_back(e.key + " (name is not valid UTF-8 or holds a NUL byte)");
       continue;

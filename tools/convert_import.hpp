@@ -17,6 +17,7 @@
 // file came from `tfckpt export` of a TF2 checkpoint), name-based otherwise.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -360,6 +361,14 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
     auto path = object_path_of(target[t.name]);
     if (!path) return where(std::move(path).error(), t);
     if (path->empty()) return where(make_error(errc::invalid_argument, "empty object path"), t);
+    // Deeper than a reader accepts (object_graph_limits::max_depth): the checkpoint written would
+    // fail its own verify, and each level's path prefix is kept (quadratic memory in the depth).
+    if (static_cast<std::size_t>(std::count(path->begin(), path->end(), '/')) + 1 >= tfckpt::object_graph_limits{}.max_depth)
+      return make_error(errc::limit_exceeded, "tensor '" + t.name.substr(0, 200) + (t.name.size() > 200 ? "...'" : "'") +
+                                                   ": object path deeper than " +
+                                                   std::to_string(tfckpt::object_graph_limits{}.max_depth - 1) +
+                                                   " levels (object_graph_limits::max_depth)")
+          .in_file(file);
     if (auto [it, fresh] = path_owner.emplace(*path, t.name); !fresh)
       return make_error(errc::invalid_argument, "tensors '" + it->second + "' and '" + t.name +
                                                     "' both map to object path '" + *path + "'").in_file(file);

@@ -332,6 +332,11 @@ inline result<std::vector<zip_member>> read_zip(std::string_view z, const std::s
   if (count > cd_size / 46) return bad("central directory claims " + std::to_string(count) + " members in " +
                                        std::to_string(cd_size) + " bytes");
   std::vector<zip_member> out;
+  struct span_of {
+    std::size_t begin, end, member;  // local header .. end of data
+    std::uint64_t crc;
+  };
+  std::vector<span_of> spans;
   std::size_t at = static_cast<std::size_t>(cd_offset);
   const std::size_t cd_end = static_cast<std::size_t>(cd_offset + cd_size);
   for (std::uint64_t k = 0; k < count; ++k) {
@@ -372,9 +377,19 @@ inline result<std::vector<zip_member>> read_zip(std::string_view z, const std::s
     const std::size_t data_at = lo + 30 + get_le(z, lo + 26, 2) + get_le(z, lo + 28, 2);
     if (data_at > z.size() || usize > z.size() - data_at) return bad_m("data out of range of the file");
     const std::string_view data = z.substr(data_at, static_cast<std::size_t>(usize));
-    if (crc32(data) != crc) return bad_m("CRC-32 mismatch");
+    spans.push_back({lo, data_at + data.size(), out.size(), crc});
     out.push_back({std::move(name), data});
   }
+  // Members may not share bytes (np.savez never writes that): otherwise a small archive whose
+  // central directory names one big member many times would expand without bound on import.
+  // Checked before any CRC, so the CRCs cost at most one pass over the file.
+  std::sort(spans.begin(), spans.end(), [](const span_of& a, const span_of& b) { return a.begin < b.begin; });
+  for (std::size_t k = 1; k < spans.size(); ++k)
+    if (spans[k].begin < spans[k - 1].end)
+      return bad("members '" + out[spans[k - 1].member].name + "' and '" + out[spans[k].member].name +
+                 "' overlap in the archive (each byte may belong to one member only)");
+  for (const span_of& sp : spans)
+    if (crc32(out[sp.member].data) != sp.crc) return bad("member '" + out[sp.member].name + "': CRC-32 mismatch");
   return out;
 }
 

@@ -225,7 +225,12 @@ void put_values(std::string& o, const tfckpt::tensor& t) {
   if (rank == 0) return put_element(o, t, 0);
   if (t.num_elements() == 0) {  // nested empties up to the first zero dimension
     std::size_t d = 0;
-    while (shape[d] != 0) ++d;
+    std::uint64_t brackets = 1;  // [1e9, 1e9, 0] would be 10^18 "[]": past 2^20 the values are null
+    while (shape[d] != 0) brackets = std::min<std::uint64_t>(brackets * static_cast<std::uint64_t>(shape[d++]), 1u << 21);
+    if (brackets > (1u << 20)) {
+      o += "null";
+      return;
+    }
     std::function<void(std::size_t)> rec = [&](std::size_t ax) {
       o += '[';
       if (ax < d)
@@ -344,13 +349,22 @@ int cmd_verify(const bundle_reader& r, report& rep) {
 std::string entry_summary(const bundle_reader& r, std::string_view key) {
   if (const tfckpt::entry* e = r.find(key))
     return "[" + std::string(tfckpt::dtype_name(e->info.dtype)) + " " + tfckpt::shape_to_string(e->info.shape) + "]";
+  // An empty key is a prefix of every entry: it names none (listing them all per attribute made
+  // `graph` quadratic). Extensions are listed up to 4, then counted no further.
+  if (key.empty()) return "[no checkpoint key]";
   std::string s;
   const auto ents = r.entries();
   auto it = std::lower_bound(ents.begin(), ents.end(), key,
                              [](const tfckpt::entry& e, std::string_view k) { return e.key < k; });
-  for (; it != ents.end() && it->key.compare(0, key.size(), key) == 0; ++it)
+  int listed = 0;
+  for (; it != ents.end() && it->key.compare(0, key.size(), key) == 0; ++it) {
+    if (++listed > 4) {
+      s += ", ...";
+      break;
+    }
     s += (s.empty() ? "" : ", ") + display(it->key) + " " + std::string(tfckpt::dtype_name(it->info.dtype)) + " " +
          tfckpt::shape_to_string(it->info.shape);
+  }
   return s.empty() ? "[missing from the bundle]" : "[not in the bundle; stored as " + s + "]";
 }
 
@@ -358,15 +372,16 @@ std::string entry_summary(const bundle_reader& r, std::string_view key) {
 // slot variables; each node is expanded under its first BFS edge, other edges to it print as
 // `name -> (node N)` (this also stops cycles such as Checkpoint's `root` self edge). Iterative:
 // graphs can be deep.
+// `tree_edge` (one slot per node, shared by all calls: allocating it per call made printing
+// quadratic in unreachable nodes) records each node's tree edge: (parent, edge index).
 void print_tree(const tfckpt::trackable_object_graph& g, const bundle_reader& r, std::int32_t start,
-                const std::string& start_name, std::vector<char>& seen, std::string& s) {
-  const auto n = g.nodes.size();
+                const std::string& start_name, std::vector<char>& seen, std::string& s,
+                std::vector<std::pair<std::int32_t, std::size_t>>& tree_edge) {
   auto edge_target = [&](const tfckpt::trackable_object& node, std::size_t j) {
     return j < node.children.size() ? node.children[j].node_id
                                     : node.slot_variables[j - node.children.size()].slot_variable_node_id;
   };
-  // BFS fixes every node's tree edge: (parent, edge index).
-  std::vector<std::pair<std::int32_t, std::size_t>> tree_edge(n, {-1, 0});
+  // BFS fixes the tree edge of every node it reaches (nodes seen before keep theirs).
   std::deque<std::int32_t> q{start};
   seen[static_cast<std::size_t>(start)] = 1;
   while (!q.empty()) {
@@ -484,13 +499,14 @@ int cmd_graph(const bundle_reader& r, report& rep) {
   }
   std::string s;
   std::vector<char> seen(g->nodes.size(), 0);
-  print_tree(*g, r, 0, "(root)", seen, s);
+  std::vector<std::pair<std::int32_t, std::size_t>> tree_edge(g->nodes.size(), {-1, 0});
+  print_tree(*g, r, 0, "(root)", seen, s, tree_edge);
   bool header = false;
   for (std::size_t i = 0; i < g->nodes.size(); ++i) {
     if (seen[i]) continue;
     if (!header) s += "unreachable from the root:\n";
     header = true;
-    print_tree(*g, r, static_cast<std::int32_t>(i), "(unreachable)", seen, s);
+    print_tree(*g, r, static_cast<std::int32_t>(i), "(unreachable)", seen, s, tree_edge);
   }
   out(s);
   return exit_ok;

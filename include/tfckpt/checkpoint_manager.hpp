@@ -244,6 +244,10 @@ class checkpoint_manager {
       if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
       if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
       if (!delete_files) continue;
+      // Stricter than TF: a state file listing "../x" or an absolute path elsewhere does not make
+      // the manager delete files outside its directory (lexically: symlinks are not followed).
+      const auto rel = detail::relative_path(oldest.path, directory_.empty() ? "." : directory_);
+      if (!rel || *rel == "." || *rel == ".." || rel->compare(0, 3, "../") == 0) continue;
       if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
     }
     return first_error;

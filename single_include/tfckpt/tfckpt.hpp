@@ -151,7 +151,7 @@ struct error {
   // "file: key 'k': at offset N: message [code]"
   std::string to_string() const {
     std::string s;
-    if (!file.empty()) s += file + ": ";
+    if (!file.empty()) s += printable_path(file) + ": ";
     if (!key.empty()) s += "key '" + printable(key) + "': ";
     if (offset != no_offset) s += "at offset " + std::to_string(offset) + ": ";
     s += message;
@@ -162,11 +162,18 @@ struct error {
   }
 
   // Keys can be binary (slice keys); show them escaped, never raw control bytes.
-  static std::string printable(std::string_view k) {
+  static std::string printable(std::string_view k) { return escaped(k, /*keep_high=*/false); }
+
+  // Paths keep their UTF-8; only control bytes and DEL are escaped (\xNN), so a file name
+  // holding an escape sequence or a newline cannot rewrite a terminal or forge a line of output.
+  static std::string printable_path(std::string_view p) { return escaped(p, /*keep_high=*/true); }
+
+ private:
+  static std::string escaped(std::string_view k, bool keep_high) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (unsigned char ch : k) {
-      if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+      if (ch >= 0x20 && ch != 0x7f && (keep_high || (ch < 0x7f && ch != '\\'))) {
         out += static_cast<char>(ch);
       } else {
         out += "\\x";
@@ -480,10 +487,29 @@ static_assert(sizeof(float16) == 2 && sizeof(bfloat16) == 2, "tfckpt: 16-bit flo
 // code passing them along (the checkpoint API, a TU built with TFCKPT_SEPARATE_COMPILATION) does
 // not need the format layer's definitions.
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 
 namespace tfckpt {
+
+namespace detail {
+// Half the machine's physical memory, capped at 1 TiB (64 GiB where sysconf cannot tell): the
+// default bound of one read's allocations, so that a tiny index naming a huge record gets a
+// limit_exceeded error instead of an allocation failure (an abort under -fno-exceptions, an
+// uncaught std::bad_alloc otherwise). Computed once.
+inline std::uint64_t default_read_limit() noexcept {
+  static const std::uint64_t limit = [] {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    std::uint64_t cap = std::uint64_t{1} << 40;
+    if (pages <= 0 || page <= 0) return std::uint64_t{64} << 30;
+    const std::uint64_t phys = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+    return phys / 2 < cap ? phys / 2 : cap;
+  }();
+  return limit;
+}
+}  // namespace detail
 
 // Limits on a decoded object graph (object_graph_proto.hpp): hostile files stay cheap to reject.
 struct object_graph_limits {
@@ -499,12 +525,14 @@ struct object_graph_limits {
 struct read_options {
   bool verify_checksums = true;
   std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
+  // One owning read. Default: half the physical memory (at most 1 TiB), see default_read_limit.
+  std::uint64_t max_tensor_bytes = detail::default_read_limit();
   std::uint64_t max_entries = std::uint64_t{1} << 26;
   std::int32_t max_shards = 1 << 20;
   // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
   // or one read (record + decoded elements, or an assembled tensor + its parts).
-  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
+  // Default: half the physical memory (at most 1 TiB), like max_tensor_bytes.
+  std::uint64_t max_total_bytes = detail::default_read_limit();
   // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
   // keys let a small index describe quadratically many key bytes (each key extending the last).
   std::uint64_t max_index_expansion = 256;
@@ -1360,6 +1388,75 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   return sum == static_cast<std::uint64_t>(total);
 }
 
+// Bound on the slice pairs check_slice_partition compares (each costing O(rank)).
+inline constexpr std::uint64_t max_partition_pairs = std::uint64_t{1} << 26;
+
+// What TF's reader demands of a partitioned tensor's slices before it reads any part
+// (TensorSliceSet::Register, then QueryMeta): each slice valid for the shape, no two sharing an
+// element (corruption "Overlapping slices: existing slice = A, new slice = B", as TF says), and,
+// being disjoint, their volumes summing to the tensor's ("does not have sufficient slices for
+// partitioned tensor"). Interval arithmetic only, nothing per element: the pairs are swept along
+// the dimension with the most distinct slice starts, so a tensor split along any one dimension
+// costs O(n log n); past max_partition_pairs compared pairs the answer is limit_exceeded.
+inline result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+  for (const auto& s : slices) TFCKPT_TRY(check_slice(s, full_shape));
+  const std::size_t r = full_shape.size();
+  const auto range = [&](std::size_t i, std::size_t d) {
+    return detail::extent_range(slices[i].extents[d], full_shape[d]);
+  };
+  const auto empty = [&](std::size_t i) {
+    for (std::size_t d = 0; d < r; ++d)
+      if (range(i, d).first == range(i, d).second) return true;
+    return false;
+  };
+  auto overlapping = [&](std::size_t a, std::size_t b) {
+    return make_error(errc::corruption, "Overlapping slices: existing slice = " + tensor_slice_to_string(slices[a]) +
+                                            ", new slice = " + tensor_slice_to_string(slices[b]));
+  };
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < slices.size(); ++i)
+    if (!empty(i)) order.push_back(i);  // an empty slice overlaps nothing
+  if (r == 0) {
+    if (order.size() > 1) return overlapping(order[0], order[1]);
+  } else if (order.size() > 1) {
+    std::size_t sweep = 0, best = 0;
+    std::vector<std::int64_t> starts(order.size());
+    for (std::size_t d = 0; d < r; ++d) {
+      for (std::size_t k = 0; k < order.size(); ++k) starts[k] = range(order[k], d).first;
+      std::sort(starts.begin(), starts.end());
+      const auto distinct = static_cast<std::size_t>(std::unique(starts.begin(), starts.end()) - starts.begin());
+      if (distinct > best) best = distinct, sweep = d;
+    }
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return range(a, sweep) < range(b, sweep); });
+    std::uint64_t pairs = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const auto end = range(order[i], sweep).second;
+      for (std::size_t j = i + 1; j < order.size() && range(order[j], sweep).first < end; ++j) {
+        if (++pairs > max_partition_pairs)
+          return make_error(errc::limit_exceeded, "more than " + std::to_string(max_partition_pairs) +
+                                                      " pairs of slices to compare for overlap (" +
+                                                      std::to_string(slices.size()) + " slices)");
+        bool meet = true;
+        for (std::size_t d = 0; d < r && meet; ++d) {
+          if (d == sweep) continue;
+          const auto [a0, a1] = range(order[i], d);
+          const auto [b0, b1] = range(order[j], d);
+          meet = std::max(a0, b0) < std::min(a1, b1);
+        }
+        if (meet) return overlapping(std::min(order[i], order[j]), std::max(order[i], order[j]));
+      }
+    }
+  }
+  const std::int64_t total = num_elements(full_shape);
+  std::uint64_t sum = 0;  // disjoint slices inside the shape: sum <= total, no overflow
+  for (std::size_t i : order) sum += static_cast<std::uint64_t>(num_elements(slice_shape(slices[i], full_shape)));
+  if (total < 0 || sum != static_cast<std::uint64_t>(total))
+    return make_error(errc::corruption, "does not have sufficient slices for partitioned tensor (" +
+                                            std::to_string(slices.size()) + " slices cover " + std::to_string(sum) +
+                                            " of " + std::to_string(total) + " elements)");
+  return {};
+}
+
 // Dtypes TF's BundleReader can reassemble from slices ([TB.cc] GetSliceValue HANDLE_COPY).
 // int4/uint4 verified with TF 2.21 RestoreV2; half, uint16/32/64, qint16/quint16 and string fail
 // there with "Dtype ... not supported", as do float8 types (not in the list).
@@ -2015,6 +2112,8 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -2288,7 +2387,9 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
 // struct keeps its slots.
 
 #include <initializer_list>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -2302,15 +2403,12 @@ class slot_table {
   slot_table() = default;
   // Slot names in the optimizer's order (Adam: {"m", "v"}); this order is the node order.
   slot_table(std::initializer_list<std::string_view> names) {
-    for (auto n : names) names_.emplace_back(n);
+    for (auto n : names)
+      if (name_set_.emplace(n).second) names_.emplace_back(n);
   }
 
   const std::vector<std::string>& slot_names() const noexcept { return names_; }
-  bool has_slot_name(std::string_view slot) const noexcept {
-    for (const auto& n : names_)
-      if (n == slot) return true;
-    return false;
-  }
+  bool has_slot_name(std::string_view slot) const noexcept { return name_set_.find(slot) != name_set_.end(); }
 
   const tensor* find(std::string_view variable_path, std::string_view slot) const {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
@@ -2322,14 +2420,20 @@ class slot_table {
   }
   // Adds the slot name to the order if it is new (appended last).
   tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
-    if (!has_slot_name(slot)) names_.emplace_back(slot);
+    if (name_set_.emplace(slot).second) names_.emplace_back(slot);
     return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
   }
   std::size_t size() const noexcept { return values_.size(); }
+  // Every (variable path, slot) held, in that order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, v] : values_) f(k.first, k.second, v);
+  }
   void clear() noexcept { values_.clear(); }
 
  private:
   std::vector<std::string> names_;
+  std::set<std::string, std::less<>> name_set_;  // names_, for lookups (many slot names are cheap)
   std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
 };
 
@@ -2436,14 +2540,18 @@ class live_tree {
   std::vector<live_node>& nodes() noexcept { return nodes_; }
   const std::vector<live_node>& nodes() const noexcept { return nodes_; }
 
-  // Duplicate local names under one parent can never be matched by name: reject them.
+  // Duplicate local names under one parent can never be matched by name: reject them. Linear
+  // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
   result<void> check_unique_names() const {
-    for (const auto& n : nodes_)
-      for (std::size_t i = 0; i < n.children.size(); ++i)
-        for (std::size_t j = i + 1; j < n.children.size(); ++j)
-          if (n.children[i].local_name == n.children[j].local_name)
-            return make_error(errc::invalid_argument,
-                              "two children share the local name '" + n.children[i].local_name + "'");
+    std::unordered_set<std::string_view> seen;
+    for (const auto& n : nodes_) {
+      if (n.children.size() < 2) continue;
+      seen.clear();
+      seen.reserve(n.children.size());
+      for (const auto& c : n.children)
+        if (!seen.insert(c.local_name).second)
+          return make_error(errc::invalid_argument, "two children share the local name '" + c.local_name + "'");
+    }
     return {};
   }
 
@@ -2880,9 +2988,13 @@ namespace tfckpt::detail {
 inline constexpr std::uint64_t default_max_file_bytes = std::uint64_t{1} << 32;  // 4 GiB
 
 // "what 'path': strerror". ENOENT/ENOTDIR mean "no such file" to callers, hence not_found.
+// A path as shown inside messages: control characters and DEL escaped (error::to_string
+// escapes the file name it prints the same way), so a hostile name cannot rewrite a terminal.
+inline std::string printable_path(std::string_view p) { return error::printable_path(p); }
+
 inline error errno_error(int err, std::string_view what, std::string_view path) {
   errc c = (err == ENOENT || err == ENOTDIR) ? errc::not_found : errc::io_error;
-  return error(c, std::string(what) + " '" + std::string(path) +
+  return error(c, std::string(what) + " '" + printable_path(path) +
                       "': " + std::generic_category().message(err)).in_file(path);
 }
 
@@ -3031,13 +3143,23 @@ inline result<void> make_directories(const std::string& path) {
 // reads of one file are safe).
 class readable_file {
  public:
+  // Regular files only. O_NONBLOCK so that opening a FIFO (or a device) returns at once instead
+  // of waiting for a writer; fstat then refuses it before anything is read. The flag is cleared
+  // again for the reads (it means nothing for regular files anyway).
   static result<readable_file> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (path.find('\0') != std::string::npos)
+      return error(errc::invalid_argument, "path contains a NUL byte").in_file(path);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return errno_error(errno, "cannot open", path);
     readable_file f(fd, path);
     struct stat st {};
     if (::fstat(fd, &st) != 0) return errno_error(errno, "cannot stat", path);
     if (S_ISDIR(st.st_mode)) return errno_error(EISDIR, "cannot read", path);
+    if (!S_ISREG(st.st_mode))
+      return error(errc::io_error, "cannot read '" + printable_path(path) + "': not a regular file (" +
+                                       (S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device") + ")")
+          .in_file(path);
+    if (const int fl = ::fcntl(fd, F_GETFL); fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     f.size_ = static_cast<std::uint64_t>(st.st_size);
     return f;
   }
@@ -3144,9 +3266,11 @@ class writable_file {
   // Creates or truncates; `exclusive` fails with EEXIST instead (used for temp files, so a
   // name collision or a planted symlink can never be written through).
   static result<writable_file> create(const std::string& path, bool exclusive = false) {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+    // O_NONBLOCK: a FIFO without a reader at `path` fails (ENXIO) instead of hanging the open.
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (exclusive ? O_EXCL : O_TRUNC);
     int fd = ::open(path.c_str(), flags, 0666);
     if (fd < 0) return errno_error(errno, "cannot create", path);
+    if (const int fl = ::fcntl(fd, F_GETFL); fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     return writable_file(fd, path);
   }
   writable_file(writable_file&& o) noexcept
@@ -4020,6 +4144,16 @@ inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
   if (st->model_checkpoint_path.empty())
     return error(errc::invalid_argument, "invalid checkpoint state: model_checkpoint_path is empty")
         .in_file(path);
+  // Stricter than TF: a NUL byte would end the name at open() (dropping ".index" and anything
+  // after it, so any file could be named); such a path is refused.
+  auto nul = [&](const std::string& p) {
+    return error(errc::corruption, "invalid checkpoint state: path '" + error::printable_path(p) +
+                                       "' contains a NUL byte")
+        .in_file(path);
+  };
+  if (st->model_checkpoint_path.find('\0') != std::string::npos) return nul(st->model_checkpoint_path);
+  for (const auto& p : st->all_model_checkpoint_paths)
+    if (p.find('\0') != std::string::npos) return nul(p);
   if (!detail::is_absolute_path(st->model_checkpoint_path))
     st->model_checkpoint_path = detail::path_join(dir, st->model_checkpoint_path);
   for (auto& p : st->all_model_checkpoint_paths)
@@ -4036,9 +4170,10 @@ inline result<std::string> latest_checkpoint(const std::string& dir,
   const std::string& prefix = st->model_checkpoint_path;
   if (detail::file_exists(prefix + ".index")) return prefix;
   const std::string state_path = detail::path_join(dir, latest_filename);
-  std::string why = "the state file names checkpoint '" + prefix + "' but '" + prefix + ".index' does not exist";
+  const std::string shown = error::printable_path(prefix);
+  std::string why = "the state file names checkpoint '" + shown + "' but '" + shown + ".index' does not exist";
   if (prefix != state_path && detail::file_exists(prefix) && !detail::is_directory(prefix))
-    why += " ('" + prefix + "' itself exists: a legacy V1 checkpoint, which is not supported)";
+    why += " ('" + shown + "' itself exists: a legacy V1 checkpoint, which is not supported)";
   return error(errc::not_found, why).in_file(state_path);
 }
 
@@ -4738,8 +4873,13 @@ class table_reader {
     if (!b) return std::move(b).error().at_offset(s->index_handle.offset);
     s->index_bytes = std::move(*idx);
     s->index = *b;
-    // Walk the index once: counts data blocks and rejects a malformed index up front.
+    // Walk the index once: counts data blocks and rejects a malformed index up front. Data
+    // blocks must follow each other in file order without overlapping, as TableBuilder writes
+    // them (stricter than TF, whose reader would follow any handle): then walking the table
+    // reads and checksums each byte of the file at most once, instead of once per index entry
+    // naming the same (possibly huge, possibly empty) block.
     block_iter it(s->index, /*strict=*/false);
+    std::uint64_t prev_end = 0;
     for (auto r = it.seek_to_first();; r = it.next()) {
       if (!r) return std::move(r).error().at_offset(s->index_handle.offset);
       if (!it.valid()) break;
@@ -4748,6 +4888,17 @@ class table_reader {
       if (!get_block_handle(v, h) || !v.empty())
         return make_error(errc::corruption, "bad block handle in index entry")
             .at_offset(s->index_handle.offset);
+      if (h.offset < prev_end)
+        return make_error(errc::corruption, "index entry " + std::to_string(s->num_data_blocks) +
+                                                " names a data block at offset " + std::to_string(h.offset) +
+                                                ", before the end of the previous one (" +
+                                                std::to_string(prev_end) + "): blocks overlap or repeat")
+            .at_offset(s->index_handle.offset);
+      if (h.offset > footer_at || h.size > footer_at - h.offset || block_trailer_size > footer_at - h.offset - h.size)
+        return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
+                                                std::to_string(h.size) + ") extends past the end of the table data")
+            .at_offset(h.offset);
+      prev_end = h.offset + h.size + block_trailer_size;
       ++s->num_data_blocks;
     }
     return table_reader(std::move(s));
@@ -4989,10 +5140,13 @@ inline std::optional<std::string> strip_data_suffix(const std::string& path) {
   return path.substr(0, pos);
 }
 
+// Reads the 8-byte magic only (never the whole file); FIFOs and devices are refused unread.
 inline bool looks_like_sstable(const std::string& path) {
-  auto f = read_file(path, std::uint64_t{1} << 30);
+  auto f = readable_file::open(path);
   if (!f || f->size() < 48) return false;
-  return decode_fixed64(f->data() + f->size() - 8) == 0xdb4775248b80fb57ull;
+  char magic[8];
+  if (!f->read_at(f->size() - 8, 8, magic)) return false;
+  return decode_fixed64(magic) == 0xdb4775248b80fb57ull;
 }
 
 // A V1 checkpoint is one or more `P-SSSSS-of-NNNNN` sstables (or any name) without a .index.
@@ -5057,7 +5211,7 @@ inline result<std::string> resolve_prefix(const std::string& path) {
   if (!file_exists(path + ".index")) {
     if (file_exists(path) && !is_directory(path) && looks_like_sstable(path)) return legacy_v1_error(path);
     if (auto v1 = find_legacy_v1(path_dirname(path), path_basename(path) + "-"); v1) return legacy_v1_error(*v1);
-    return make_error(errc::not_found, "no checkpoint here: " + path + ".index does not exist").in_file(path);
+    return make_error(errc::not_found, "no checkpoint here: " + printable_path(path) + ".index does not exist").in_file(path);
   }
   return path;
 }
@@ -5269,6 +5423,18 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
 }
 
 inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
+  if (is_fixed_size(e.info.dtype)) {
+    // One copy of the record at most: it is read straight into the tensor's buffer, after the
+    // limits and the data file's real size have bounded the allocation.
+    TFCKPT_TRY(check_record(e));
+    if (auto ok = shards_->check_range(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
+                                       static_cast<std::uint64_t>(e.info.size));
+        !ok)
+      return located(std::move(ok).error(), e);
+    tensor t(e.info.dtype, e.info.shape);
+    if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
+    return t;
+  }
   auto rec = read_record(e, verify);
   if (!rec) return std::move(rec).error();
   const std::int64_t n = num_elements(e.info.shape);
@@ -5280,19 +5446,14 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
     if (!elems) return located(std::move(elems).error(), e);
     return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
   }
-  if (!is_fixed_size(e.info.dtype))  // resource: kept as one raw element
-    return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
-  tensor t(e.info.dtype, e.info.shape);
-  // memcpy from/to the null data() of a zero-element tensor is undefined behaviour.
-  if (!rec->empty()) std::memcpy(t.bytes().data(), rec->data(), rec->size());
-  return t;
+  // resource: kept as one raw element
+  return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
 // Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
 // record lies inside its data file. Nothing is allocated from the declared sizes.
 inline result<void> bundle_reader::check_parts(const entry& e) const {
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
     if (!part)
@@ -5323,8 +5484,7 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const std::string part_key = encode_tensor_name_slice(e.key, s);
     const entry* part = find(part_key);
@@ -5640,12 +5800,37 @@ inline result<verify_summary> bundle_reader::verify() const {
   for (const auto* list : {&visible_, &parts_}) {
     for (const entry& e : *list) {
       if (!e.info.slices.empty()) {
-        if (!slices_cover(e.info.slices, e.info.shape))
-          return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
-        continue;  // its parts are checked as entries of their own
+        // No overlap, full coverage and every part present (what TF's reader needs); the
+        // parts' records are checked as entries of their own.
+        TFCKPT_TRY(check_parts(e));
+        continue;
       }
-      auto t = read_plain(e, /*verify=*/true);
-      if (!t) return std::move(t).error();
+      if (is_fixed_size(e.info.dtype)) {
+        // Streamed: a fixed-size record is checksummed through a small buffer, so verifying
+        // costs O(1) memory whatever the tensor's size.
+        TFCKPT_TRY(check_record(e));
+        const auto off = static_cast<std::uint64_t>(e.info.offset), size = static_cast<std::uint64_t>(e.info.size);
+        if (auto ok = shards_->check_range(e.info.shard_id, off, size); !ok) return located(std::move(ok).error(), e);
+        constexpr std::uint64_t chunk = std::uint64_t{4} << 20;
+        std::unique_ptr<char[]> buf(new char[static_cast<std::size_t>(std::min(chunk, std::max<std::uint64_t>(size, 1)))]);
+        std::uint32_t crc = 0;
+        for (std::uint64_t done = 0; done < size;) {
+          const std::uint64_t n = std::min(chunk, size - done);
+          std::uint32_t part = 0;
+          if (auto r = shards_->read(e.info.shard_id, off + done, n, buf.get(), &part); !r)
+            return located(std::move(r).error(), e);
+          crc = detail::crc32c_combine(crc, part, n);
+          done += n;
+        }
+        if (crc != detail::crc32c_unmask(e.info.crc32c))
+          return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                                 std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
+                                                                 ", computed " + std::to_string(crc)),
+                         e);
+      } else {
+        auto t = read_plain(e, /*verify=*/true);
+        if (!t) return std::move(t).error();
+      }
       ++sum.tensors;
       sum.bytes += static_cast<std::uint64_t>(e.info.size);
     }
@@ -6059,6 +6244,8 @@ class bundle_writer {
     batch.reserve(queued.size());
     for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
     return add_many(batch);
+  }
+
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
   // A second call is refused without touching the files the first one produced.
   result<void> start_finish(std::string_view what) {
@@ -6373,8 +6560,12 @@ inline constexpr int max_fill_rounds = 64;
 // node (node order), per slot name (optimizer order), per original variable (node order).
 
 #include <cstddef>
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 // ---- begin tfckpt/graph/keys.hpp ----
@@ -6536,12 +6727,22 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
       node.children.push_back(object_reference{static_cast<std::int32_t>(node_of[e.target]), e.local_name});
     if (ln.value) node.attributes.push_back(detail::variable_attribute(out.paths[id], ln.value->full_name));
   }
+  // Slot nodes per optimizer, per slot name, per variable in node order: the variables of each
+  // slot are looked up by path and sorted (scanning every node per slot name was slots x nodes).
+  std::unordered_map<std::string, std::size_t> node_by_path;  // copies: out.paths grows below
+  for (std::size_t var = 0; var < out.bfs_nodes; ++var) node_by_path.emplace(out.paths[var], var);
   for (std::size_t opt = 0; opt < out.bfs_nodes; ++opt) {
     const slot_table* table = tree.node(out.live_index[opt]).slots;
     if (!table) continue;
+    std::map<std::string_view, std::vector<std::size_t>> vars_of_slot;
+    table->for_each([&](const std::string& var_path, const std::string& slot, const tensor&) {
+      if (auto it = node_by_path.find(var_path); it != node_by_path.end()) vars_of_slot[slot].push_back(it->second);
+    });
     for (const auto& slot : table->slot_names()) {
-      for (std::size_t var = 0; var < out.bfs_nodes; ++var) {
-        if (!table->find(out.paths[var], slot)) continue;
+      auto vars = vars_of_slot.find(slot);
+      if (vars == vars_of_slot.end()) continue;
+      std::sort(vars->second.begin(), vars->second.end());
+      for (const std::size_t var : vars->second) {
         const auto slot_id = static_cast<std::int32_t>(out.graph.nodes.size());
         out.graph.nodes[opt].slot_variables.push_back(
             slot_variable_reference{static_cast<std::int32_t>(var), slot, slot_id});
@@ -9759,6 +9960,10 @@ class checkpoint_manager {
       if (latest_ && oldest.path == *latest_) continue;  // never delete what the state file names
       if (!named.empty() && detail::normalize_path(oldest.path) == named) continue;
       if (!delete_files) continue;
+      // Stricter than TF: a state file listing "../x" or an absolute path elsewhere does not make
+      // the manager delete files outside its directory (lexically: symlinks are not followed).
+      const auto rel = detail::relative_path(oldest.path, directory_.empty() ? "." : directory_);
+      if (!rel || *rel == "." || *rel == ".." || rel->compare(0, 3, "../") == 0) continue;
       if (auto r = delete_checkpoint_files(oldest.path); !r && first_error) first_error = std::move(r);
     }
     return first_error;

@@ -36,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         TFCKPT_FUZZ_CHECK(back && back->second.rank() == s.rank());
       }
     (void)slices_cover(e->slices, e->shape);
+    // What the reader demands (TF's rules): a partition is covering and overlap-free.
+    if (check_slice_partition(e->slices, e->shape)) {
+      TFCKPT_FUZZ_CHECK(slices_cover(e->slices, e->shape));
+      TFCKPT_FUZZ_CHECK(!slices_overlap(e->slices, e->shape));
+    }
   }
   // An explicit `num_shards: 0` is not re-encoded (proto3 omits zeros) and an absent num_shards
   // decodes as 1 (the reader checks for the field separately), so such headers cannot round-trip.

@@ -29,10 +29,13 @@ inline std::optional<std::string> strip_data_suffix(const std::string& path) {
   return path.substr(0, pos);
 }
 
+// Reads the 8-byte magic only (never the whole file); FIFOs and devices are refused unread.
 inline bool looks_like_sstable(const std::string& path) {
-  auto f = read_file(path, std::uint64_t{1} << 30);
+  auto f = readable_file::open(path);
   if (!f || f->size() < 48) return false;
-  return decode_fixed64(f->data() + f->size() - 8) == 0xdb4775248b80fb57ull;
+  char magic[8];
+  if (!f->read_at(f->size() - 8, 8, magic)) return false;
+  return decode_fixed64(magic) == 0xdb4775248b80fb57ull;
 }
 
 // A V1 checkpoint is one or more `P-SSSSS-of-NNNNN` sstables (or any name) without a .index.
@@ -97,7 +100,7 @@ inline result<std::string> resolve_prefix(const std::string& path) {
   if (!file_exists(path + ".index")) {
     if (file_exists(path) && !is_directory(path) && looks_like_sstable(path)) return legacy_v1_error(path);
     if (auto v1 = find_legacy_v1(path_dirname(path), path_basename(path) + "-"); v1) return legacy_v1_error(*v1);
-    return make_error(errc::not_found, "no checkpoint here: " + path + ".index does not exist").in_file(path);
+    return make_error(errc::not_found, "no checkpoint here: " + printable_path(path) + ".index does not exist").in_file(path);
   }
   return path;
 }
@@ -309,6 +312,18 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
 }
 
 inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
+  if (is_fixed_size(e.info.dtype)) {
+    // One copy of the record at most: it is read straight into the tensor's buffer, after the
+    // limits and the data file's real size have bounded the allocation.
+    TFCKPT_TRY(check_record(e));
+    if (auto ok = shards_->check_range(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
+                                       static_cast<std::uint64_t>(e.info.size));
+        !ok)
+      return located(std::move(ok).error(), e);
+    tensor t(e.info.dtype, e.info.shape);
+    if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
+    return t;
+  }
   auto rec = read_record(e, verify);
   if (!rec) return std::move(rec).error();
   const std::int64_t n = num_elements(e.info.shape);
@@ -320,19 +335,14 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
     if (!elems) return located(std::move(elems).error(), e);
     return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
   }
-  if (!is_fixed_size(e.info.dtype))  // resource: kept as one raw element
-    return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
-  tensor t(e.info.dtype, e.info.shape);
-  // memcpy from/to the null data() of a zero-element tensor is undefined behaviour.
-  if (!rec->empty()) std::memcpy(t.bytes().data(), rec->data(), rec->size());
-  return t;
+  // resource: kept as one raw element
+  return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
 // Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
 // record lies inside its data file. Nothing is allocated from the declared sizes.
 inline result<void> bundle_reader::check_parts(const entry& e) const {
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
     if (!part)
@@ -363,8 +373,7 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
+  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const std::string part_key = encode_tensor_name_slice(e.key, s);
     const entry* part = find(part_key);
@@ -680,12 +689,37 @@ inline result<verify_summary> bundle_reader::verify() const {
   for (const auto* list : {&visible_, &parts_}) {
     for (const entry& e : *list) {
       if (!e.info.slices.empty()) {
-        if (!slices_cover(e.info.slices, e.info.shape))
-          return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
-        continue;  // its parts are checked as entries of their own
+        // No overlap, full coverage and every part present (what TF's reader needs); the
+        // parts' records are checked as entries of their own.
+        TFCKPT_TRY(check_parts(e));
+        continue;
       }
-      auto t = read_plain(e, /*verify=*/true);
-      if (!t) return std::move(t).error();
+      if (is_fixed_size(e.info.dtype)) {
+        // Streamed: a fixed-size record is checksummed through a small buffer, so verifying
+        // costs O(1) memory whatever the tensor's size.
+        TFCKPT_TRY(check_record(e));
+        const auto off = static_cast<std::uint64_t>(e.info.offset), size = static_cast<std::uint64_t>(e.info.size);
+        if (auto ok = shards_->check_range(e.info.shard_id, off, size); !ok) return located(std::move(ok).error(), e);
+        constexpr std::uint64_t chunk = std::uint64_t{4} << 20;
+        std::unique_ptr<char[]> buf(new char[static_cast<std::size_t>(std::min(chunk, std::max<std::uint64_t>(size, 1)))]);
+        std::uint32_t crc = 0;
+        for (std::uint64_t done = 0; done < size;) {
+          const std::uint64_t n = std::min(chunk, size - done);
+          std::uint32_t part = 0;
+          if (auto r = shards_->read(e.info.shard_id, off + done, n, buf.get(), &part); !r)
+            return located(std::move(r).error(), e);
+          crc = detail::crc32c_combine(crc, part, n);
+          done += n;
+        }
+        if (crc != detail::crc32c_unmask(e.info.crc32c))
+          return located(make_error(errc::checksum_mismatch, "checksum does not match: stored " +
+                                                                 std::to_string(detail::crc32c_unmask(e.info.crc32c)) +
+                                                                 ", computed " + std::to_string(crc)),
+                         e);
+      } else {
+        auto t = read_plain(e, /*verify=*/true);
+        if (!t) return std::move(t).error();
+      }
       ++sum.tensors;
       sum.bytes += static_cast<std::uint64_t>(e.info.size);
     }

@@ -71,7 +71,7 @@ struct error {
   // "file: key 'k': at offset N: message [code]"
   std::string to_string() const {
     std::string s;
-    if (!file.empty()) s += file + ": ";
+    if (!file.empty()) s += printable_path(file) + ": ";
     if (!key.empty()) s += "key '" + printable(key) + "': ";
     if (offset != no_offset) s += "at offset " + std::to_string(offset) + ": ";
     s += message;
@@ -82,11 +82,18 @@ struct error {
   }
 
   // Keys can be binary (slice keys); show them escaped, never raw control bytes.
-  static std::string printable(std::string_view k) {
+  static std::string printable(std::string_view k) { return escaped(k, /*keep_high=*/false); }
+
+  // Paths keep their UTF-8; only control bytes and DEL are escaped (\xNN), so a file name
+  // holding an escape sequence or a newline cannot rewrite a terminal or forge a line of output.
+  static std::string printable_path(std::string_view p) { return escaped(p, /*keep_high=*/true); }
+
+ private:
+  static std::string escaped(std::string_view k, bool keep_high) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (unsigned char ch : k) {
-      if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+      if (ch >= 0x20 && ch != 0x7f && (keep_high || (ch < 0x7f && ch != '\\'))) {
         out += static_cast<char>(ch);
       } else {
         out += "\\x";

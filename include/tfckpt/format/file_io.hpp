@@ -29,9 +29,13 @@ namespace tfckpt::detail {
 inline constexpr std::uint64_t default_max_file_bytes = std::uint64_t{1} << 32;  // 4 GiB
 
 // "what 'path': strerror". ENOENT/ENOTDIR mean "no such file" to callers, hence not_found.
+// A path as shown inside messages: control characters and DEL escaped (error::to_string
+// escapes the file name it prints the same way), so a hostile name cannot rewrite a terminal.
+inline std::string printable_path(std::string_view p) { return error::printable_path(p); }
+
 inline error errno_error(int err, std::string_view what, std::string_view path) {
   errc c = (err == ENOENT || err == ENOTDIR) ? errc::not_found : errc::io_error;
-  return error(c, std::string(what) + " '" + std::string(path) +
+  return error(c, std::string(what) + " '" + printable_path(path) +
                       "': " + std::generic_category().message(err)).in_file(path);
 }
 
@@ -180,13 +184,23 @@ inline result<void> make_directories(const std::string& path) {
 // reads of one file are safe).
 class readable_file {
  public:
+  // Regular files only. O_NONBLOCK so that opening a FIFO (or a device) returns at once instead
+  // of waiting for a writer; fstat then refuses it before anything is read. The flag is cleared
+  // again for the reads (it means nothing for regular files anyway).
   static result<readable_file> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (path.find('\0') != std::string::npos)
+      return error(errc::invalid_argument, "path contains a NUL byte").in_file(path);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return errno_error(errno, "cannot open", path);
     readable_file f(fd, path);
     struct stat st {};
     if (::fstat(fd, &st) != 0) return errno_error(errno, "cannot stat", path);
     if (S_ISDIR(st.st_mode)) return errno_error(EISDIR, "cannot read", path);
+    if (!S_ISREG(st.st_mode))
+      return error(errc::io_error, "cannot read '" + printable_path(path) + "': not a regular file (" +
+                                       (S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device") + ")")
+          .in_file(path);
+    if (const int fl = ::fcntl(fd, F_GETFL); fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     f.size_ = static_cast<std::uint64_t>(st.st_size);
     return f;
   }
@@ -293,9 +307,11 @@ class writable_file {
   // Creates or truncates; `exclusive` fails with EEXIST instead (used for temp files, so a
   // name collision or a planted symlink can never be written through).
   static result<writable_file> create(const std::string& path, bool exclusive = false) {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+    // O_NONBLOCK: a FIFO without a reader at `path` fails (ENXIO) instead of hanging the open.
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (exclusive ? O_EXCL : O_TRUNC);
     int fd = ::open(path.c_str(), flags, 0666);
     if (fd < 0) return errno_error(errno, "cannot create", path);
+    if (const int fl = ::fcntl(fd, F_GETFL); fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     return writable_file(fd, path);
   }
   writable_file(writable_file&& o) noexcept

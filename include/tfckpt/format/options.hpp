@@ -3,10 +3,29 @@
 // not need the format layer's definitions.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 
 namespace tfckpt {
+
+namespace detail {
+// Half the machine's physical memory, capped at 1 TiB (64 GiB where sysconf cannot tell): the
+// default bound of one read's allocations, so that a tiny index naming a huge record gets a
+// limit_exceeded error instead of an allocation failure (an abort under -fno-exceptions, an
+// uncaught std::bad_alloc otherwise). Computed once.
+inline std::uint64_t default_read_limit() noexcept {
+  static const std::uint64_t limit = [] {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    std::uint64_t cap = std::uint64_t{1} << 40;
+    if (pages <= 0 || page <= 0) return std::uint64_t{64} << 30;
+    const std::uint64_t phys = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+    return phys / 2 < cap ? phys / 2 : cap;
+  }();
+  return limit;
+}
+}  // namespace detail
 
 // Limits on a decoded object graph (object_graph_proto.hpp): hostile files stay cheap to reject.
 struct object_graph_limits {
@@ -22,12 +41,14 @@ struct object_graph_limits {
 struct read_options {
   bool verify_checksums = true;
   std::uint64_t max_index_bytes = std::uint64_t{1} << 32;   // the .index file
-  std::uint64_t max_tensor_bytes = std::uint64_t{1} << 40;  // one owning read
+  // One owning read. Default: half the physical memory (at most 1 TiB), see default_read_limit.
+  std::uint64_t max_tensor_bytes = detail::default_read_limit();
   std::uint64_t max_entries = std::uint64_t{1} << 26;
   std::int32_t max_shards = 1 << 20;
   // Bytes one operation may allocate from file data: open's entry table (keys, shapes, slices),
   // or one read (record + decoded elements, or an assembled tensor + its parts).
-  std::uint64_t max_total_bytes = std::uint64_t{1} << 40;
+  // Default: half the physical memory (at most 1 TiB), like max_tensor_bytes.
+  std::uint64_t max_total_bytes = detail::default_read_limit();
   // The entry table may not exceed this many times the .index size (+ 64 MiB): prefix-compressed
   // keys let a small index describe quadratically many key bytes (each key extending the last).
   std::uint64_t max_index_expansion = 256;

@@ -405,6 +405,75 @@ inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t&
   return sum == static_cast<std::uint64_t>(total);
 }
 
+// Bound on the slice pairs check_slice_partition compares (each costing O(rank)).
+inline constexpr std::uint64_t max_partition_pairs = std::uint64_t{1} << 26;
+
+// What TF's reader demands of a partitioned tensor's slices before it reads any part
+// (TensorSliceSet::Register, then QueryMeta): each slice valid for the shape, no two sharing an
+// element (corruption "Overlapping slices: existing slice = A, new slice = B", as TF says), and,
+// being disjoint, their volumes summing to the tensor's ("does not have sufficient slices for
+// partitioned tensor"). Interval arithmetic only, nothing per element: the pairs are swept along
+// the dimension with the most distinct slice starts, so a tensor split along any one dimension
+// costs O(n log n); past max_partition_pairs compared pairs the answer is limit_exceeded.
+inline result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+  for (const auto& s : slices) TFCKPT_TRY(check_slice(s, full_shape));
+  const std::size_t r = full_shape.size();
+  const auto range = [&](std::size_t i, std::size_t d) {
+    return detail::extent_range(slices[i].extents[d], full_shape[d]);
+  };
+  const auto empty = [&](std::size_t i) {
+    for (std::size_t d = 0; d < r; ++d)
+      if (range(i, d).first == range(i, d).second) return true;
+    return false;
+  };
+  auto overlapping = [&](std::size_t a, std::size_t b) {
+    return make_error(errc::corruption, "Overlapping slices: existing slice = " + tensor_slice_to_string(slices[a]) +
+                                            ", new slice = " + tensor_slice_to_string(slices[b]));
+  };
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < slices.size(); ++i)
+    if (!empty(i)) order.push_back(i);  // an empty slice overlaps nothing
+  if (r == 0) {
+    if (order.size() > 1) return overlapping(order[0], order[1]);
+  } else if (order.size() > 1) {
+    std::size_t sweep = 0, best = 0;
+    std::vector<std::int64_t> starts(order.size());
+    for (std::size_t d = 0; d < r; ++d) {
+      for (std::size_t k = 0; k < order.size(); ++k) starts[k] = range(order[k], d).first;
+      std::sort(starts.begin(), starts.end());
+      const auto distinct = static_cast<std::size_t>(std::unique(starts.begin(), starts.end()) - starts.begin());
+      if (distinct > best) best = distinct, sweep = d;
+    }
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return range(a, sweep) < range(b, sweep); });
+    std::uint64_t pairs = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const auto end = range(order[i], sweep).second;
+      for (std::size_t j = i + 1; j < order.size() && range(order[j], sweep).first < end; ++j) {
+        if (++pairs > max_partition_pairs)
+          return make_error(errc::limit_exceeded, "more than " + std::to_string(max_partition_pairs) +
+                                                      " pairs of slices to compare for overlap (" +
+                                                      std::to_string(slices.size()) + " slices)");
+        bool meet = true;
+        for (std::size_t d = 0; d < r && meet; ++d) {
+          if (d == sweep) continue;
+          const auto [a0, a1] = range(order[i], d);
+          const auto [b0, b1] = range(order[j], d);
+          meet = std::max(a0, b0) < std::min(a1, b1);
+        }
+        if (meet) return overlapping(std::min(order[i], order[j]), std::max(order[i], order[j]));
+      }
+    }
+  }
+  const std::int64_t total = num_elements(full_shape);
+  std::uint64_t sum = 0;  // disjoint slices inside the shape: sum <= total, no overflow
+  for (std::size_t i : order) sum += static_cast<std::uint64_t>(num_elements(slice_shape(slices[i], full_shape)));
+  if (total < 0 || sum != static_cast<std::uint64_t>(total))
+    return make_error(errc::corruption, "does not have sufficient slices for partitioned tensor (" +
+                                            std::to_string(slices.size()) + " slices cover " + std::to_string(sum) +
+                                            " of " + std::to_string(total) + " elements)");
+  return {};
+}
+
 // Dtypes TF's BundleReader can reassemble from slices ([TB.cc] GetSliceValue HANDLE_COPY).
 // int4/uint4 verified with TF 2.21 RestoreV2; half, uint16/32/64, qint16/quint16 and string fail
 // there with "Dtype ... not supported", as do float8 types (not in the list).

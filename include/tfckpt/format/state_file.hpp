@@ -428,6 +428,16 @@ inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
   if (st->model_checkpoint_path.empty())
     return error(errc::invalid_argument, "invalid checkpoint state: model_checkpoint_path is empty")
         .in_file(path);
+  // Stricter than TF: a NUL byte would end the name at open() (dropping ".index" and anything
+  // after it, so any file could be named); such a path is refused.
+  auto nul = [&](const std::string& p) {
+    return error(errc::corruption, "invalid checkpoint state: path '" + error::printable_path(p) +
+                                       "' contains a NUL byte")
+        .in_file(path);
+  };
+  if (st->model_checkpoint_path.find('\0') != std::string::npos) return nul(st->model_checkpoint_path);
+  for (const auto& p : st->all_model_checkpoint_paths)
+    if (p.find('\0') != std::string::npos) return nul(p);
   if (!detail::is_absolute_path(st->model_checkpoint_path))
     st->model_checkpoint_path = detail::path_join(dir, st->model_checkpoint_path);
   for (auto& p : st->all_model_checkpoint_paths)
@@ -444,9 +454,10 @@ inline result<std::string> latest_checkpoint(const std::string& dir,
   const std::string& prefix = st->model_checkpoint_path;
   if (detail::file_exists(prefix + ".index")) return prefix;
   const std::string state_path = detail::path_join(dir, latest_filename);
-  std::string why = "the state file names checkpoint '" + prefix + "' but '" + prefix + ".index' does not exist";
+  const std::string shown = error::printable_path(prefix);
+  std::string why = "the state file names checkpoint '" + shown + "' but '" + shown + ".index' does not exist";
   if (prefix != state_path && detail::file_exists(prefix) && !detail::is_directory(prefix))
-    why += " ('" + prefix + "' itself exists: a legacy V1 checkpoint, which is not supported)";
+    why += " ('" + shown + "' itself exists: a legacy V1 checkpoint, which is not supported)";
   return error(errc::not_found, why).in_file(state_path);
 }
 

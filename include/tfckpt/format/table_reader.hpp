@@ -234,8 +234,13 @@ class table_reader {
     if (!b) return std::move(b).error().at_offset(s->index_handle.offset);
     s->index_bytes = std::move(*idx);
     s->index = *b;
-    // Walk the index once: counts data blocks and rejects a malformed index up front.
+    // Walk the index once: counts data blocks and rejects a malformed index up front. Data
+    // blocks must follow each other in file order without overlapping, as TableBuilder writes
+    // them (stricter than TF, whose reader would follow any handle): then walking the table
+    // reads and checksums each byte of the file at most once, instead of once per index entry
+    // naming the same (possibly huge, possibly empty) block.
     block_iter it(s->index, /*strict=*/false);
+    std::uint64_t prev_end = 0;
     for (auto r = it.seek_to_first();; r = it.next()) {
       if (!r) return std::move(r).error().at_offset(s->index_handle.offset);
       if (!it.valid()) break;
@@ -244,6 +249,17 @@ class table_reader {
       if (!get_block_handle(v, h) || !v.empty())
         return make_error(errc::corruption, "bad block handle in index entry")
             .at_offset(s->index_handle.offset);
+      if (h.offset < prev_end)
+        return make_error(errc::corruption, "index entry " + std::to_string(s->num_data_blocks) +
+                                                " names a data block at offset " + std::to_string(h.offset) +
+                                                ", before the end of the previous one (" +
+                                                std::to_string(prev_end) + "): blocks overlap or repeat")
+            .at_offset(s->index_handle.offset);
+      if (h.offset > footer_at || h.size > footer_at - h.offset || block_trailer_size > footer_at - h.offset - h.size)
+        return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
+                                                std::to_string(h.size) + ") extends past the end of the table data")
+            .at_offset(h.offset);
+      prev_end = h.offset + h.size + block_trailer_size;
       ++s->num_data_blocks;
     }
     return table_reader(std::move(s));

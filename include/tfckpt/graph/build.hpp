@@ -6,8 +6,12 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "../format/object_graph_proto.hpp"
@@ -94,12 +98,22 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
       node.children.push_back(object_reference{static_cast<std::int32_t>(node_of[e.target]), e.local_name});
     if (ln.value) node.attributes.push_back(detail::variable_attribute(out.paths[id], ln.value->full_name));
   }
+  // Slot nodes per optimizer, per slot name, per variable in node order: the variables of each
+  // slot are looked up by path and sorted (scanning every node per slot name was slots x nodes).
+  std::unordered_map<std::string, std::size_t> node_by_path;  // copies: out.paths grows below
+  for (std::size_t var = 0; var < out.bfs_nodes; ++var) node_by_path.emplace(out.paths[var], var);
   for (std::size_t opt = 0; opt < out.bfs_nodes; ++opt) {
     const slot_table* table = tree.node(out.live_index[opt]).slots;
     if (!table) continue;
+    std::map<std::string_view, std::vector<std::size_t>> vars_of_slot;
+    table->for_each([&](const std::string& var_path, const std::string& slot, const tensor&) {
+      if (auto it = node_by_path.find(var_path); it != node_by_path.end()) vars_of_slot[slot].push_back(it->second);
+    });
     for (const auto& slot : table->slot_names()) {
-      for (std::size_t var = 0; var < out.bfs_nodes; ++var) {
-        if (!table->find(out.paths[var], slot)) continue;
+      auto vars = vars_of_slot.find(slot);
+      if (vars == vars_of_slot.end()) continue;
+      std::sort(vars->second.begin(), vars->second.end());
+      for (const std::size_t var : vars->second) {
         const auto slot_id = static_cast<std::int32_t>(out.graph.nodes.size());
         out.graph.nodes[opt].slot_variables.push_back(
             slot_variable_reference{static_cast<std::int32_t>(var), slot, slot_id});

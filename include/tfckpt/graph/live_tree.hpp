@@ -10,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -118,14 +120,18 @@ class live_tree {
   std::vector<live_node>& nodes() noexcept { return nodes_; }
   const std::vector<live_node>& nodes() const noexcept { return nodes_; }
 
-  // Duplicate local names under one parent can never be matched by name: reject them.
+  // Duplicate local names under one parent can never be matched by name: reject them. Linear
+  // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
   result<void> check_unique_names() const {
-    for (const auto& n : nodes_)
-      for (std::size_t i = 0; i < n.children.size(); ++i)
-        for (std::size_t j = i + 1; j < n.children.size(); ++j)
-          if (n.children[i].local_name == n.children[j].local_name)
-            return make_error(errc::invalid_argument,
-                              "two children share the local name '" + n.children[i].local_name + "'");
+    std::unordered_set<std::string_view> seen;
+    for (const auto& n : nodes_) {
+      if (n.children.size() < 2) continue;
+      seen.clear();
+      seen.reserve(n.children.size());
+      for (const auto& c : n.children)
+        if (!seen.insert(c.local_name).second)
+          return make_error(errc::invalid_argument, "two children share the local name '" + c.local_name + "'");
+    }
     return {};
   }
 

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <initializer_list>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,15 +23,12 @@ class slot_table {
   slot_table() = default;
   // Slot names in the optimizer's order (Adam: {"m", "v"}); this order is the node order.
   slot_table(std::initializer_list<std::string_view> names) {
-    for (auto n : names) names_.emplace_back(n);
+    for (auto n : names)
+      if (name_set_.emplace(n).second) names_.emplace_back(n);
   }
 
   const std::vector<std::string>& slot_names() const noexcept { return names_; }
-  bool has_slot_name(std::string_view slot) const noexcept {
-    for (const auto& n : names_)
-      if (n == slot) return true;
-    return false;
-  }
+  bool has_slot_name(std::string_view slot) const noexcept { return name_set_.find(slot) != name_set_.end(); }
 
   const tensor* find(std::string_view variable_path, std::string_view slot) const {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
@@ -41,14 +40,20 @@ class slot_table {
   }
   // Adds the slot name to the order if it is new (appended last).
   tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
-    if (!has_slot_name(slot)) names_.emplace_back(slot);
+    if (name_set_.emplace(slot).second) names_.emplace_back(slot);
     return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
   }
   std::size_t size() const noexcept { return values_.size(); }
+  // Every (variable path, slot) held, in that order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, v] : values_) f(k.first, k.second, v);
+  }
   void clear() noexcept { values_.clear(); }
 
  private:
   std::vector<std::string> names_;
+  std::set<std::string, std::less<>> name_set_;  // names_, for lookups (many slot names are cheap)
   std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
 };
 
