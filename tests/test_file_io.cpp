@@ -1,4 +1,4 @@
-// Tests for detail/file_io.hpp: reads, mmap, buffered writes, atomic replace, paths.
+// Tests for format/file_io.hpp: reads, mmap, buffered writes, atomic replace, paths.
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
