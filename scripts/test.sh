@@ -14,7 +14,8 @@
 #             FetchContent from a local archive, Meson subproject, pkg-config), in build/pkg-*
 #   headers   single_include/tfckpt/tfckpt.hpp is up to date and builds alone (g++, clang++,
 #             with and without exceptions); every header under include/tfckpt compiles on its
-#             own (g++; clang++ -fno-exceptions) and respects the layers (format/graph: no Boost)
+#             own (g++; clang++ -fno-exceptions) and respects the layers (format/graph: no Boost);
+#             the layering check itself fails on a planted upward include (tests/layering/self_test.sh)
 #   fuzz      every libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 35) each,
 #             two at a time, from the seeds and the regression inputs
 #   crash     SIGKILL a saving process KILLS (default 200) times; the checkpoint the state
@@ -157,6 +158,7 @@ section_headers() {
   begin headers "single header up to date and self-sufficient; every header standalone, layering"
   JOBS="$JOBS" run bash tests/single_include/check.sh build/pkg-single-include
   JOBS="$JOBS" run bash tests/layering/check_headers.sh build/pkg-headers
+  run bash tests/layering/self_test.sh build/pkg-headers-self-test
   end
 }
 

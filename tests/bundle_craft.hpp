@@ -1,6 +1,7 @@
 // Test helpers for hostile-input tests: craft .index files (valid tables holding crafted
-// entries, or hand-made blocks), patch block checksums, temporary directories. Header-only,
-// included by test_hostile.cpp, test_bad_input.cpp and test_regressions.cpp.
+// entries, or hand-made blocks), patch block checksums. Header-only, included by test_hostile.cpp,
+// test_bad_input.cpp, test_regressions.cpp and test_schema.cpp; scratch directories and file I/O
+// are bundle_test_util.hpp's.
 #pragma once
 
 #include <stdlib.h>
@@ -124,41 +125,5 @@ inline void refresh_crc(std::string& file, tfckpt::detail::block_handle h) {
   const std::uint32_t crc = crc32c_mask(crc32c_extend(crc32c(p, h.size), p + h.size, 1));
   encode_fixed32(file.data() + h.offset + h.size + 1, crc);
 }
-
-inline std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-inline void write_bytes(const std::string& path, std::string_view bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// A fresh directory under $TMPDIR, removed with its contents on destruction.
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    std::error_code ec;
-    std::string tmpl = (std::filesystem::temp_directory_path(ec) / "tfckpt_test.XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string operator/(std::string_view name) const { return path + "/" + std::string(name); }
-  // Copies every regular file of `from` into this directory.
-  bool copy_from(const std::string& from) const {
-    std::error_code ec;
-    for (const auto& de : std::filesystem::directory_iterator(from, ec)) {
-      if (!de.is_regular_file()) continue;
-      std::filesystem::copy_file(de.path(), std::filesystem::path(path) / de.path().filename(),
-                                 std::filesystem::copy_options::overwrite_existing, ec);
-      if (ec) return false;
-    }
-    return !ec;
-  }
-};
 
 }  // namespace craft

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
+#include "bundle_test_util.hpp"
 #include "tfckpt/bundle/reader.hpp"
 #include "tfckpt/graph/restore.hpp"
 #include "tfckpt/format/state_file.hpp"
@@ -17,7 +18,7 @@
 
 using namespace tfckpt;
 using craft::make_entry;
-using craft::temp_dir;
+using tfckpt_test::temp_dir;
 
 namespace {
 const std::string fixtures = TFCKPT_FIXTURES_DIR;
@@ -39,8 +40,8 @@ error failure(const std::string& path, std::string_view key = {}) {
 // Writes a one-shard bundle from crafted entries and data bytes into `dir`/ckpt.
 std::string write_crafted(const temp_dir& dir, std::vector<std::pair<std::string, bundle_entry>> entries,
                           std::string_view data) {
-  craft::write_bytes(dir / "ckpt.index", craft::make_index(std::move(entries)));
-  craft::write_bytes(dir / "ckpt.data-00000-of-00001", data);
+  REQUIRE(tfckpt_test::write_all(dir / "ckpt.index", craft::make_index(std::move(entries))));
+  REQUIRE(tfckpt_test::write_all(dir / "ckpt.data-00000-of-00001", data));
   return dir / "ckpt";
 }
 }  // namespace
@@ -48,23 +49,23 @@ std::string write_crafted(const temp_dir& dir, std::vector<std::pair<std::string
 TEST_CASE("bad input: truncated index") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  const std::string index = craft::read_bytes(d / "ckpt.index");
+  const std::string index = tfckpt_test::read_file(d / "ckpt.index");
   SUBCASE("shorter than a footer") {
-    craft::write_bytes(d / "ckpt.index", index.substr(0, 30));
+    REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index.substr(0, 30)));
     const error e = failure(d / "ckpt");
     CHECK(e.code == errc::corruption);
     CHECK(has(e.message, "too short to be an sstable"));
     CHECK(has(e.to_string(), "ckpt.index"));
   }
   SUBCASE("cut in the middle: the footer is gone") {
-    craft::write_bytes(d / "ckpt.index", index.substr(0, index.size() / 2));
+    REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index.substr(0, index.size() / 2)));
     const error e = failure(d / "ckpt");
     CHECK(e.code == errc::corruption);
     CHECK(has(e.message, "bad magic number"));
     CHECK(has(e.to_string(), "ckpt.index"));
   }
   SUBCASE("empty file") {
-    craft::write_bytes(d / "ckpt.index", "");
+    REQUIRE(tfckpt_test::write_all(d / "ckpt.index", ""));
     const error e = failure(d / "ckpt");
     CHECK(e.code == errc::corruption);
     CHECK(has(e.to_string(), "ckpt.index: "));
@@ -74,9 +75,9 @@ TEST_CASE("bad input: truncated index") {
 TEST_CASE("bad input: wrong magic number") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  std::string index = craft::read_bytes(d / "ckpt.index");
+  std::string index = tfckpt_test::read_file(d / "ckpt.index");
   index.back() = static_cast<char>(index.back() ^ 0x01);
-  craft::write_bytes(d / "ckpt.index", index);
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "not an sstable (bad magic number)"));
@@ -87,11 +88,11 @@ TEST_CASE("bad input: wrong magic number") {
 TEST_CASE("bad input: bad block type (with a matching checksum)") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  std::string index = craft::read_bytes(d / "ckpt.index");
+  std::string index = tfckpt_test::read_file(d / "ckpt.index");
   const auto h = craft::footer_index_handle(index);
   index[h.offset + h.size] = 7;  // the type byte
   craft::refresh_crc(index, h);
-  craft::write_bytes(d / "ckpt.index", index);
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "bad block type 7"));
@@ -102,10 +103,10 @@ TEST_CASE("bad input: bad block type (with a matching checksum)") {
 TEST_CASE("bad input: a flipped block byte is a checksum mismatch naming the block") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  std::string index = craft::read_bytes(d / "ckpt.index");
+  std::string index = tfckpt_test::read_file(d / "ckpt.index");
   const auto h = craft::first_data_handle(index);
   index[h.offset + 1] = static_cast<char>(index[h.offset + 1] ^ 0x40);
-  craft::write_bytes(d / "ckpt.index", index);
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::checksum_mismatch);
   CHECK(has(e.message, "block checksum mismatch"));
@@ -116,11 +117,11 @@ TEST_CASE("bad input: a flipped block byte is a checksum mismatch naming the blo
 TEST_CASE("bad input: bad varint in a block entry") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  std::string index = craft::read_bytes(d / "ckpt.index");
+  std::string index = tfckpt_test::read_file(d / "ckpt.index");
   const auto h = craft::first_data_handle(index);
   for (int i = 0; i < 5; ++i) index[h.offset + static_cast<std::size_t>(i)] = '\xff';  // 5 continuation bytes
   craft::refresh_crc(index, h);
-  craft::write_bytes(d / "ckpt.index", index);
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", index));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "bad block: entry at block offset 0"));
@@ -134,8 +135,8 @@ TEST_CASE("bad input: bad varint inside a BundleEntryProto") {
   std::string value = encode_bundle_entry(ok);
   value += "\x28\xff\xff";  // field 5 (size): truncated varint
   const std::string block = craft::raw_block({{"", encode_bundle_header({})}, {"x", value}});
-  craft::write_bytes(d / "ckpt.index", craft::table_with_block(block, "x"));
-  craft::write_bytes(d / "ckpt.data-00000-of-00001", "abcd");
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", craft::table_with_block(block, "x")));
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.data-00000-of-00001", "abcd"));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "malformed BundleEntryProto: truncated field"));
@@ -173,8 +174,8 @@ TEST_CASE("bad input: duplicate keys in a block") {
   temp_dir d;
   const std::string v = encode_bundle_entry(make_entry(dtype::int32, {}, 0, 4));
   const std::string block = craft::raw_block({{"", encode_bundle_header({})}, {"a", v}, {"a", v}});
-  craft::write_bytes(d / "ckpt.index", craft::table_with_block(block, "a"));
-  craft::write_bytes(d / "ckpt.data-00000-of-00001", "abcd");
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", craft::table_with_block(block, "a")));
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.data-00000-of-00001", "abcd"));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "keys out of order"));
@@ -186,8 +187,8 @@ TEST_CASE("bad input: unsorted keys in a block") {
   temp_dir d;
   const std::string v = encode_bundle_entry(make_entry(dtype::int32, {}, 0, 4));
   const std::string block = craft::raw_block({{"", encode_bundle_header({})}, {"b", v}, {"a", v}});
-  craft::write_bytes(d / "ckpt.index", craft::table_with_block(block, "b"));
-  craft::write_bytes(d / "ckpt.data-00000-of-00001", "abcd");
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", craft::table_with_block(block, "b")));
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.data-00000-of-00001", "abcd"));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "keys out of order at block offset"));
@@ -198,8 +199,8 @@ TEST_CASE("bad input: a key after its block's index key") {
   temp_dir d;
   const std::string v = encode_bundle_entry(make_entry(dtype::int32, {}, 0, 4));
   const std::string block = craft::raw_block({{"", encode_bundle_header({})}, {"z", v}});
-  craft::write_bytes(d / "ckpt.index", craft::table_with_block(block, "m"));
-  craft::write_bytes(d / "ckpt.data-00000-of-00001", "abcd");
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.index", craft::table_with_block(block, "m")));
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.data-00000-of-00001", "abcd"));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "sorts after its block's index key"));
@@ -263,13 +264,13 @@ TEST_CASE("bad input: a cyclic object graph is legal (TF writes self edges) and 
 TEST_CASE("bad input: a state file with garbage") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  craft::write_bytes(d / "checkpoint", "model_checkpoint_path: \"ckpt\"\n\x01garbage {{\n");
-  const error e = failure(d.path);
+  REQUIRE(tfckpt_test::write_all(d / "checkpoint", "model_checkpoint_path: \"ckpt\"\n\x01garbage {{\n"));
+  const error e = failure(d.path());
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "line 2, column 1"));
   CHECK(has(e.to_string(), d / "checkpoint"));
-  craft::write_bytes(d / "checkpoint", std::string("\xff\xfe garbage", 10));
-  const error e2 = failure(d.path);
+  REQUIRE(tfckpt_test::write_all(d / "checkpoint", std::string("\xff\xfe garbage", 10)));
+  const error e2 = failure(d.path());
   CHECK(e2.code == errc::corruption);
   CHECK(has(e2.message, "invalid UTF-8"));
   CHECK(has(e2.to_string(), d / "checkpoint"));
@@ -280,18 +281,18 @@ TEST_CASE("bad input: a state file path leaving its directory") {
   // (get_checkpoint_state documents it). What we guarantee: no crash, and an error names the
   // state file when the target is missing.
   temp_dir d;
-  REQUIRE(craft::read_bytes(fixtures + "/strings/ckpt.index").size() > 0);
+  REQUIRE(tfckpt_test::read_file(fixtures + "/strings/ckpt.index").size() > 0);
   const std::string dir = d / "run";
   const std::string other = d / "elsewhere";
   REQUIRE(detail::make_directories(dir));
-  craft::write_bytes(dir + "/checkpoint", "model_checkpoint_path: \"../elsewhere/ckpt\"\n");
+  REQUIRE(tfckpt_test::write_all(dir + "/checkpoint", "model_checkpoint_path: \"../elsewhere/ckpt\"\n"));
   const error e = failure(dir);
   CHECK(e.code == errc::not_found);
   CHECK(has(e.message, "../elsewhere/ckpt.index' does not exist"));
   CHECK(has(e.to_string(), dir + "/checkpoint"));
   REQUIRE(detail::make_directories(other));
   for (const char* f : {"ckpt.index", "ckpt.data-00000-of-00001"})
-    craft::write_bytes(other + "/" + f, craft::read_bytes(fixtures + "/strings/" + f));
+    REQUIRE(tfckpt_test::write_all(other + "/" + f, tfckpt_test::read_file(fixtures + "/strings/" + f)));
   auto r = bundle_reader::open(dir);
   REQUIRE(r);  // followed, as TensorFlow does
   CHECK(r->prefix() == dir + "/../elsewhere/ckpt");
@@ -301,8 +302,8 @@ TEST_CASE("bad input: a state file path leaving its directory") {
 TEST_CASE("bad input: a .data file shorter than its entries claim") {
   temp_dir d;
   REQUIRE(d.copy_from(fixtures + "/strings"));
-  const std::string data = craft::read_bytes(d / "ckpt.data-00000-of-00001");
-  craft::write_bytes(d / "ckpt.data-00000-of-00001", data.substr(0, data.size() / 2));
+  const std::string data = tfckpt_test::read_file(d / "ckpt.data-00000-of-00001");
+  REQUIRE(tfckpt_test::write_all(d / "ckpt.data-00000-of-00001", data.substr(0, data.size() / 2)));
   const error e = failure(d / "ckpt");
   CHECK(e.code == errc::corruption);
   CHECK(has(e.message, "shorter than its entries claim"));
@@ -311,8 +312,8 @@ TEST_CASE("bad input: a .data file shorter than its entries claim") {
 }
 
 TEST_CASE("bad input: a flipped byte anywhere in the index or data never crashes or passes verify") {
-  const std::string index = craft::read_bytes(fixtures + "/strings/ckpt.index");
-  const std::string data = craft::read_bytes(fixtures + "/strings/ckpt.data-00000-of-00001");
+  const std::string index = tfckpt_test::read_file(fixtures + "/strings/ckpt.index");
+  const std::string data = tfckpt_test::read_file(fixtures + "/strings/ckpt.data-00000-of-00001");
   REQUIRE(bundle_reader::open_memory(index, {data}));
   // The footer pads its two handles to 40 bytes; those padding bytes are covered by nothing.
   const std::size_t footer = index.size() - detail::table_footer_size;

@@ -204,6 +204,7 @@ TEST_CASE("block: random byte corruption never crashes") {
   std::mt19937_64 rng(3);
   for (int interval : {1, 2, 16}) {
     const std::string good = build(interval, 40);
+    REQUIRE(walk(good));  // the control: corruption below is what makes inputs fail
     for (int round = 0; round < 3000; ++round) {
       std::string s = good;
       const int n = 1 + static_cast<int>(rng() % 4);

@@ -1,6 +1,6 @@
 // bundle_writer + bundle_merge: round trips through bundle_reader for every dtype and edge case,
 // shards, data alignment, partitioned tensors, merging, argument checks, crash safety (temp
-// names), replacement of an existing checkpoint, and the exact index bytes of FORMAT.md §5.2/§5.4.
+// names), replacement of an existing checkpoint, and the exact index bytes of docs/format.md §5.2/§5.3.
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
@@ -119,9 +119,8 @@ result<void> write_all_tensors(const std::string& prefix, const tensor_map& m, c
 
 // Raw index value (serialized BundleEntryProto / header) of `key`, via the table reader.
 std::string index_value(const std::string& prefix, std::string_view key) {
-  auto bytes = read_all(prefix + ".index");
-  REQUIRE(bytes);
-  auto table = tfckpt::detail::table_reader::open(*bytes, {});
+  const std::string bytes = read_file(prefix + ".index");
+  auto table = tfckpt::detail::table_reader::open(bytes, {});
   REQUIRE(table);
   auto it = table->make_iterator();
   REQUIRE(it.seek(key));
@@ -666,7 +665,7 @@ TEST_CASE("bundle_reader: a prefix written over after open still reads the old c
   expect_same(*fresh, second);
 }
 
-TEST_CASE("bundle_writer: index bytes reproduce FORMAT.md §5.2 and §5.4 examples") {
+TEST_CASE("bundle_writer: index bytes reproduce docs/format.md §5.2 and §5.3 examples") {
   temp_dir d;
   // 1 shard: header 08 01 1a 02 08 01; int64 scalar save_counter = 1 and a 545-byte string record
   // (a scalar of 539 bytes: 2-byte length varint + 4-byte crc + 539) at offset 0.

@@ -171,7 +171,7 @@ TEST_CASE("convert: object-graph import builds child nodes from the '/'-separate
   auto got = r->read("model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE");
   REQUIRE_OK(got);
   CHECK(*got == k);
-  CHECK(r->find("model/a..b/.ATTRIBUTES/VARIABLE_VALUE") != nullptr);  // '.' escaped per FORMAT.md §10.3
+  CHECK(r->find("model/a..b/.ATTRIBUTES/VARIABLE_VALUE") != nullptr);  // '.' escaped per docs/format.md §9.3
   CHECK(r->find("save_counter/.ATTRIBUTES/VARIABLE_VALUE") != nullptr);
   auto g = r->object_graph();
   REQUIRE_OK(g);
@@ -300,10 +300,9 @@ TEST_CASE("convert: npz with zip64 records reads back") {
   auto o = opts(cv::format::npz);
   o.force_zip64 = true;
   REQUIRE_OK(cv::export_checkpoint(*r, o, dir / "z.npz"));
-  auto bytes = read_all(dir / "z.npz");
-  REQUIRE(bytes);
-  CHECK(bytes->find(std::string("PK\x06\x06", 4)) != std::string::npos);
-  auto in = cv::parse_input(*bytes, "z.npz");
+  const std::string bytes = read_file(dir / "z.npz");
+  CHECK(bytes.find(std::string("PK\x06\x06", 4)) != std::string::npos);
+  auto in = cv::parse_input(bytes, "z.npz");
   REQUIRE_OK(in);
   bool found = false;
   for (const auto& t : in->tensors)
@@ -427,9 +426,8 @@ TEST_CASE("convert: hostile npz files are rejected with the file and member name
   o.sel.filter = *cv::compile_filter("^int32/");
   o.sel.filter_text = "^int32/";
   REQUIRE_OK(cv::export_checkpoint(*r, o, dir / "one.npz"));
-  const auto good = read_all(dir / "one.npz");
-  REQUIRE(good);
-  REQUIRE_OK(cv::parse_input(*good, "one.npz"));
+  const std::string good = read_file(dir / "one.npz");
+  REQUIRE_OK(cv::parse_input(good, "one.npz"));
   auto expect_error = [](const std::string& bytes, std::string_view needle) {
     auto p = cv::parse_input(bytes, "evil.npz");
     REQUIRE_FALSE(p);
@@ -438,24 +436,24 @@ TEST_CASE("convert: hostile npz files are rejected with the file and member name
     CHECK(p.error().to_string().find(needle) != std::string::npos);
   };
   // The member's data starts after the 30-byte local header and the name "int32.npy".
-  std::string bad = *good;
+  std::string bad = good;
   bad[30 + 9 + 80] ^= 1;
   expect_error(bad, "member 'int32.npy': CRC-32 mismatch");
   // Deflate, as np.savez_compressed writes: method 8 in the central directory.
-  bad = *good;
+  bad = good;
   const auto cd = bad.find(std::string("PK\x01\x02", 4));
   REQUIRE(cd != std::string::npos);
   bad[cd + 10] = 8;
   expect_error(bad, "np.savez_compressed");
-  expect_error(good->substr(0, good->size() - 10), "end-of-central-directory");
-  bad = *good;  // central directory offset past the end
+  expect_error(good.substr(0, good.size() - 10), "end-of-central-directory");
+  bad = good;  // central directory offset past the end
   const auto eocd = bad.rfind(std::string("PK\x05\x06", 4));
   bad[eocd + 19] = '\x7f';
   expect_error(bad, "central directory out of range");
-  bad = *good;  // local header offset past the end
+  bad = good;  // local header offset past the end
   bad[cd + 45] = '\x7f';
   expect_error(bad, "local header");
-  bad = *good;  // member size larger than the file
+  bad = good;  // member size larger than the file
   bad[cd + 23] = '\x7f', bad[cd + 27] = '\x7f';
   expect_error(bad, "out of range");
 }

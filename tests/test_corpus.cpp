@@ -154,9 +154,8 @@ TEST_CASE("corpus: the legacy V1 TensorSlice checkpoint is rejected as unsupport
     CHECK(r.error().to_string().find("export-00000-of-00001") != std::string::npos);
   }
   // Handed over as memory bytes (as if it were an index), it is still refused, not misread.
-  auto bytes = read_all(dir + "/export-00000-of-00001");
-  REQUIRE(bytes);
-  auto m = tfckpt::bundle_reader::open_memory(*bytes, {});
+  const std::string bytes = read_file(dir + "/export-00000-of-00001");
+  auto m = tfckpt::bundle_reader::open_memory(bytes, {});
   REQUIRE(!m);
   CHECK(m.error().code == errc::unsupported);
   CHECK(m.error().to_string().find("V1") != std::string::npos);

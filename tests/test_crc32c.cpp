@@ -1,4 +1,4 @@
-// crc32c: known-answer vectors (docs/FORMAT.md section 4), masking, extension, and agreement
+// crc32c: known-answer vectors (docs/format.md §4), masking, extension, and agreement
 // between the portable table path and the SSE4.2 path. Also a build smoke test: the
 // format-layer basics (error.hpp, dtype.hpp) must be includable together.
 #include <doctest/doctest.h>

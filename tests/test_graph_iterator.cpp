@@ -1,4 +1,4 @@
-// Objects whose attribute name differs from their bundle key (FORMAT.md §11.1): a tf.data
+// Objects whose attribute name differs from their bundle key (docs/format.md §9.3, §12): a tf.data
 // iterator records attribute `ITERATOR` with checkpoint_key `iterator/.ATTRIBUTES/ITERATOR`, but
 // its value is stored under `iterator/.ATTRIBUTES/ITERATOR_STATE` (TF cuts the first key after
 // `.ATTRIBUTES/` and appends the object's own tensor names). A struct without the iterator
@@ -31,7 +31,7 @@ struct legacy_adam {
   float beta_1 = 0, beta_2 = 0, decay = 0, learning_rate = 0;
   tfckpt::slot_table slots{"m", "v"};
 };
-struct manager_state {  // /work/shared/corpus/tf2_checkpointmanager_iterator_variant (TF 2.6)
+struct manager_state {  // $TFCKPT_CORPUS_DIR/tf2_checkpointmanager_iterator_variant (TF 2.6)
   net_t net;
   legacy_adam optimizer;
   std::int32_t step = 0;

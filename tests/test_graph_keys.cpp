@@ -1,4 +1,4 @@
-// Key naming of the graph layer (FORMAT.md §10.3), checked against TF's escape_local_name examples.
+// Key naming of the graph layer (docs/format.md §9.3), checked against TF's escape_local_name examples.
 #include <doctest/doctest.h>
 
 #include <string>

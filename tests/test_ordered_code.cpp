@@ -1,4 +1,4 @@
-// ordered_code: TF's OrderedCode increasing encodings (docs FORMAT.md section 9.2): the known
+// ordered_code: TF's OrderedCode increasing encodings (docs/format.md §8.2): the known
 // vectors, round trips, byte order agreeing with value order, and rejection of malformed input.
 #include <doctest/doctest.h>
 
@@ -73,7 +73,7 @@ TEST_CASE("ordered_code: String escapes 00 and ff and ends with 00 01") {
   CHECK(enc_str(hex("00 13 ff")) == hex("00 ff 13 ff 00 00 01"));
 }
 
-TEST_CASE("ordered_code: SignedNumIncreasing matches the FORMAT.md vectors") {
+TEST_CASE("ordered_code: SignedNumIncreasing matches TF's OrderedCode vectors") {
   struct vec {
     std::int64_t v;
     const char* bytes;

@@ -57,11 +57,10 @@ tfckpt::result<void> write_mixed(const std::string& prefix, std::size_t alignmen
 }
 
 void flip_byte(const std::string& path, std::size_t offset) {
-  auto bytes = read_all(path);
-  REQUIRE(bytes);
-  REQUIRE(offset < bytes->size());
-  (*bytes)[offset] = static_cast<char>((*bytes)[offset] ^ 0x40);
-  REQUIRE(write_all(path, *bytes));
+  std::string bytes = read_file(path);
+  REQUIRE(offset < bytes.size());
+  bytes[offset] = static_cast<char>(bytes[offset] ^ 0x40);
+  REQUIRE(write_all(path, bytes));
 }
 
 }  // namespace
@@ -184,19 +183,17 @@ TEST_CASE("views: checksums are verified unless turned off") {
 TEST_CASE("views: an in-memory bundle is viewed in the caller's memory") {
   temp_dir d;
   REQUIRE_OK(write_mixed(d / "m", 64));
-  auto index = read_all(d / "m.index");
-  auto data = read_all(tfckpt::data_filename(d / "m", 0, 1));
-  REQUIRE(index);
-  REQUIRE(data);
+  const std::string index = read_file(d / "m.index");
+  const std::string data = read_file(tfckpt::data_filename(d / "m", 0, 1));
   // std::string storage is at least 16-byte aligned, and the records sit at multiples of 64.
-  auto r = bundle_reader::open_memory(*index, {*data});
+  auto r = bundle_reader::open_memory(index, {data});
   REQUIRE_OK(r);
   auto g = r->view<double>("c_doubles");
   REQUIRE_OK(g);
-  const auto* base = reinterpret_cast<const std::byte*>(data->data());
+  const auto* base = reinterpret_cast<const std::byte*>(data.data());
   const auto* p = reinterpret_cast<const std::byte*>(g->data());
   CHECK(p >= base);
-  CHECK(p < base + data->size());
+  CHECK(p < base + data.size());
 }
 
 TEST_CASE("read_many_into: several threads give the serial result, large records split into pieces") {
@@ -288,11 +285,7 @@ TEST_CASE("bundle_writer: a save with threads writes the same bytes as a serial 
   }
   for (const char* suffix : {".index", ".data-00000-of-00002", ".data-00001-of-00002"}) {
     CAPTURE(suffix);
-    auto a = read_all(d / (std::string("t1") + suffix));
-    auto b = read_all(d / (std::string("t2") + suffix));
-    REQUIRE(a);
-    REQUIRE(b);
-    CHECK(*a == *b);
+    CHECK(read_file(d / (std::string("t1") + suffix)) == read_file(d / (std::string("t2") + suffix)));
   }
   auto r = bundle_reader::open(d / "t2");
   REQUIRE_OK(r);
@@ -424,11 +417,7 @@ TEST_CASE("bundle_writer::add_many: the bytes of add() one by one, shards writte
       suffixes.push_back(tfckpt::data_filename("", s, shards));
     for (const auto& suffix : suffixes) {
       CAPTURE(suffix);
-      auto a = read_all(d / ("one_by_one" + tag + suffix));
-      auto b = read_all(d / ("many_exact" + tag + suffix));
-      REQUIRE(a);
-      REQUIRE(b);
-      CHECK(*a == *b);
+      CHECK(read_file(d / ("one_by_one" + tag + suffix)) == read_file(d / ("many_exact" + tag + suffix)));
     }
   }
 }

@@ -1,4 +1,4 @@
-// Protobuf messages of a bundle: the exact bytes TensorFlow writes (FORMAT.md §5, observed in
+// Protobuf messages of a bundle: the exact bytes TensorFlow writes (docs/format.md §5, observed in
 // real files), unknown-field skipping, and rejection of malformed input.
 #include <doctest/doctest.h>
 
@@ -24,7 +24,7 @@ TEST_CASE("bundle header: TF's serialized bytes for one and two shards") {
   CHECK(d->version.producer == 1);
 }
 
-TEST_CASE("bundle entry: the observed encodings of FORMAT.md §5.4 round trip") {
+TEST_CASE("bundle entry: the observed encodings of docs/format.md §5.3 round trip") {
   struct example { std::string bytes; dtype t; shape_t shape; std::int32_t shard; std::int64_t offset, size; std::uint32_t crc; };
   const example examples[] = {
       {"\x08\x07\x12\x00\x28\xa1\x04\x35\xe4\x80\x75\x60"s, dtype::string, {}, 0, 0, 545, 0x607580e4u},

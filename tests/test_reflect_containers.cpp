@@ -1,4 +1,4 @@
-// Restore fills containers to the checkpoint's shape (FORMAT.md §10.4: TF lists are nodes with
+// Restore fills containers to the checkpoint's shape (docs/format.md §9.4: TF lists are nodes with
 // children "0".."n-1", dicts nodes with one child per key): std::vector<S> is resized, a
 // std::map<std::string,S> gets the saved keys, a std::optional<S> is engaged when the saved
 // object has that child. std::array keeps its size; what does not fit is reported.

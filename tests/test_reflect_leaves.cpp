@@ -102,7 +102,7 @@ const std::string fixtures = TFCKPT_FIXTURES_DIR;
 }  // namespace rl
 
 // Also with two shards written by two threads: the object-graph save then defers its fixed-size
-// tensors to one add_many (bundle_writer.hpp), writing strings first; the result must not differ.
+// tensors to one add_many (bundle/writer.hpp), writing strings first; the result must not differ.
 TEST_CASE("reflect leaves: every leaf and container kind survives write() then read()") {
   for (const bool parallel : {false, true}) {
     CAPTURE(parallel);

@@ -1,5 +1,5 @@
 // Typed owning tensors (tfckpt::tensor_of<T>: dtype in the type, shape at run time) as struct
-// fields: the game-engine sketch of docs/USER_VIEW.md §1 against TF-written Keras checkpoints,
+// fields: a game-engine style model (layers of tensor_of<float> weights) against TF-written Keras checkpoints,
 // dtype and shape errors, round trips; and C-array fields of Describe'd structs (the plain
 // aggregate case is a compile error: tests/compile_fail/c_array_*.cpp).
 #include <doctest/doctest.h>
@@ -20,7 +20,7 @@
 
 namespace rtt {
 
-// USER_VIEW.md §1, spelled with this library's names.
+// A game engine's view of a Keras MLP: each layer a struct of typed tensors.
 struct dense {
   tfckpt::tensor_of<float> kernel, bias;
 };
@@ -72,7 +72,7 @@ std::uint32_t bits_of(float f) {
 
 }  // namespace rtt
 
-TEST_CASE("reflect typed tensor: USER_VIEW §1 restores a Keras checkpoint directory into tensor_of<float>") {
+TEST_CASE("reflect typed tensor: a game-engine model restores a Keras checkpoint directory into tensor_of<float>") {
   rtt::root r;
   auto st = tfckpt::restore(rtt::fixtures + "/keras_adam", r);  // a directory: its state file
   REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));

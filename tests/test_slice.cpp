@@ -158,7 +158,7 @@ TEST_CASE("slice: parse SaveV2 shape_and_slice specs") {
 }
 
 TEST_CASE("slice: keys equal the bytes TensorFlow wrote and decode back") {
-  // FORMAT.md section 9.2 full example.
+  // The example of docs/format.md §8.2.
   CHECK(tfckpt::encode_tensor_name_slice("var", parse("0,5:-")) == hex("00 76 61 72 00 01 01 02 80 85 80 7f"));
   for (const auto& k : tf_keys()) {
     CAPTURE(k.spec);

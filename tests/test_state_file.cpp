@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle_test_util.hpp"
 #include "tfckpt/format/state_file.hpp"
 
 namespace fio = tfckpt::detail;
@@ -30,35 +31,10 @@ using tfckpt::errc;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/tfckpt_state_XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~temp_dir() { remove_tree(path); }
-  static void remove_tree(const std::string& p) {
-    if (auto names = fio::list_directory(p)) {
-      for (const auto& n : *names) {
-        std::string c = p + "/" + n;
-        if (fio::is_directory(c)) remove_tree(c);
-        else ::unlink(c.c_str());
-      }
-    }
-    ::rmdir(p.c_str());
-  }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
+using tfckpt_test::read_file;
+using tfckpt_test::temp_dir;
 
 void write_text(const std::string& path, const std::string& text) { REQUIRE(fio::atomic_write_file(path, text)); }
-
-std::string read_text(const std::string& path) {
-  auto r = fio::read_file(path);
-  REQUIRE(r);
-  return *r;
-}
 
 checkpoint_state parse_ok(const std::string& text) {
   auto r = tfckpt::parse_checkpoint_state(text);
@@ -91,7 +67,7 @@ TEST_CASE("state file: every corpus checkpoint file parses and re-formats byte-i
     const std::string path = corpus + "/" + d + "/checkpoint";
     if (!fio::file_exists(path) || fio::is_directory(path)) continue;
     CAPTURE(path);
-    const std::string text = read_text(path);
+    const std::string text = read_file(path);
     checkpoint_state st = parse_ok(text);
     CHECK_FALSE(st.model_checkpoint_path.empty());
     CHECK(tfckpt::format_checkpoint_state(st) == text);
@@ -101,7 +77,7 @@ TEST_CASE("state file: every corpus checkpoint file parses and re-formats byte-i
 }
 
 TEST_CASE("state file: the CheckpointManager corpus file has paths, timestamps and last_preserved") {
-  auto st = parse_ok(read_text(std::string(TFCKPT_CORPUS_DIR) + "/tf2_checkpointmanager_iterator_variant/checkpoint"));
+  auto st = parse_ok(read_file(std::string(TFCKPT_CORPUS_DIR) + "/tf2_checkpointmanager_iterator_variant/checkpoint"));
   CHECK(st.model_checkpoint_path == "ckpt-40");
   CHECK(st.all_model_checkpoint_paths == std::vector<std::string>{"ckpt-38", "ckpt-39", "ckpt-40"});
   REQUIRE(st.all_model_checkpoint_timestamps.size() == 3);
@@ -299,7 +275,7 @@ TEST_CASE("state file: hostile input is bounded and never crashes") {
   CHECK(tfckpt::parse_checkpoint_state(std::string(100, '\n'), lim));  // empty message is fine
 
   // Mutations of a valid file: any outcome is acceptable except a crash (run under ASan/UBSan).
-  const std::string base = read_text(std::string(TFCKPT_CORPUS_DIR) + "/tf2_checkpointmanager_iterator_variant/checkpoint");
+  const std::string base = read_file(std::string(TFCKPT_CORPUS_DIR) + "/tf2_checkpointmanager_iterator_variant/checkpoint");
   const char alphabet[] = "\"'\\#[],;:\n x0.e-+_fnu7\xc3\xa9\xff\x00";
   std::uint64_t s = 42;
   for (int i = 0; i < 20000; ++i) {
@@ -327,64 +303,64 @@ TEST_CASE("state file: get_checkpoint_state joins relative paths and keeps absol
              "all_model_checkpoint_paths: \"../elsewhere/ckpt-1\"\n"
              "all_model_checkpoint_paths: \"/abs/ckpt-0\"\n"
              "all_model_checkpoint_paths: \"ckpt-2\"\n");
-  auto st = tfckpt::get_checkpoint_state(d.path);
+  auto st = tfckpt::get_checkpoint_state(d.path());
   REQUIRE(st);
   CHECK(st->model_checkpoint_path == d / "ckpt-2");
   // TF accepts paths leaving the directory; so do we (documented in state_file.hpp).
   CHECK(st->all_model_checkpoint_paths == std::vector<std::string>{d / "../elsewhere/ckpt-1", "/abs/ckpt-0", d / "ckpt-2"});
 
   write_text(d / "other_state", "model_checkpoint_path: \"/abs/x\"\n");
-  auto other = tfckpt::get_checkpoint_state(d.path, "other_state");
+  auto other = tfckpt::get_checkpoint_state(d.path(), "other_state");
   REQUIRE(other);
   CHECK(other->model_checkpoint_path == "/abs/x");
 }
 
 TEST_CASE("state file: get_checkpoint_state reports missing, garbage and empty state files") {
   temp_dir d;
-  auto missing = tfckpt::get_checkpoint_state(d.path);
+  auto missing = tfckpt::get_checkpoint_state(d.path());
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == errc::not_found);
 
   write_text(d / "checkpoint", "model_checkpoint_path: \"ckpt-1\"\nall_model_checkpoint_paths \"ckpt-1\"\n");
-  auto garbage = tfckpt::get_checkpoint_state(d.path);
+  auto garbage = tfckpt::get_checkpoint_state(d.path());
   REQUIRE_FALSE(garbage);
   CHECK(garbage.error().code == errc::corruption);
   CHECK(garbage.error().file == d / "checkpoint");
   CHECK(garbage.error().message.find("line 2") != std::string::npos);
 
   write_text(d / "checkpoint", "all_model_checkpoint_paths: \"ckpt-1\"\n");
-  auto empty = tfckpt::get_checkpoint_state(d.path);
+  auto empty = tfckpt::get_checkpoint_state(d.path());
   REQUIRE_FALSE(empty);
   CHECK(empty.error().code == errc::invalid_argument);
 
   write_text(d / "checkpoint", "");
-  CHECK(tfckpt::get_checkpoint_state(d.path).error().code == errc::invalid_argument);
+  CHECK(tfckpt::get_checkpoint_state(d.path()).error().code == errc::invalid_argument);
 }
 
 TEST_CASE("state file: latest_checkpoint for relative and absolute paths and a missing index") {
   temp_dir d;
   write_text(d / "ckpt-2.index", "");
   write_text(d / "checkpoint", "model_checkpoint_path: \"ckpt-2\"\n");
-  auto rel = tfckpt::latest_checkpoint(d.path);
+  auto rel = tfckpt::latest_checkpoint(d.path());
   REQUIRE(rel);
   CHECK(*rel == d / "ckpt-2");
 
   write_text(d / "checkpoint", "model_checkpoint_path: \"" + d / "ckpt-2" + "\"\n");
-  auto abs = tfckpt::latest_checkpoint(d.path);
+  auto abs = tfckpt::latest_checkpoint(d.path());
   REQUIRE(abs);
   CHECK(*abs == d / "ckpt-2");
 
   write_text(d / "checkpoint", "model_checkpoint_path: \"ckpt-3\"\n");
-  auto gone = tfckpt::latest_checkpoint(d.path);
+  auto gone = tfckpt::latest_checkpoint(d.path());
   REQUIRE_FALSE(gone);
   CHECK(gone.error().code == errc::not_found);
   CHECK(gone.error().message.find("ckpt-3.index' does not exist") != std::string::npos);
 
   write_text(d / "ckpt-3", "v1 data");  // a bare prefix file: legacy V1, named in the message
-  CHECK(tfckpt::latest_checkpoint(d.path).error().message.find("legacy V1") != std::string::npos);
+  CHECK(tfckpt::latest_checkpoint(d.path()).error().message.find("legacy V1") != std::string::npos);
 
   write_text(d / "checkpoint", "model_checkpoint_path: \"../outside/ckpt-9\"\n");
-  auto outside = tfckpt::latest_checkpoint(d.path);
+  auto outside = tfckpt::latest_checkpoint(d.path());
   REQUIRE_FALSE(outside);
   CHECK(outside.error().message.find("ckpt-9.index") != std::string::npos);
 
@@ -405,7 +381,7 @@ TEST_CASE("state file: latest_checkpoint for relative and absolute paths and a m
 TEST_CASE("state file: update_checkpoint_state writes what TF writes") {
   temp_dir d;
   auto update = [&](checkpoint_state st, bool relative) {
-    return tfckpt::update_checkpoint_state(d.path, std::move(st), relative);
+    return tfckpt::update_checkpoint_state(d.path(), std::move(st), relative);
   };
   checkpoint_state a;
   a.model_checkpoint_path = d / "ckpt-2";
@@ -413,7 +389,7 @@ TEST_CASE("state file: update_checkpoint_state writes what TF writes") {
   a.all_model_checkpoint_timestamps = {1.5, 2.5};
   a.last_preserved_timestamp = 0.25;
   REQUIRE(update(a, true));
-  CHECK(read_text(d / "checkpoint") ==
+  CHECK(read_file(d / "checkpoint") ==
         "model_checkpoint_path: \"ckpt-2\"\nall_model_checkpoint_paths: \"ckpt-1\"\n"
         "all_model_checkpoint_paths: \"ckpt-2\"\nall_model_checkpoint_timestamps: 1.5\n"
         "all_model_checkpoint_timestamps: 2.5\nlast_preserved_timestamp: 0.25\n");
@@ -422,21 +398,21 @@ TEST_CASE("state file: update_checkpoint_state writes what TF writes") {
   b.model_checkpoint_path = d / "ckpt-2";
   b.all_model_checkpoint_paths = {d / "ckpt-1"};
   REQUIRE(update(b, true));
-  CHECK(read_text(d / "checkpoint") ==
+  CHECK(read_file(d / "checkpoint") ==
         "model_checkpoint_path: \"ckpt-2\"\nall_model_checkpoint_paths: \"ckpt-1\"\nall_model_checkpoint_paths: \"ckpt-2\"\n");
 
   checkpoint_state e;  // save_relative_paths=False keeps absolute paths
   e.model_checkpoint_path = d / "ckpt-2";
   REQUIRE(update(e, false));
-  CHECK(read_text(d / "checkpoint") == "model_checkpoint_path: \"" + d / "ckpt-2" + "\"\nall_model_checkpoint_paths: \"" +
+  CHECK(read_file(d / "checkpoint") == "model_checkpoint_path: \"" + d / "ckpt-2" + "\"\nall_model_checkpoint_paths: \"" +
                                            d / "ckpt-2" + "\"\n");
 
   checkpoint_state h;  // outside the directory: "../"
   h.model_checkpoint_path = "/tmp/other/ckpt-1";
   REQUIRE(update(h, true));
-  std::string up = *fio::relative_path("/tmp/other/ckpt-1", d.path);
+  std::string up = *fio::relative_path("/tmp/other/ckpt-1", d.path());
   CHECK(up == "../other/ckpt-1");
-  CHECK(read_text(d / "checkpoint") ==
+  CHECK(read_file(d / "checkpoint") ==
         "model_checkpoint_path: \"" + up + "\"\nall_model_checkpoint_paths: \"" + up + "\"\n");
 
   // TF compares the final string with the state file path: absolute "…/checkpoint" is refused,
@@ -448,7 +424,7 @@ TEST_CASE("state file: update_checkpoint_state writes what TF writes") {
   CHECK(conflict.error().code == errc::invalid_argument);
   CHECK(conflict.error().message.find("conflicts") != std::string::npos);
   REQUIRE(update(f, true));
-  CHECK(read_text(d / "checkpoint") == "model_checkpoint_path: \"checkpoint\"\nall_model_checkpoint_paths: \"checkpoint\"\n");
+  CHECK(read_file(d / "checkpoint") == "model_checkpoint_path: \"checkpoint\"\nall_model_checkpoint_paths: \"checkpoint\"\n");
 
   checkpoint_state i;  // timestamps must match the (extended) path list
   i.model_checkpoint_path = "ckpt-1";
@@ -461,7 +437,7 @@ TEST_CASE("state file: update_checkpoint_state writes what TF writes") {
   bad.model_checkpoint_path = "ckpt-\xff";
   CHECK(update(bad, true).error().code == errc::invalid_argument);
 
-  auto names = fio::list_directory(d.path);
+  auto names = fio::list_directory(d.path());
   REQUIRE(names);
   CHECK(*names == std::vector<std::string>{"checkpoint"});  // no temp files left behind
 }
@@ -470,7 +446,7 @@ TEST_CASE("state file: update_checkpoint_state with a relative directory rewrite
   temp_dir d;
   auto cwd = fio::current_directory();
   REQUIRE(cwd);
-  auto rel_dir_r = fio::relative_path(d.path, *cwd);
+  auto rel_dir_r = fio::relative_path(d.path(), *cwd);
   REQUIRE(rel_dir_r);
   const std::string rel_dir = *rel_dir_r;  // e.g. "../../tmp/tfckpt_state_XXXXXX"
 
@@ -478,16 +454,16 @@ TEST_CASE("state file: update_checkpoint_state with a relative directory rewrite
   c.model_checkpoint_path = rel_dir + "/ckpt-7";
   c.all_model_checkpoint_paths = {c.model_checkpoint_path};
   REQUIRE(tfckpt::update_checkpoint_state(rel_dir, c));
-  CHECK(read_text(d / "checkpoint") == "model_checkpoint_path: \"ckpt-7\"\nall_model_checkpoint_paths: \"ckpt-7\"\n");
+  CHECK(read_file(d / "checkpoint") == "model_checkpoint_path: \"ckpt-7\"\nall_model_checkpoint_paths: \"ckpt-7\"\n");
 
   // [py] dir "d", absolute "<cwd>/d/sub/ckpt-7" -> "../sub/ckpt-7": TF rewrites twice (relpath
   // for the absolute path, then again because the directory is relative).
   checkpoint_state twice;
   twice.model_checkpoint_path = d / "sub/ckpt-7";
   REQUIRE(tfckpt::update_checkpoint_state(rel_dir, twice));
-  auto expect = fio::relative_path(*cwd + "/sub/ckpt-7", d.path);
+  auto expect = fio::relative_path(*cwd + "/sub/ckpt-7", d.path());
   REQUIRE(expect);
-  CHECK(read_text(d / "checkpoint") ==
+  CHECK(read_file(d / "checkpoint") ==
         "model_checkpoint_path: \"" + *expect + "\"\nall_model_checkpoint_paths: \"" + *expect + "\"\n");
 
   // And the result reads back through get_checkpoint_state (joined to the relative dir).
@@ -503,20 +479,20 @@ TEST_CASE("state file: update then read back round trips and leaves no temp file
   st.all_model_checkpoint_paths = {d / "ckpt-1", d / "ckpt-2", d / "ckpt-3"};
   st.all_model_checkpoint_timestamps = {1631786674.830938, 1631786674.9779377, 1631786675.111937};
   st.last_preserved_timestamp = 1631779547.777057;
-  for (int k = 0; k < 5; ++k) REQUIRE(tfckpt::update_checkpoint_state(d.path, st));
-  auto back = tfckpt::get_checkpoint_state(d.path);
+  for (int k = 0; k < 5; ++k) REQUIRE(tfckpt::update_checkpoint_state(d.path(), st));
+  auto back = tfckpt::get_checkpoint_state(d.path());
   REQUIRE(back);
   CHECK(back->model_checkpoint_path == st.model_checkpoint_path);
   CHECK(back->all_model_checkpoint_paths == st.all_model_checkpoint_paths);
   CHECK(back->all_model_checkpoint_timestamps == st.all_model_checkpoint_timestamps);
   CHECK(same_bits(back->last_preserved_timestamp, st.last_preserved_timestamp));
-  CHECK(fio::list_directory(d.path)->size() == 1);
+  CHECK(fio::list_directory(d.path())->size() == 1);
 
   // A state file that is a directory: the write fails and the directory is untouched.
   temp_dir e;
   REQUIRE(fio::make_directories(e / "checkpoint/keep"));
-  auto r = tfckpt::update_checkpoint_state(e.path, st);
+  auto r = tfckpt::update_checkpoint_state(e.path(), st);
   REQUIRE_FALSE(r);
   CHECK(fio::is_directory(e / "checkpoint/keep"));
-  CHECK(fio::list_directory(e.path)->size() == 1);
+  CHECK(fio::list_directory(e.path())->size() == 1);
 }

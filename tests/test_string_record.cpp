@@ -1,4 +1,4 @@
-// DT_STRING and DT_VARIANT records: FORMAT.md §6.3 vectors, checksums and hostile lengths.
+// DT_STRING and DT_VARIANT records: docs/format.md §6.3 vectors, checksums and hostile lengths.
 #include <doctest/doctest.h>
 
 #include <string>

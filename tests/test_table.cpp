@@ -1,4 +1,4 @@
-// SSTable reader and builder: round trips, TF's exact layout (FORMAT.md §3.9), the real corpus
+// SSTable reader and builder: round trips, TF's exact layout (docs/format.md §3.6), the real corpus
 // (open, iterate, verify, byte-identical rebuild, every byte flip detected) and hand-made
 // corruptions.
 #include <doctest/doctest.h>
@@ -18,25 +18,26 @@
 #include <utility>
 #include <vector>
 
+#include "bundle_test_util.hpp"
+
 namespace td = tfckpt::detail;
 using tfckpt::errc;
 using entries_t = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-// Every table in the corpus: the V2 `.index` files and the legacy V1 file (same container).
+// Every table in the corpus: the V2 `.index` files and the legacy V1 file (same container). A
+// missing or empty corpus fails the calling test.
 std::vector<std::filesystem::path> corpus_tables() {
   std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(TFCKPT_CORPUS_DIR)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && (e.path().extension() == ".index" || name == "export-00000-of-00001"))
-      out.push_back(e.path());
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(TFCKPT_CORPUS_DIR, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (it->is_regular_file() && (it->path().extension() == ".index" || name == "export-00000-of-00001"))
+      out.push_back(it->path());
   }
+  REQUIRE_MESSAGE(!ec, "cannot list the corpus " << TFCKPT_CORPUS_DIR << ": " << ec.message());
+  REQUIRE_MESSAGE(out.size() >= 10, "expected the corpus's tables under " << TFCKPT_CORPUS_DIR);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -162,7 +163,7 @@ std::string random_key(std::mt19937_64& rng) {
 
 }  // namespace
 
-TEST_CASE("table: separators and successors follow FORMAT.md §3.5") {
+TEST_CASE("table: separators and successors follow docs/format.md §3.3") {
   auto sep = [](std::string a, std::string_view b) {
     td::find_shortest_separator(a, b);
     return a;
@@ -184,7 +185,7 @@ TEST_CASE("table: separators and successors follow FORMAT.md §3.5") {
   CHECK(succ("") == "");
 }
 
-TEST_CASE("table: the FORMAT.md §3.9 worked example is reproduced byte for byte") {
+TEST_CASE("table: the docs/format.md §3.6 worked example is reproduced byte for byte") {
   // Values of the last four entries carry CRCs the spec does not list: use stand-ins of the
   // right lengths; every byte the spec does give is checked below.
   const std::string w = "layer_with_weights-";
@@ -463,7 +464,7 @@ TEST_CASE("table: corpus index files open, iterate and verify") {
   for (const auto& p : paths) {
     const std::string name = rel(p);
     CAPTURE(name);
-    const std::string f = read_all(p);
+    const std::string f = tfckpt_test::read_file(p.string());
     auto t = td::table_reader::open(f);
     REQUIRE_MESSAGE(t.has_value(), t.error().to_string());
     CHECK(t->num_data_blocks() == 1);
@@ -492,7 +493,7 @@ TEST_CASE("table: corpus index files open, iterate and verify") {
 TEST_CASE("table: uncompressed corpus index files rebuild byte for byte") {
   int rebuilt = 0;
   for (const auto& p : corpus_tables()) {
-    const std::string f = read_all(p);
+    const std::string f = tfckpt_test::read_file(p.string());
     const auto types = data_block_types(f);
     if (std::count(types.begin(), types.end(), 0) != static_cast<long>(types.size())) continue;
     CAPTURE(rel(p));
@@ -513,7 +514,7 @@ TEST_CASE("table: every byte flip of a corpus index file is detected, except foo
   for (const auto& p : corpus_tables()) {
     const std::string name = rel(p);
     CAPTURE(name);
-    const std::string f = read_all(p);
+    const std::string f = tfckpt_test::read_file(p.string());
     // Padding = the footer's first 40 bytes after the two handles.
     std::string_view handles = std::string_view(f).substr(f.size() - 48, 40);
     td::block_handle h;
@@ -551,7 +552,8 @@ TEST_CASE("table: garbage, truncations and corruption never crash, even with che
   std::mt19937_64 rng(11);
   const auto paths = corpus_tables();
   for (const auto& p : paths) {
-    const std::string f = read_all(p);
+    const std::string f = tfckpt_test::read_file(p.string());
+    REQUIRE(opens_and_verifies(f));  // the control: corruption below is what makes inputs fail
     for (int round = 0; round < 300; ++round) {
       std::string g = f;
       const int n = 1 + static_cast<int>(rng() % 4);

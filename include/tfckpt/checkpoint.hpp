@@ -1,4 +1,4 @@
-// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
+// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (docs/format.md §9.4, §11.1).
 // The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
 // tf.train.Checkpoint(model=..., optimizer=..., step=...) are:
 //

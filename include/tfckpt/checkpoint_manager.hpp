@@ -1,4 +1,4 @@
-// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (FORMAT.md §12.2,
+// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (docs/format.md §11.2,
 // tensorflow/python/checkpoint/checkpoint_management.py). It numbers checkpoints
 // `<directory>/<checkpoint_name>-<N>`, keeps the newest `max_to_keep` of them (older ones are
 // deleted unless `keep_checkpoint_every_n_hours` preserves them) and records its state --

@@ -1,5 +1,5 @@
 // tfckpt: the compile-time schema of a type, and compile-time matching against a checkpoint's
-// schema (FORMAT.md §10.3 key naming).
+// schema (docs/format.md §9.3 key naming).
 //
 //   constexpr auto& s = tfckpt::schema_of<root_fixed>();   // std::array<schema_entry, N>
 //   #include "policy_schema.hpp"                           // from `tfckpt schema ckpt --name policy_schema`

@@ -829,7 +829,7 @@ class proto_writer {
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/protobuf.hpp ----
 // ---- begin tfckpt/format/slice.hpp ----
-// tfckpt: partitioned (sliced) tensors (FORMAT.md §9): TF's TensorSlice text syntax, the binary
+// tfckpt: partitioned (sliced) tensors (docs/format.md §8): TF's TensorSlice text syntax, the binary
 // slice keys of a bundle (saved_tensor_slice_util.cc EncodeTensorNameSlice), validity against a
 // full shape, copying slices in and out of a full row-major buffer, and coverage checks.
 
@@ -846,7 +846,7 @@ class proto_writer {
 
 // ---- begin tfckpt/format/ordered_code.hpp ----
 // tfckpt: TensorFlow's OrderedCode (tensorflow/core/lib/strings/ordered_code.cc), the
-// order-preserving encoding of the binary keys of partitioned-tensor slices (FORMAT.md §9.2).
+// order-preserving encoding of the binary keys of partitioned-tensor slices (docs/format.md §8.2).
 // Only the "increasing" variants exist here; bundles never use the decreasing ones.
 //
 // Writers append to a std::string and produce exactly TF's bytes. Readers take a string_view by
@@ -1509,7 +1509,7 @@ struct bundle_entry {
   std::int32_t shard_id = 0;
   std::int64_t offset = 0;
   std::int64_t size = 0;
-  std::uint32_t crc32c = 0;  // masked; absent on the wire means 0 (FORMAT.md §14.29)
+  std::uint32_t crc32c = 0;  // masked; absent on the wire means 0 (docs/format.md §5.3)
   std::vector<tensor_slice> slices;
 };
 
@@ -2067,7 +2067,7 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 }  // namespace tfckpt
 // ---- end tfckpt/format/naming.hpp ----
 // ---- begin tfckpt/checkpoint.hpp ----
-// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (FORMAT.md §10.4, §12.1).
+// tfckpt: the public checkpoint API, shaped like tf.train.Checkpoint (docs/format.md §9.4, §11.1).
 // The fields of a root struct are the checkpoint's dependencies, as the keyword arguments of
 // tf.train.Checkpoint(model=..., optimizer=..., step=...) are:
 //
@@ -2564,7 +2564,7 @@ class live_tree {
 // ---- end tfckpt/graph/live_tree.hpp ----
 // ---- begin tfckpt/graph/restore_status.hpp ----
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
-// (CheckpointLoadStatus; FORMAT.md §11.2-§11.5). Unlike TF, a failed check lists *every*
+// (CheckpointLoadStatus; docs/format.md §10.2). Unlike TF, a failed check lists *every*
 // unmatched object path and every unused checkpoint value, not just the first few.
 
 #include <cstddef>
@@ -3568,7 +3568,7 @@ class shard_set {
 }  // namespace tfckpt::detail
 // ---- end tfckpt/bundle/data_files.hpp ----
 // ---- begin tfckpt/format/string_record.hpp ----
-// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (FORMAT.md §6.3-6.4,
+// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (docs/format.md §6.3-§6.4,
 // tensor_bundle.cc WriteStringTensor / ReadStringTensor / WriteVariantTensor), with the checksums
 // TensorFlow computes over them. Decoders are bounds-checked and never allocate more elements
 // than the record can hold.
@@ -3717,7 +3717,7 @@ inline result<std::vector<std::string>> decode_variant_record(std::string_view r
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/string_record.hpp ----
 // ---- begin tfckpt/format/state_file.hpp ----
-// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (FORMAT.md §2).
+// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (docs/format.md §2).
 // TF writes it with Python protobuf's text_format.MessageToString and reads it with
 // text_format.Merge; this file reproduces both (output byte-identical, input grammar as Python's
 // tokenizer accepts it), plus TF's get_checkpoint_state / latest_checkpoint /
@@ -4227,7 +4227,7 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
 }  // namespace tfckpt
 // ---- end tfckpt/format/state_file.hpp ----
 // ---- begin tfckpt/format/table_reader.hpp ----
-// tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; FORMAT.md §3). Works on the
+// tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; docs/format.md §3). Works on the
 // whole file held in memory (a string or an mmap) and never reads outside it: every block handle
 // is checked against the file size, every block's masked CRC32C (over contents + type byte) is
 // verified, Snappy blocks are decompressed within a size limit, and key order is checked as
@@ -4240,7 +4240,7 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
 #include <string_view>
 
 // ---- begin tfckpt/format/block.hpp ----
-// tfckpt: one SSTable block (FORMAT.md §3.2): prefix-compressed entries followed by a restart
+// tfckpt: one SSTable block (docs/format.md §3.1): prefix-compressed entries followed by a restart
 // array of uint32 LE offsets and the uint32 LE restart count. `block` is a validated, non-owning
 // view; `block_iter` walks it; `block_builder` writes blocks exactly like TF's BlockBuilder.
 // Errors carry no offset: the table layer adds the block's file offset.
@@ -5867,7 +5867,7 @@ inline result<verify_summary> bundle_reader::verify() const {
 
 // ---- begin tfckpt/format/table_builder.hpp ----
 // tfckpt: writes TF's LevelDB-style SSTable (the `.index` file) byte-identically to TF's
-// TableBuilder with kNoCompression (tensorflow/core/lib/io/table_builder.cc; FORMAT.md §3.5-3.7):
+// TableBuilder with kNoCompression (tensorflow/core/lib/io/table_builder.cc; docs/format.md §3.3-§3.5):
 // same flush rules (including TF's "overly large entry" rule), same index separators, an empty
 // metaindex block and the padded footer. The whole file is built in memory.
 
@@ -6482,8 +6482,8 @@ inline result<void> detail::deferred_writes::flush(bundle_writer& w) { return w.
 }  // namespace tfckpt
 // ---- end tfckpt/bundle/writer.hpp ----
 // ---- begin tfckpt/graph/bind.hpp ----
-// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (FORMAT.md §11.1
-// step 2): the saved root is the live root; then breadth-first over bound saved nodes, each saved
+// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (docs/format.md
+// §10.1): the saved root is the live root; then breadth-first over bound saved nodes, each saved
 // child edge binds to the live child with the same local name, unless either side is already
 // bound (an object reached by several edges keeps its first binding; TF only warns).
 // Also the restore-time growth of containers (vectors, maps, optionals) to the checkpoint's shape.
@@ -6544,7 +6544,7 @@ inline constexpr int max_fill_rounds = 64;
 // ---- end tfckpt/graph/bind.hpp ----
 // ---- begin tfckpt/graph/name_map.hpp ----
 // tfckpt graph layer: restore from a TF1 name-based checkpoint (no object graph; keys are TF1
-// variable names such as `dense/kernel`, FORMAT.md §11.6). Nothing in the file says which key
+// variable names such as `dense/kernel`, docs/format.md §10.3). Nothing in the file says which key
 // belongs to which object, so the caller supplies the map explicitly: object path -> TF1 name.
 // As in TF, the three assertions collapse into one check (everything restored, everything used).
 
@@ -6554,7 +6554,7 @@ inline constexpr int max_fill_rounds = 64;
 
 // ---- begin tfckpt/graph/build.hpp ----
 // tfckpt graph layer: the TrackableObjectGraph TensorFlow writes for a live tree
-// (trackable_view._descendants_with_paths + util.serialize_slot_variables; FORMAT.md §10.2):
+// (trackable_view._descendants_with_paths + util.serialize_slot_variables; docs/format.md §9.2):
 // breadth-first node ids from the root, children in declared order, an object reached by several
 // edges keeps the id and path of the first one, then slot-variable nodes appended: per optimizer
 // node (node order), per slot name (optimizer order), per original variable (node order).
@@ -6570,7 +6570,7 @@ inline constexpr int max_fill_rounds = 64;
 
 // ---- begin tfckpt/graph/keys.hpp ----
 // tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
-// saveable_object_util.py), FORMAT.md §10.3. Keys are derived from object paths, never parsed
+// saveable_object_util.py), docs/format.md §9.3. Keys are derived from object paths, never parsed
 // back by the library except to name nodes in diagnostics.
 
 #include <span>
@@ -6615,7 +6615,7 @@ inline std::string child_path(std::string_view parent_path, std::string_view loc
 }
 
 // `<path>/.ATTRIBUTES/<escaped attribute>`. TF escapes the attribute name once when it builds
-// SerializedTensor.name and again here, so pass the *already escaped* name (FORMAT.md §10.3).
+// SerializedTensor.name and again here, so pass the *already escaped* name (docs/format.md §9.3).
 inline std::string attribute_key(std::string_view object_path, std::string_view escaped_attribute) {
   std::string out(object_path);
   out += attributes_marker;
@@ -6764,7 +6764,7 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
 // ---- end tfckpt/graph/build.hpp ----
 // ---- begin tfckpt/graph/restore.hpp ----
 // tfckpt graph layer: restore a live tree from an object-based checkpoint the way TensorFlow
-// does (FORMAT.md §11.1): bind the saved root to the live root, then walk the saved graph
+// does (docs/format.md §10.1): bind the saved root to the live root, then walk the saved graph
 // breadth-first, binding each saved child to the live child with the same local name. Values are
 // read through the bound node's own attribute `checkpoint_key`, never by guessing key strings, so
 // a renamed field is reported, not silently mis-read. A dtype mismatch is an error (TF does not
@@ -8403,7 +8403,7 @@ struct rmsprop {
 // The legacy optimizers (optimizer_v2: TF <= 2.10 default, tf_keras.optimizers.legacy.*): one
 // float32 variable per hyper-parameter, the step counter `iter`, and slot variables keyed by the
 // model variable (`<var path>/.OPTIMIZER_SLOT/optimizer/<slot>/...`). Observed with TF 2.21 +
-// tf_keras (tests/interop/graph_tf_restores_ours_sgd.py); child order is TF's.
+// tf_keras (tests/interop/graph_tf_restores_ours_optimizers.py); child order is TF's.
 namespace legacy {
 
 // tf_keras.optimizers.legacy.SGD: slot `momentum` per variable when momentum > 0 (with
@@ -9056,7 +9056,7 @@ struct schema_ref {
 // ---- end tfckpt/reflect/schema_entry.hpp ----
 // ---- begin tfckpt/schema.hpp ----
 // tfckpt: the compile-time schema of a type, and compile-time matching against a checkpoint's
-// schema (FORMAT.md §10.3 key naming).
+// schema (docs/format.md §9.3 key naming).
 //
 //   constexpr auto& s = tfckpt::schema_of<root_fixed>();   // std::array<schema_entry, N>
 //   #include "policy_schema.hpp"                           // from `tfckpt schema ckpt --name policy_schema`
@@ -9719,7 +9719,7 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 }  // namespace tfckpt
 // ---- end tfckpt/bundle/listing.hpp ----
 // ---- begin tfckpt/checkpoint_manager.hpp ----
-// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (FORMAT.md §12.2,
+// tfckpt: checkpoint_manager, shaped like tf.train.CheckpointManager (docs/format.md §11.2,
 // tensorflow/python/checkpoint/checkpoint_management.py). It numbers checkpoints
 // `<directory>/<checkpoint_name>-<N>`, keeps the newest `max_to_keep` of them (older ones are
 // deleted unless `keep_checkpoint_every_n_hours` preserves them) and records its state --

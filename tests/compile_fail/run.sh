@@ -35,4 +35,4 @@ for src in "$here"/*.cpp; do
   fi
 done
 echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+[[ $fail -eq 0 && $pass -gt 0 ]]

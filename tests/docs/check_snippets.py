@@ -227,6 +227,9 @@ def main():
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     print(f"{passed} passed, {failed} failed" + (f" ({skipped} skipped)" if skipped else ""))
+    if passed == 0:
+        print("FAIL: no snippet was checked")
+        return 1
     return 1 if failed else 0
 
 

@@ -3,10 +3,12 @@
 Used by the interop scripts to *assert structural facts* that TF's Python API does not expose
 (number of index data blocks, block compression type, record offsets and order in the data files).
 It deliberately shares no code with the C++ library, so it can serve as a cross-check.
-Layout references are FORMAT.md §3 (table), §5.4 (BundleEntryProto).
+Layout references are docs/format.md §3 (table) and §5.3 (BundleEntryProto).
 """
 
 import struct
+
+import interop_check  # noqa: F401  (the shared prologue; imports no TensorFlow)
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
@@ -25,7 +27,7 @@ def _varint(buf, pos):
 
 
 def _snappy_decompress(buf):
-    """Raw (unframed) Snappy block decompression; index blocks may be Snappy (FORMAT.md §3.3)."""
+    """Raw (unframed) Snappy block decompression; index blocks may be Snappy (docs/format.md §3.2)."""
     n, pos = _varint(buf, 0)
     out = bytearray()
     while pos < len(buf):
@@ -92,7 +94,7 @@ def _handle(buf, pos):
 
 
 def parse_entry(value):
-    """Decode the BundleEntryProto fields we care about (FORMAT.md §5.4)."""
+    """Decode the BundleEntryProto fields we care about (docs/format.md §5.3)."""
     e = {"dtype": 0, "shape": [], "shard_id": 0, "offset": 0, "size": 0, "crc32c": 0, "num_slices": 0}
     pos = 0
     while pos < len(value):

@@ -13,14 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
-import tensorflow as tf
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
-import interop_check  # noqa: E402  (this directory is on sys.path)
+import interop_check  # noqa: E402  (the shared prologue; this directory is on sys.path)
 from interop_check import check, same_bits  # noqa: E402
+
+tf = interop_check.tensorflow()
 
 
 class Encoder(tf.Module):
@@ -56,8 +56,8 @@ def modified(v):
 
 
 def main():
-    binary = sys.argv[1]
-    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="tfckpt_example_d_")
+    binary, work = interop_check.args(__doc__, 1, 1)
+    work = interop_check.workdir(work, "tfckpt_example_d_")
     work = os.path.join(work, "example_d")
     shutil.rmtree(work, ignore_errors=True)
     in_dir, out_dir = os.path.join(work, "in"), os.path.join(work, "out")

@@ -15,23 +15,20 @@ usage: graph_tf_restores_ours_new_adam.py WRITER_BINARY [WORKDIR]
 import os
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
-import tensorflow as tf
-try:
-    import tf_keras
-except ImportError:  # TF <= 2.15 (the .venv-tf215 interop run): tf.keras is Keras 2
-    tf_keras = tf.keras
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
-import interop_check  # noqa: E402  (this directory is on sys.path)
+import interop_check  # noqa: E402  (the shared prologue; this directory is on sys.path)
 from interop_check import check, first_graph_difference, graph_of, pattern, same_bits  # noqa: E402
+
+tf = interop_check.tensorflow()
+tf_keras = interop_check.keras2()
 
 
 def main():
-    writer = sys.argv[1]
-    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="tfckpt_new_adam_")
+    writer, work = interop_check.args(__doc__, 1, 1)
+    work = interop_check.workdir(work, "tfckpt_new_adam_")
     out_dir = os.path.join(work, "keras_adam_new")
     subprocess.run([writer, out_dir], check=True)
     path = tf.train.latest_checkpoint(out_dir)

@@ -15,18 +15,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
-import tensorflow as tf
-try:
-    import tf_keras
-except ImportError:  # TF <= 2.15 (the .venv-tf215 interop run): tf.keras is Keras 2
-    tf_keras = tf.keras
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
-import interop_check  # noqa: E402  (this directory is on sys.path)
+import interop_check  # noqa: E402  (the shared prologue; this directory is on sys.path)
 from interop_check import check, first_graph_difference, graph_of, pattern, same_bits  # noqa: E402
+
+tf = interop_check.tensorflow()
+tf_keras = interop_check.keras2()
 
 
 def mlp():
@@ -89,8 +86,8 @@ def expect(salt, shape, offset, absolute=False):
 
 
 def main():
-    writer = sys.argv[1]
-    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="tfckpt_optimizers_")
+    writer, work = interop_check.args(__doc__, 1, 1)
+    work = interop_check.workdir(work, "tfckpt_optimizers_")
     out = os.path.join(work, "written")
     shutil.rmtree(out, ignore_errors=True)  # a rerun must not see an earlier run's files
     subprocess.run([writer, out], check=True)

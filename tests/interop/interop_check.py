@@ -1,27 +1,105 @@
-"""Shared by the interop scripts (graph_tf_restores_ours*.py, example_*.py): a pass/fail tally
-whose last printed line is "N passed, M failed", bit-exact array comparison, the value pattern
-the C++ writers fill variables with, and TensorFlow's object graph of a checkpoint.
+"""The prologue and tally shared by every script under tests/interop/.
 
-The scripts run as `python tests/interop/X.py`, so this directory is on sys.path; they set
-sys.dont_write_bytecode before importing this module to keep __pycache__ out of the source tree.
+Import it first, as `import interop_check` (the scripts run as `python tests/interop/X.py`, so
+this directory is on sys.path). Importing it
+  * keeps __pycache__ out of the source tree (sys.dont_write_bytecode) and TensorFlow's C++
+    logging off the output (TF_CPP_MIN_LOG_LEVEL, set before anything imports TensorFlow);
+  * refuses big-endian hosts (the expected values are little-endian bytes).
+Then:
+  * tensorflow() imports TensorFlow, or exits 77 (ctest: skipped, loudly) -- 1 when CI is set,
+    so CI never skips interop; require_module() does the same for other packages (safetensors);
+  * args(doc, n_required, n_optional) is sys.argv[1:] checked against the usage in `doc`;
+  * workdir(path, prefix) is the given directory or a fresh temporary one;
+  * check(ok, what) counts one check; summary() prints "N passed, M failed" as the last line and
+    gives the exit status, which is 1 if anything failed OR NOTHING WAS CHECKED (a script that
+    found no inputs must not pass).
+Also: bit-exact array comparison, the value pattern the C++ writers fill variables with, and
+TensorFlow's object graph of a checkpoint.
 """
-import numpy as np
+import importlib
+import os
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+if sys.byteorder != "little":
+    raise SystemExit("interop scripts assume a little-endian host")
+
+import numpy as np  # noqa: E402
 
 passed = failed = 0
 
 
+def is_ci():
+    return os.environ.get("CI", "") not in ("", "0", "false", "False", "FALSE", "no")
+
+
+def require_module(name, fix="bash scripts/install-deps.sh"):
+    """Imports `name`; if that fails, exit 77 (skipped, loudly) or 1 under CI."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        print(f"# interop: {name} is not importable with {sys.executable} ({e}); fix: {fix}", file=sys.stderr)
+        if is_ci():
+            print("# CI is set: FAILING instead of skipping.", file=sys.stderr)
+            sys.exit(1)
+        print("# SKIPPED (exit 77).", file=sys.stderr)
+        sys.exit(77)
+
+
+def tensorflow():
+    return require_module("tensorflow")
+
+
+def keras2():
+    """The Keras 2 API: tf_keras, or under TF <= 2.15 (the .venv-tf215 interop run) tf.keras, which
+    is Keras 2 there; with a Keras 3 TensorFlow and no tf_keras, exit 77 or 1 as require_module."""
+    try:
+        return importlib.import_module("tf_keras")
+    except ImportError:
+        tf = tensorflow()
+        major, minor = (int(x) for x in tf.__version__.split(".")[:2])
+        if (major, minor) <= (2, 15):
+            return tf.keras
+        return require_module("tf_keras")
+
+
+def args(doc, required, optional=0):
+    """sys.argv[1:] when it has `required` to `required + optional` items; else the usage, exit 2."""
+    a = sys.argv[1:]
+    if not required <= len(a) <= required + optional:
+        print((doc or "").strip(), file=sys.stderr)
+        sys.exit(2)
+    return a + [None] * (required + optional - len(a))
+
+
+def workdir(path, prefix):
+    """`path` (created if needed) or, when None, a fresh temporary directory."""
+    if path is None:
+        return tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def check(ok, what):
+    """Counts one check; prints "FAIL: what" when it failed. Returns `ok`."""
     global passed, failed
     if ok:
         passed += 1
     else:
         failed += 1
         print("FAIL:", what)
+    return ok
 
 
 def summary():
-    """Prints the tally line; the exit status for sys.exit (1 if anything failed)."""
+    """Prints the tally line; the exit status for sys.exit: 1 if anything failed or no check ran."""
     print(f"{passed} passed, {failed} failed")
+    if passed + failed == 0:
+        print("FAIL: no check ran (missing inputs?)")
+        return 1
     return 1 if failed else 0
 
 
@@ -42,7 +120,7 @@ def pattern(salt, shape):
 
 def graph_of(prefix):
     """The TrackableObjectGraph stored in the checkpoint at `prefix`."""
-    import tensorflow as tf
+    tf = tensorflow()
     from tensorflow.core.protobuf import trackable_object_graph_pb2
 
     g = trackable_object_graph_pb2.TrackableObjectGraph()

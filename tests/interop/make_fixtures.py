@@ -29,12 +29,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, HERE)
 
-import tf_values  # noqa: E402  (sets TF_CPP_MIN_LOG_LEVEL before importing TF)
+import interop_check  # noqa: E402,F401  (the shared prologue, before TensorFlow is imported)
+import tf_values  # noqa: E402
 from tf_values import np, tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")  # e.g. "Saver is deprecated" warnings
 import bundle_index  # noqa: E402
 
-import tf_keras  # noqa: E402
+tf_keras = interop_check.require_module("tf_keras")
 
 SEED = 20240601
 FIXTURES = {}  # name -> function(dir) -> (prefix relative to dir, writer description, notes)

@@ -26,40 +26,22 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_check  # noqa: E402  (the shared prologue, before TensorFlow is imported)
+from interop_check import check  # noqa: E402
 import tf_values  # noqa: E402,F401
 from tf_values import tf, tensor_to_bytes, tensor_to_strings  # noqa: E402
 import numpy as np  # noqa: E402
 
-try:
-    from safetensors import safe_open
-    from safetensors.numpy import load_file, save_file
-except ImportError as _e:  # run_py.sh checks TensorFlow only; same policy for safetensors
-    print(f"# interop: the safetensors package is not importable ({_e}); "
-          "fix: bash scripts/install-deps.sh", file=sys.stderr)
-    if os.environ.get("CI", "") not in ("", "0", "false", "False", "FALSE", "no"):
-        sys.exit(1)
-    print("# SKIPPED (exit 77).", file=sys.stderr)
-    sys.exit(77)
+# run_py.sh checks TensorFlow only; the same skip-or-fail policy for safetensors.
+interop_check.require_module("safetensors")
+from safetensors import safe_open  # noqa: E402
+from safetensors.numpy import load_file, save_file  # noqa: E402
 
 SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 ST_DTYPES = {"float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8",
              "uint64", "uint32", "uint16", "uint8", "bool", "float8_e5m2", "float8_e4m3fn"}
 NPZ_DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32",
               "uint16", "uint8", "bool", "complex64", "complex128", "string"}
-
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
-    return cond
-
 
 def run(cli, *args, want=0):
     p = subprocess.run([cli, *args], capture_output=True, timeout=300)
@@ -353,24 +335,23 @@ def check_tf_round_trip(cli, work):
 
 
 def main():
-    if len(sys.argv) != 4:
-        raise SystemExit(__doc__)
-    cli, fixtures, work = sys.argv[1:]
+    cli, fixtures, work = interop_check.args(__doc__, 3)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     if os.environ.get("CONVERT_ONLY") == "round_trip":  # development shortcut
         check_tf_round_trip(cli, work)
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+        return interop_check.summary()
+    exported = 0
     for d in sorted(os.listdir(fixtures)):
         if os.path.isfile(os.path.join(fixtures, d, "expected.json")):
             check_export_fixture(cli, os.path.join(fixtures, d), work)
+            exported += 1
+    check(exported >= 10, f"only {exported} fixtures (*/expected.json) under {fixtures}")
     check_selection(cli, fixtures, work)
     check_import_name_based(cli, work)
     check_import_object_based(cli, work)
     check_tf_round_trip(cli, work)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return interop_check.summary()
 
 
 if __name__ == "__main__":

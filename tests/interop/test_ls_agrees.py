@@ -24,7 +24,8 @@ import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tf_values  # noqa: E402,F401  (sets TF_CPP_MIN_LOG_LEVEL before importing TF)
+import interop_check  # noqa: E402  (the shared prologue, before TensorFlow is imported)
+import tf_values  # noqa: E402,F401
 from tf_values import tf  # noqa: E402
 import bundle_index  # noqa: E402
 
@@ -101,30 +102,19 @@ def check_fixture(cli, fixture_dir):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__.split("\n\n")[1])
-    cli, root = sys.argv[1], sys.argv[2]
+    cli, root = interop_check.args(__doc__, 2)
     fixtures = sorted(d for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "expected.json")))
-    if not fixtures:
-        print(f"no fixtures (*/expected.json) under {root}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    passed = failed = 0
+    interop_check.check(len(fixtures) >= 10, f"only {len(fixtures)} fixtures (*/expected.json) under {root}")
     for name in fixtures:
         try:
             errors = check_fixture(cli, os.path.join(root, name))
         except Exception as e:  # noqa: BLE001 - one broken fixture must not hide the others
             errors = [f"{type(e).__name__}: {e}"]
-        if errors:
-            failed += 1
-            print(f"FAIL {name}")
-            for e in errors[:20]:
-                print(f"     {e}")
-        else:
-            passed += 1
+        if interop_check.check(not errors, name):
             print(f"PASS {name}")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        for e in errors[:20]:
+            print(f"     {e}")
+    sys.exit(interop_check.summary())
 
 
 if __name__ == "__main__":

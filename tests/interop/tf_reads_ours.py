@@ -28,7 +28,8 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tf_values  # noqa: E402  (sets TF_CPP_MIN_LOG_LEVEL before importing TF)
+import interop_check  # noqa: E402  (the shared prologue, before TensorFlow is imported)
+import tf_values  # noqa: E402,F401
 from tf_values import tf  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")
@@ -166,34 +167,27 @@ def check_case(case):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__.split("\n\n")[1])
+    (manifest,) = interop_check.args(__doc__, 1)
     try:
-        with open(sys.argv[1]) as f:
+        with open(manifest) as f:
             cases = json.load(f)["cases"]
         for c in cases:
             for field in ("name", "prefix", "tensors"):
                 if field not in c:
                     raise ValueError(f"case {c.get('name', '?')!r} lacks {field!r}")
     except (OSError, ValueError, KeyError) as e:
-        print(f"unusable manifest {sys.argv[1]}: {e}")
+        print(f"unusable manifest {manifest}: {e}")
         print("0 passed, 1 failed")
         sys.exit(2)
 
-    passed = failed = 0
     for case in cases:
         errors = check_case(case)
-        if errors:
-            failed += 1
-            print(f"FAIL {case['name']} ({case['prefix']})")
-            for e in errors:
-                print(f"     {e}")
-        else:
-            passed += 1
+        if interop_check.check(not errors, f"{case['name']} ({case['prefix']})"):
             ident = " (byte-identical to TF SaveV2)" if case.get("tf_identical") else ""
             print(f"PASS {case['name']}{ident}")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+        for e in errors:
+            print(f"     {e}")
+    sys.exit(interop_check.summary())
 
 
 if __name__ == "__main__":

@@ -10,16 +10,10 @@ Conversions go through raw bytes in both directions (never through Python floats
 -0.0 and subnormals survive exactly.
 """
 
-import os
-import sys
+import interop_check  # the shared prologue: logging, little-endian check (this directory is on sys.path)
+import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TF's C++ logging off our output
-
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-if sys.byteorder != "little":  # the hex format is defined as little-endian bytes
-    raise SystemExit("interop scripts assume a little-endian host")
+tf = interop_check.tensorflow()
 
 # dtype name (tf.as_dtype(x).name) -> numpy dtype used to reinterpret raw bytes.
 # bfloat16 is handled separately (via uint16 + tf.bitcast) so we do not depend on ml_dtypes.

@@ -21,10 +21,14 @@
 # MPI: only mpi.hpp (top) may include <mpi.h>; it is compiled with `mpicxx --showme:compile`'s
 # include flags (no mpicxx: its check fails, never skips). No other header may depend on mpi.h.
 # Prints one line per failure, then "headers: N checks, P passed, F failed"; exit 1 on failure.
-# Environment: JOBS (parallel compiles, default nproc).
+# Environment: JOBS (parallel compiles, default nproc); TFCKPT_INCLUDE_DIR (the include/ tree to
+# check, default the repository's; tests/layering/self_test.sh points it at a doctored copy);
+# TFCKPT_HEADERS (space-separated headers relative to include/tfckpt/ to check, default all).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+INCLUDE="$(cd "${TFCKPT_INCLUDE_DIR:-$ROOT/include}" && pwd -P)"
+export TFCKPT_INCLUDE_DIR="$INCLUDE"
 
 # The layers in order, lowest first; "top" is include/tfckpt/ itself.
 LAYERS=(format bundle graph reflect keras top)
@@ -65,7 +69,7 @@ if [ "${1:-}" = "--one" ]; then
     mpi_inc=($mpi_flags)
   fi
   # shellcheck disable=SC2086  # $cxx is a compiler plus flags
-  if ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
+  if ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$INCLUDE" \
        "${dep_flags[@]}" "${mpi_inc[@]}" "$tu" > "$log" 2>&1; then
     { echo "FAIL [$cxx] tfckpt/$h: does not compile on its own"; head -40 "$log"; } > "$res"
     exit 0
@@ -73,7 +77,7 @@ if [ "${1:-}" = "--one" ]; then
   # API and graph headers also compile on their own in a separately compiled program's units
   # (config.hpp), where tfckpt.hpp no longer drags the format layer in behind them.
   if [ "$want_deps" = 1 ] && [ "$(rank_of "$(layer_of "$h")")" -ge "$(rank_of graph)" ] && [ "$h" != core_impl.hpp ] &&
-     ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$ROOT/include" \
+     ! $cxx -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$INCLUDE" \
        -DTFCKPT_SEPARATE_COMPILATION "${mpi_inc[@]}" "$tu" > "$log" 2>&1; then
     { echo "FAIL [$cxx] tfckpt/$h: does not compile on its own with TFCKPT_SEPARATE_COMPILATION"; head -40 "$log"; } > "$res"
     exit 0
@@ -97,7 +101,7 @@ if [ "${1:-}" = "--one" ]; then
       [ -n "$m" ] && problems+=("only mpi.hpp may include <mpi.h>: $m")
     fi
     while IFS= read -r d; do
-      rel="${d#"$ROOT/include/tfckpt/"}"
+      rel="${d#"$INCLUDE/tfckpt/"}"
       [ "$rel" = "$d" ] && continue
       dl="$(layer_of "$rel")"
       [ "$(rank_of "$dl")" -gt "$rank" ] && problems+=("upward include: $layer header includes $dl header tfckpt/$rel")
@@ -120,8 +124,12 @@ IFS=';' read -r -a COMPILERS <<<"${HEADER_COMPILERS:-g++;clang++ -fno-exceptions
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-mapfile -t HEADERS < <(cd "$ROOT/include/tfckpt" && find . -name '*.hpp' | sed 's,^\./,,' | LC_ALL=C sort)
-[ "${#HEADERS[@]}" -gt 0 ] || { echo "no headers found under include/tfckpt" >&2; exit 1; }
+if [ -n "${TFCKPT_HEADERS:-}" ]; then
+  read -r -a HEADERS <<<"$TFCKPT_HEADERS"
+else
+  mapfile -t HEADERS < <(cd "$INCLUDE/tfckpt" && find . -name '*.hpp' | sed 's,^\./,,' | LC_ALL=C sort)
+fi
+[ "${#HEADERS[@]}" -gt 0 ] || { echo "no headers found under $INCLUDE/tfckpt" >&2; exit 1; }
 echo "checking ${#HEADERS[@]} headers x ${#COMPILERS[@]} compiler configurations (${COMPILERS[*]}), $JOBS at a time"
 for layer in "${LAYERS[@]}"; do
   printf '  %-8s' "$layer:"

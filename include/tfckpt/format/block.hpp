@@ -1,4 +1,4 @@
-// tfckpt: one SSTable block (FORMAT.md §3.2): prefix-compressed entries followed by a restart
+// tfckpt: one SSTable block (docs/format.md §3.1): prefix-compressed entries followed by a restart
 // array of uint32 LE offsets and the uint32 LE restart count. `block` is a validated, non-owning
 // view; `block_iter` walks it; `block_builder` writes blocks exactly like TF's BlockBuilder.
 // Errors carry no offset: the table layer adds the block's file offset.

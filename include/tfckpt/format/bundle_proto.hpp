@@ -50,7 +50,7 @@ struct bundle_entry {
   std::int32_t shard_id = 0;
   std::int64_t offset = 0;
   std::int64_t size = 0;
-  std::uint32_t crc32c = 0;  // masked; absent on the wire means 0 (FORMAT.md §14.29)
+  std::uint32_t crc32c = 0;  // masked; absent on the wire means 0 (docs/format.md §5.3)
   std::vector<tensor_slice> slices;
 };
 

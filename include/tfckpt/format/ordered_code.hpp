@@ -1,5 +1,5 @@
 // tfckpt: TensorFlow's OrderedCode (tensorflow/core/lib/strings/ordered_code.cc), the
-// order-preserving encoding of the binary keys of partitioned-tensor slices (FORMAT.md §9.2).
+// order-preserving encoding of the binary keys of partitioned-tensor slices (docs/format.md §8.2).
 // Only the "increasing" variants exist here; bundles never use the decreasing ones.
 //
 // Writers append to a std::string and produce exactly TF's bytes. Readers take a string_view by

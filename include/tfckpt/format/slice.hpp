@@ -1,4 +1,4 @@
-// tfckpt: partitioned (sliced) tensors (FORMAT.md §9): TF's TensorSlice text syntax, the binary
+// tfckpt: partitioned (sliced) tensors (docs/format.md §8): TF's TensorSlice text syntax, the binary
 // slice keys of a bundle (saved_tensor_slice_util.cc EncodeTensorNameSlice), validity against a
 // full shape, copying slices in and out of a full row-major buffer, and coverage checks.
 #pragma once

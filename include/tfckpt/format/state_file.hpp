@@ -1,4 +1,4 @@
-// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (FORMAT.md §2).
+// tfckpt: the `checkpoint` state file, a text-format tensorflow.CheckpointState (docs/format.md §2).
 // TF writes it with Python protobuf's text_format.MessageToString and reads it with
 // text_format.Merge; this file reproduces both (output byte-identical, input grammar as Python's
 // tokenizer accepts it), plus TF's get_checkpoint_state / latest_checkpoint /

@@ -1,4 +1,4 @@
-// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (FORMAT.md §6.3-6.4,
+// tfckpt: the data-file record layouts of DT_STRING and DT_VARIANT tensors (docs/format.md §6.3-§6.4,
 // tensor_bundle.cc WriteStringTensor / ReadStringTensor / WriteVariantTensor), with the checksums
 // TensorFlow computes over them. Decoders are bounds-checked and never allocate more elements
 // than the record can hold.

@@ -1,5 +1,5 @@
 // tfckpt: writes TF's LevelDB-style SSTable (the `.index` file) byte-identically to TF's
-// TableBuilder with kNoCompression (tensorflow/core/lib/io/table_builder.cc; FORMAT.md §3.5-3.7):
+// TableBuilder with kNoCompression (tensorflow/core/lib/io/table_builder.cc; docs/format.md §3.3-§3.5):
 // same flush rules (including TF's "overly large entry" rule), same index separators, an empty
 // metaindex block and the padded footer. The whole file is built in memory.
 #pragma once

@@ -1,4 +1,4 @@
-// tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; FORMAT.md §3). Works on the
+// tfckpt: reader for TF's LevelDB-style SSTable (the `.index` file; docs/format.md §3). Works on the
 // whole file held in memory (a string or an mmap) and never reads outside it: every block handle
 // is checked against the file size, every block's masked CRC32C (over contents + type byte) is
 // verified, Snappy blocks are decompressed within a size limit, and key order is checked as

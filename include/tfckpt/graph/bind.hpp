@@ -1,5 +1,5 @@
-// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (FORMAT.md §11.1
-// step 2): the saved root is the live root; then breadth-first over bound saved nodes, each saved
+// tfckpt graph layer: how TensorFlow binds a saved object graph to live objects (docs/format.md
+// §10.1): the saved root is the live root; then breadth-first over bound saved nodes, each saved
 // child edge binds to the live child with the same local name, unless either side is already
 // bound (an object reached by several edges keeps its first binding; TF only warns).
 // Also the restore-time growth of containers (vectors, maps, optionals) to the checkpoint's shape.

@@ -1,5 +1,5 @@
 // tfckpt graph layer: the TrackableObjectGraph TensorFlow writes for a live tree
-// (trackable_view._descendants_with_paths + util.serialize_slot_variables; FORMAT.md §10.2):
+// (trackable_view._descendants_with_paths + util.serialize_slot_variables; docs/format.md §9.2):
 // breadth-first node ids from the root, children in declared order, an object reached by several
 // edges keeps the id and path of the first one, then slot-variable nodes appended: per optimizer
 // node (node order), per slot name (optimizer order), per original variable (node order).

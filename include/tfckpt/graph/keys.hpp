@@ -1,5 +1,5 @@
 // tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
-// saveable_object_util.py), FORMAT.md §10.3. Keys are derived from object paths, never parsed
+// saveable_object_util.py), docs/format.md §9.3. Keys are derived from object paths, never parsed
 // back by the library except to name nodes in diagnostics.
 #pragma once
 
@@ -45,7 +45,7 @@ inline std::string child_path(std::string_view parent_path, std::string_view loc
 }
 
 // `<path>/.ATTRIBUTES/<escaped attribute>`. TF escapes the attribute name once when it builds
-// SerializedTensor.name and again here, so pass the *already escaped* name (FORMAT.md §10.3).
+// SerializedTensor.name and again here, so pass the *already escaped* name (docs/format.md §9.3).
 inline std::string attribute_key(std::string_view object_path, std::string_view escaped_attribute) {
   std::string out(object_path);
   out += attributes_marker;

@@ -1,5 +1,5 @@
 // tfckpt graph layer: restore from a TF1 name-based checkpoint (no object graph; keys are TF1
-// variable names such as `dense/kernel`, FORMAT.md §11.6). Nothing in the file says which key
+// variable names such as `dense/kernel`, docs/format.md §10.3). Nothing in the file says which key
 // belongs to which object, so the caller supplies the map explicitly: object path -> TF1 name.
 // As in TF, the three assertions collapse into one check (everything restored, everything used).
 #pragma once

@@ -1,5 +1,5 @@
 // tfckpt graph layer: restore a live tree from an object-based checkpoint the way TensorFlow
-// does (FORMAT.md §11.1): bind the saved root to the live root, then walk the saved graph
+// does (docs/format.md §10.1): bind the saved root to the live root, then walk the saved graph
 // breadth-first, binding each saved child to the live child with the same local name. Values are
 // read through the bound node's own attribute `checkpoint_key`, never by guessing key strings, so
 // a renamed field is reported, not silently mis-read. A dtype mismatch is an error (TF does not

@@ -1,5 +1,5 @@
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
-// (CheckpointLoadStatus; FORMAT.md §11.2-§11.5). Unlike TF, a failed check lists *every*
+// (CheckpointLoadStatus; docs/format.md §10.2). Unlike TF, a failed check lists *every*
 // unmatched object path and every unused checkpoint value, not just the first few.
 #pragma once
 

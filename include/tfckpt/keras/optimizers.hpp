@@ -183,7 +183,7 @@ struct rmsprop {
 // The legacy optimizers (optimizer_v2: TF <= 2.10 default, tf_keras.optimizers.legacy.*): one
 // float32 variable per hyper-parameter, the step counter `iter`, and slot variables keyed by the
 // model variable (`<var path>/.OPTIMIZER_SLOT/optimizer/<slot>/...`). Observed with TF 2.21 +
-// tf_keras (tests/interop/graph_tf_restores_ours_sgd.py); child order is TF's.
+// tf_keras (tests/interop/graph_tf_restores_ours_optimizers.py); child order is TF's.
 namespace legacy {
 
 // tf_keras.optimizers.legacy.SGD: slot `momentum` per variable when momentum > 0 (with
