@@ -39,12 +39,13 @@
 #include <boost/mp11/algorithm.hpp>
 #include <boost/pfr/core.hpp>
 
+#include "graph/keys.hpp"
 #include "reflect/leaf.hpp"
 #include "reflect/names.hpp"
 #include "reflect/visit.hpp"
 #include "reflect/schema_entry.hpp"
 
-namespace tfckpt::schema_detail {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -53,19 +54,10 @@ using cstr = std::vector<char>;
 
 constexpr void append(cstr& s, std::string_view v) { s.insert(s.end(), v.begin(), v.end()); }
 
-// graph::escape_local_name: "." -> "..", "/" -> ".S".
-constexpr void append_escaped(cstr& s, std::string_view name) {
-  for (char c : name) {
-    if (c == '.') append(s, "..");
-    else if (c == '/') append(s, ".S");
-    else s.push_back(c);
-  }
-}
-
 constexpr cstr child_path(const cstr& parent, std::string_view local_name) {
   cstr out = parent;
   if (!out.empty()) out.push_back('/');
-  append_escaped(out, local_name);
+  graph::escape_each(local_name, [&](char c) { out.push_back(c); });
   return out;
 }
 
@@ -144,7 +136,7 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     raw_entry e;
     e.path = path;
     e.key = path;
-    append(e.key, "/.ATTRIBUTES/VARIABLE_VALUE");  // graph::variable_key (no dot to escape)
+    append(e.key, graph::variable_key_suffix);  // graph::variable_key
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
@@ -322,7 +314,7 @@ constexpr text<N + 1> to_text(const cstr& s) {
   return t;
 }
 
-}  // namespace tfckpt::schema_detail
+}  // namespace tfckpt::detail
 
 // The functions a failing match calls, at global scope so the message reads short. They are not
 // constexpr: calling one during constant evaluation is the compile error, and its template
@@ -333,10 +325,10 @@ template <char... Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
 template <char... What> void tfckpt_schema_mismatch_dtype() {}
 template <char... What> void tfckpt_schema_mismatch_static_shape() {}
 #else
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_dtype() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_static_shape() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_dtype() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_static_shape() {}
 #endif
 
 namespace tfckpt {
@@ -344,14 +336,14 @@ namespace tfckpt {
 // The schema of T: entries sorted by checkpoint key; a reference to static constexpr storage.
 template <class T>
 consteval const auto& schema_of() {
-  return schema_detail::storage<T>::entries;
+  return detail::storage<T>::entries;
 }
 
 // T's schema as a schema_ref, to match one type against another: matches<A>(schema_v<B>).
 template <class T>
-inline constexpr schema_ref<schema_detail::storage<T>::entries> schema_v{};
+inline constexpr schema_ref<detail::storage<T>::entries> schema_v{};
 
-namespace schema_detail {
+namespace detail {
 
 template <mismatch Kind, const auto& Mine, std::size_t I, const auto& Theirs, std::size_t J>
 constexpr void report() {
@@ -439,29 +431,29 @@ constexpr bool match_ranges(const Mine& mine, const Theirs& theirs, bool partial
   return true;
 }
 
-}  // namespace schema_detail
+}  // namespace detail
 
 // True when T and the checkpoint schema have the same keys, with agreeing dtypes and static
 // shapes (dynamic leaves accept any length). In a static_assert a mismatch is a compile error
 // naming the path (see the top of this file).
 template <class T, const auto& Entries>
 consteval bool matches(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, false>();
+  return detail::match_all<detail::storage<T>::entries, Entries, false>();
 }
 // As matches, but the checkpoint may hold more (optimizer slots, save_counter, parts of the
 // model this build does not restore): TensorFlow's expect_partial().
 template <class T, const auto& Entries>
 consteval bool matches_partial(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, true>();
+  return detail::match_all<detail::storage<T>::entries, Entries, true>();
 }
 // Any array of entries; no path in the diagnostic (the entries are not template arguments).
 template <class T>
 constexpr bool matches(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, false);
+  return detail::match_ranges(schema_of<T>(), theirs, false);
 }
 template <class T>
 constexpr bool matches_partial(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, true);
+  return detail::match_ranges(schema_of<T>(), theirs, true);
 }
 
 // True when every leaf of T has a fixed dtype and a fully static shape (what restore_from_memory

@@ -171,6 +171,17 @@ class [[nodiscard]] result<void> {
 
 inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(c, std::move(msg)); }
 
+// What is wrong, as static text: the checks shared by bundle_reader, list_entries and the
+// allocation-free restore_from_memory return this; the first two turn it into an error (which
+// allocates) with the key, file and offset added, the last reports it as it is.
+struct fault {
+  errc code = errc::ok;
+  const char* what = "ok";
+  constexpr explicit operator bool() const noexcept { return code == errc::ok; }
+};
+
+inline tfckpt::error make_error(fault f) { return tfckpt::error(f.code, f.what); }
+
 }  // namespace tfckpt
 
 // Propagate an error from an expression yielding result<...>; used inside functions returning

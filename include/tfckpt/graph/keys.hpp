@@ -3,6 +3,7 @@
 // back by the library except to name nodes in diagnostics.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,16 +14,40 @@ namespace tfckpt::graph {
 inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
 inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
 inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
+// variable_key's suffix (attribute_key of VARIABLE_VALUE: no character to escape).
+inline constexpr std::string_view variable_key_suffix = "/.ATTRIBUTES/VARIABLE_VALUE";
 
-// escape_local_name: "." -> ".." first, then "/" -> ".S", so a path can be split on "/" again.
+// The one escaping rule (trackable/base.py escape_local_name): "." -> ".." first, then "/" ->
+// ".S", so a path can be split on "/" again. Calls put(char) per output character: allocation-
+// free and constexpr, for the run-time key builders below, the compile-time schema and the
+// in-memory restore's object graph check alike.
+template <class Put>
+constexpr void escape_each(std::string_view name, Put&& put) {
+  for (char c : name) {
+    if (c == '.') {
+      put('.');
+      put('.');
+    } else if (c == '/') {
+      put('.');
+      put('S');
+    } else {
+      put(c);
+    }
+  }
+}
+
+// escape_local_name(raw) == escaped, without building the escaped string.
+constexpr bool escaped_equals(std::string_view raw, std::string_view escaped) {
+  std::size_t j = 0;
+  bool same = true;
+  escape_each(raw, [&](char c) { same = same && j < escaped.size() && escaped[j++] == c; });
+  return same && j == escaped.size();
+}
+
 inline std::string escape_local_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  for (char c : name) {
-    if (c == '.') out += "..";
-    else if (c == '/') out += ".S";
-    else out += c;
-  }
+  escape_each(name, [&](char c) { out += c; });
   return out;
 }
 
