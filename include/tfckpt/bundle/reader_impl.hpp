@@ -312,9 +312,10 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
   return t;
 }
 
-// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
-// record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+// Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
+// with the part holding it, typed and shaped as the slice says. Stops at the first error.
+template <class Fn>
+result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
   if (!slices_cover(e.info.slices, e.info.shape))
     return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
   for (const tensor_slice& s : e.info.slices) {
@@ -328,16 +329,25 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
-    TFCKPT_TRY(check_record(*part));
-    auto sz = shards_->size(part->info.shard_id);
-    if (!sz) return located(std::move(sz).error(), *part);
-    if (!record_within(part->info.offset, part->info.size, *sz))
-      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
-                                                      std::to_string(*sz) + " bytes, record of " +
-                                                      std::to_string(part->info.size) + ")"),
-                     *part);
+    TFCKPT_TRY(fn(s, *part));
   }
   return {};
+}
+
+// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
+// record lies inside its data file. Nothing is allocated from the declared sizes.
+inline result<void> bundle_reader::check_parts(const entry& e) const {
+  return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
+    TFCKPT_TRY(check_record(part));
+    auto sz = shards_->size(part.info.shard_id);
+    if (!sz) return located(std::move(sz).error(), part);
+    if (!record_within(part.info.offset, part.info.size, *sz))
+      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                      std::to_string(*sz) + " bytes, record of " +
+                                                      std::to_string(part.info.size) + ")"),
+                     part);
+    return {};
+  });
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
@@ -346,26 +356,13 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
-  for (const tensor_slice& s : e.info.slices) {
-    const std::string part_key = encode_tensor_name_slice(e.key, s);
-    const entry* part = find(part_key);
-    if (!part)
-      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
-                                                      " of partitioned tensor"),
-                     e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
-      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
-                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
-                                                      shape_to_string(part->info.shape)),
-                     e);
-    auto rec = read_record(*part, opts_.verify_checksums);
+  return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
+    auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
     if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
-  }
-  return {};
+    return {};
+  });
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).
