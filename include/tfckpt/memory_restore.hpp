@@ -82,14 +82,14 @@ inline memory_restore_status memory_fail(fault f, std::string_view path = {}, st
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
 void collect_leaves(T& obj, void** out, std::size_t& n) {
-  if constexpr (reflect::is_leaf<T>) {
+  if constexpr (detail::is_leaf<T>) {
     out[n++] = static_cast<void*>(&obj);
-  } else if constexpr (std::is_same_v<T, graph::slot_table> || reflect::is_ref<T>::value) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table> || detail::is_ref<T>::value) {
     // not in the schema
-  } else if constexpr (reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_std_array<T>::value) {
     for (auto& e : obj) collect_leaves(e, out, n);
   } else {
-    reflect::for_each_field(obj, [&](const reflect::name_set& names, auto& field) {
+    detail::for_each_field(obj, [&](const detail::name_set& names, auto& field) {
       if (names.count != 0) collect_leaves(field, out, n);
     });
   }
@@ -256,12 +256,12 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
     std::uint64_t child = 0;
     const bool found = find_in_repeated(node, 1, 1, 2, [&](std::uint64_t id, std::string_view, std::string_view name) {
       child = id;
-      return graph::escaped_equals(name, component);
+      return detail::escaped_equals(name, component);
     });
     if (!found || !graph_node(graph, child, node)) return false;
   }
   return find_in_repeated(node, 2, 1, 3, [&](std::uint64_t, std::string_view name, std::string_view ckey) {
-    return name == graph::variable_value_name && ckey == key;
+    return name == detail::variable_value_name && ckey == key;
   });
 }
 

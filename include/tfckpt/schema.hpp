@@ -57,7 +57,7 @@ constexpr void append(cstr& s, std::string_view v) { s.insert(s.end(), v.begin()
 constexpr cstr child_path(const cstr& parent, std::string_view local_name) {
   cstr out = parent;
   if (!out.empty()) out.push_back('/');
-  graph::escape_each(local_name, [&](char c) { out.push_back(c); });
+  detail::escape_each(local_name, [&](char c) { out.push_back(c); });
   return out;
 }
 
@@ -92,9 +92,9 @@ struct field_type {
 };
 
 template <class T, std::size_t I>
-  requires reflect::detail::is_described<T>
+  requires detail::is_described<T>
 struct field_type<T, I> {
-  using D = boost::mp11::mp_at_c<reflect::detail::described_members<T>, I>;
+  using D = boost::mp11::mp_at_c<detail::described_members<T>, I>;
   using type = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
 };
 
@@ -103,16 +103,16 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(reflect::fields_reflectable<T>(),
+  static_assert(detail::fields_reflectable<T>(),
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(reflect::all_names_nonempty<T>(),
+  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(detail::all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_names_unique<T>(),
+  static_assert(detail::all_names_unique<T>(),
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
-  constexpr auto names = reflect::child_names<T>().first;
+  constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
@@ -131,18 +131,18 @@ constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool o
 
 template <class T>
 constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  if constexpr (reflect::is_leaf<T>) {
-    using L = reflect::leaf_traits<T>;
+  if constexpr (detail::is_leaf<T>) {
+    using L = detail::leaf_traits<T>;
     raw_entry e;
     e.path = path;
     e.key = path;
-    append(e.key, graph::variable_key_suffix);  // graph::variable_key
+    append(e.key, detail::variable_key_suffix);  // detail::variable_key
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
       static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
-    } else if constexpr (L::rule == graph::shape_rule::any) {
+    } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
     } else {
       e.rank = 1;  // std::vector / std::span / vector<string>: rank 1 of run-time length
@@ -151,27 +151,27 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
-  } else if constexpr (std::is_same_v<T, graph::slot_table>) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
-  } else if constexpr (reflect::is_optional<T>::value) {
+  } else if constexpr (detail::is_optional<T>::value) {
     walk<typename T::value_type>(out, path, true, is_root);
-  } else if constexpr (reflect::is_ref<T>::value) {
+  } else if constexpr (detail::is_ref<T>::value) {
     // An edge to an object owned elsewhere in the tree: listed where it is owned.
-  } else if constexpr (reflect::is_list<T> && reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_list<T> && detail::is_std_array<T>::value) {
     for (std::size_t i = 0; i < std::tuple_size_v<T>; ++i) {
       cstr name;
       append_number(name, i);
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
-  } else if constexpr (reflect::is_list<T> || reflect::is_string_map<T>::value) {
+  } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
-  } else if constexpr (reflect::describes_itself<T>) {
+  } else if constexpr (detail::describes_itself<T>) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
-  } else if constexpr (reflect::is_struct<T>) {
+  } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
     static_assert(dependent_false<T>,
@@ -185,7 +185,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(reflect::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).

@@ -82,6 +82,13 @@
 
 namespace tfckpt {
 
+// Internals live in tfckpt::detail, whatever their layer; `graph` and `reflect` are the former
+// names of the object graph's and the reflection's part of it, kept so that code written
+// against them (tfckpt_describe members: graph::live_tree, reflect::add_child) still compiles.
+namespace detail {}
+namespace graph = detail;
+namespace reflect = detail;
+
 enum class errc {
   ok = 0,
   io_error,           // open/read/write/rename failed (errno text in the message)
@@ -791,6 +798,14 @@ class proto_writer {
     tag(field, wire_type::length_delimited);
     put_varint64(out_, v.size());
     out_.append(v);
+  }
+  // A sub-message, present even when empty: fill(proto_writer&) writes its fields.
+  template <class Fill>
+  void message_field(std::uint32_t field, Fill&& fill) {
+    std::string sub;
+    proto_writer w(sub);
+    fill(w);
+    bytes_field_always(field, sub);
   }
 
  private:
@@ -2347,45 +2362,33 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
   std::string out;
   proto_writer w(out);
   for (const auto& node : g.nodes) {
-    std::string n;
-    proto_writer nw(n);
-    for (const auto& c : node.children) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, c.node_id);
-      sw.string_field(2, c.local_name);
-      nw.bytes_field_always(1, s);
-    }
-    for (const auto& a : node.attributes) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, a.name);
-      sw.string_field(2, a.full_name);
-      sw.string_field(3, a.checkpoint_key);
-      sw.bool_field(4, a.optional_restore);
-      nw.bytes_field_always(2, s);
-    }
-    for (const auto& sv : node.slot_variables) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, sv.original_variable_node_id);
-      sw.string_field(2, sv.slot_name);
-      sw.int64_field(3, sv.slot_variable_node_id);
-      nw.bytes_field_always(3, s);
-    }
-    if (node.saver) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, node.saver->name);
-      sw.string_field(2, node.saver->object_name);
-      nw.bytes_field_always(4, s);
-    }
-    if (node.has_checkpoint_values) {
-      std::string s;
-      proto_writer(s).bool_field(1, *node.has_checkpoint_values);
-      nw.bytes_field_always(5, s);
-    }
-    w.bytes_field_always(1, n);
+    w.message_field(1, [&](proto_writer& nw) {
+      for (const auto& c : node.children)
+        nw.message_field(1, [&](proto_writer& sw) {
+          sw.int64_field(1, c.node_id);
+          sw.string_field(2, c.local_name);
+        });
+      for (const auto& a : node.attributes)
+        nw.message_field(2, [&](proto_writer& sw) {
+          sw.string_field(1, a.name);
+          sw.string_field(2, a.full_name);
+          sw.string_field(3, a.checkpoint_key);
+          sw.bool_field(4, a.optional_restore);
+        });
+      for (const auto& sv : node.slot_variables)
+        nw.message_field(3, [&](proto_writer& sw) {
+          sw.int64_field(1, sv.original_variable_node_id);
+          sw.string_field(2, sv.slot_name);
+          sw.int64_field(3, sv.slot_variable_node_id);
+        });
+      if (node.saver)
+        nw.message_field(4, [&](proto_writer& sw) {
+          sw.string_field(1, node.saver->name);
+          sw.string_field(2, node.saver->object_name);
+        });
+      if (node.has_checkpoint_values)
+        nw.message_field(5, [&](proto_writer& sw) { sw.bool_field(1, *node.has_checkpoint_values); });
+    });
   }
   return out;
 }
@@ -2407,7 +2410,7 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 class slot_table {
  public:
@@ -2445,7 +2448,11 @@ class slot_table {
   std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
 };
 
-}  // namespace tfckpt::graph
+namespace detail {
+using tfckpt::slot_table;  // for code that still says graph::slot_table
+}  // namespace detail
+
+}  // namespace tfckpt
 // ---- end tfckpt/graph/slot_table.hpp ----
 
 namespace tfckpt {
@@ -2455,12 +2462,10 @@ class bundle_reader;
 class bundle_writer;
 }  // namespace tfckpt
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 template <class T>
 inline constexpr char type_tag = 0;  // one distinct address per type
-}  // namespace detail
 
 struct object_id {
   const void* address = nullptr;
@@ -2564,7 +2569,7 @@ class live_tree {
   std::map<object_id, std::size_t> index_;
 };
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/live_tree.hpp ----
 // ---- begin tfckpt/graph/restore_status.hpp ----
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
@@ -2640,10 +2645,11 @@ namespace tfckpt {
 class bundle_reader;
 class bundle_writer;
 
-namespace graph {
 // Object path -> TF1 variable name (graph/name_map.hpp).
 using name_map = std::map<std::string, std::string>;
-}  // namespace graph
+namespace detail {
+using tfckpt::name_map;
+}  // namespace detail
 
 namespace core {
 
@@ -5001,6 +5007,8 @@ class bundle_reader {
   result<void> check_partitioned_size(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;
+  template <class Fn>
+  result<void> for_each_part(const entry& e, Fn&& fn) const;
   error located(error err, const entry& e) const;
 
   // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
@@ -5385,9 +5393,10 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
   return t;
 }
 
-// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
-// record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+// Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
+// with the part holding it, typed and shaped as the slice says. Stops at the first error.
+template <class Fn>
+result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
   if (!slices_cover(e.info.slices, e.info.shape))
     return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
   for (const tensor_slice& s : e.info.slices) {
@@ -5401,16 +5410,25 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
-    TFCKPT_TRY(check_record(*part));
-    auto sz = shards_->size(part->info.shard_id);
-    if (!sz) return located(std::move(sz).error(), *part);
-    if (!record_within(part->info.offset, part->info.size, *sz))
-      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
-                                                      std::to_string(*sz) + " bytes, record of " +
-                                                      std::to_string(part->info.size) + ")"),
-                     *part);
+    TFCKPT_TRY(fn(s, *part));
   }
   return {};
+}
+
+// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
+// record lies inside its data file. Nothing is allocated from the declared sizes.
+inline result<void> bundle_reader::check_parts(const entry& e) const {
+  return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
+    TFCKPT_TRY(check_record(part));
+    auto sz = shards_->size(part.info.shard_id);
+    if (!sz) return located(std::move(sz).error(), part);
+    if (!record_within(part.info.offset, part.info.size, *sz))
+      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                      std::to_string(*sz) + " bytes, record of " +
+                                                      std::to_string(part.info.size) + ")"),
+                     part);
+    return {};
+  });
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
@@ -5419,26 +5437,13 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (!slices_cover(e.info.slices, e.info.shape))
-    return located(make_error(errc::corruption, "does not have sufficient slices for partitioned tensor"), e);
-  for (const tensor_slice& s : e.info.slices) {
-    const std::string part_key = encode_tensor_name_slice(e.key, s);
-    const entry* part = find(part_key);
-    if (!part)
-      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
-                                                      " of partitioned tensor"),
-                     e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
-      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
-                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
-                                                      shape_to_string(part->info.shape)),
-                     e);
-    auto rec = read_record(*part, opts_.verify_checksums);
+  return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
+    auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
     if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
-  }
-  return {};
+    return {};
+  });
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).
@@ -6342,7 +6347,7 @@ class bundle_writer {
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
@@ -6390,7 +6395,7 @@ inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
 // (the rest is reported as unmatched/unresolved, never an endless loop on a hostile graph).
 inline constexpr int max_fill_rounds = 64;
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/bind.hpp ----
 // ---- begin tfckpt/graph/name_map.hpp ----
 // tfckpt graph layer: restore from a TF1 name-based checkpoint (no object graph; keys are TF1
@@ -6424,7 +6429,8 @@ inline constexpr int max_fill_rounds = 64;
 #include <string>
 #include <string_view>
 
-namespace tfckpt::graph {
+
+namespace tfckpt::detail {
 
 // The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
 inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
@@ -6515,10 +6521,10 @@ inline std::string_view path_of_key(std::string_view key) {
   return at == std::string_view::npos ? key : key.substr(0, at);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/keys.hpp ----
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t no_live = static_cast<std::size_t>(-1);
 
@@ -6535,7 +6541,6 @@ struct built_graph {
   std::size_t bfs_nodes = 0;
 };
 
-namespace detail {
 
 // TF sets has_checkpoint_values on every node: true iff the node or anything reachable through
 // `children` has attributes, slot variables or a registered saver (util.add_checkpoint_values_check).
@@ -6569,7 +6574,6 @@ inline serialized_tensor variable_attribute(const std::string& path, const std::
                            variable_key(path), false};
 }
 
-}  // namespace detail
 
 inline result<built_graph> build_object_graph(const live_tree& tree) {
   built_graph out;
@@ -6621,7 +6625,7 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
   return out;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/build.hpp ----
 // ---- begin tfckpt/graph/restore.hpp ----
 // tfckpt graph layer: restore a live tree from an object-based checkpoint the way TensorFlow
@@ -6638,9 +6642,8 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 
 // Paths of saved nodes for diagnostics: a node with values is named by its key (which also covers
 // slot nodes); others by their first breadth-first edge.
@@ -6725,7 +6728,6 @@ inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::
   out.insert(out.end(), keys.begin(), keys.end());
 }
 
-}  // namespace detail
 
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
                                            const trackable_object_graph& g) {
@@ -6800,13 +6802,16 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/restore.hpp ----
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 // object path (as `tfckpt graph` / the object graph would name it) -> TF1 variable name
 using name_map = std::map<std::string, std::string>;
+
+namespace detail {
+using tfckpt::name_map;  // for code that still says graph::name_map
 
 inline result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
   auto live = build_object_graph(tree);
@@ -6843,7 +6848,8 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace detail
+}  // namespace tfckpt
 // ---- end tfckpt/graph/name_map.hpp ----
 // ---- begin tfckpt/graph/save.hpp ----
 // tfckpt graph layer: write a live tree as a TF2 object-based checkpoint: every variable under
@@ -6853,7 +6859,7 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
 #include <string>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   auto built = build_object_graph(tree);
@@ -6881,7 +6887,7 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   return w.add_strings(object_graph_key, {}, graph_bytes);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/save.hpp ----
 
 namespace tfckpt::core {
@@ -6974,9 +6980,9 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 // visitor; no runtime registration. Structs (Boost.Describe or plain aggregates) become nodes
 // whose children are their fields; std::vector<S>/std::array<S,N> become TF lists (children
 // "0", "1", ...), std::map<std::string,S> TF dicts, std::optional an edge only when present,
-// tfckpt::ref an edge to an object owned elsewhere, a graph::slot_table field makes its struct
+// tfckpt::ref an edge to an object owned elsewhere, a detail::slot_table field makes its struct
 // an optimizer with slot variables. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
-// objects of different types. A type with a member `void tfckpt_describe(graph::live_tree&,
+// objects of different types. A type with a member `void tfckpt_describe(detail::live_tree&,
 // std::size_t self)` lists its own children (heterogeneous or shared lists, e.g. keras::adam).
 //
 // On restore, containers take the checkpoint's shape before values are matched (bind.hpp):
@@ -7048,7 +7054,7 @@ struct ref {
 }  // namespace tfckpt
 // ---- end tfckpt/reflect/fixed.hpp ----
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T>
 inline constexpr bool is_numeric = dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string;
@@ -7082,7 +7088,6 @@ struct leaf_traits {
   static constexpr bool is_leaf = false;
 };
 
-namespace detail {
 
 inline shape_t to_shape(std::span<const std::int64_t> d) { return shape_t(d.begin(), d.end()); }
 
@@ -7095,7 +7100,7 @@ struct dense_leaf {
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = true;
   static constexpr auto dims = Dims;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const T&) { return to_shape(Dims); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
@@ -7105,7 +7110,6 @@ struct dense_leaf {
   }
 };
 
-}  // namespace detail
 
 template <class T>
 struct leaf_traits<T, std::enable_if_t<is_numeric<T>>>
@@ -7127,7 +7131,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<E>*>(o);
@@ -7156,7 +7160,7 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<V>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& s = *static_cast<const std::span<E>*>(o);
@@ -7177,7 +7181,7 @@ struct leaf_traits<tensor> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::invalid;  // per object: see dynamic_type()
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
   static dtype dynamic_type(const tensor& t) { return t.dtype(); }
   static shape_t shape(const tensor& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -7201,9 +7205,9 @@ struct leaf_traits<tensor_of<E>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
-  static graph::shape_rule dynamic_rule(const tensor_of<E>& t) {
-    return t.has_shape() ? graph::shape_rule::exact : graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
+  static detail::shape_rule dynamic_rule(const tensor_of<E>& t) {
+    return t.has_shape() ? detail::shape_rule::exact : detail::shape_rule::any;
   }
   static shape_t shape(const tensor_of<E>& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -7248,7 +7252,7 @@ struct leaf_traits<std::string> {
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = true;
   static constexpr std::array<std::int64_t, 0> dims{};
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::string&) { return {}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
@@ -7266,7 +7270,7 @@ struct leaf_traits<std::vector<std::string>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
@@ -7285,10 +7289,10 @@ inline constexpr bool is_leaf = leaf_traits<T>::is_leaf;
 
 // The graph-layer variable describing a live leaf.
 template <class T>
-graph::variable make_variable(T& obj) {
+detail::variable make_variable(T& obj) {
   using L = leaf_traits<T>;
-  static constexpr graph::variable_io io{&L::save, &L::restore};
-  graph::variable v;
+  static constexpr detail::variable_io io{&L::save, &L::restore};
+  detail::variable v;
   if constexpr (requires { L::dynamic_type(obj); }) v.type = L::dynamic_type(obj);
   else v.type = L::type;
   v.shape = L::shape(obj);
@@ -7299,7 +7303,7 @@ graph::variable make_variable(T& obj) {
   return v;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/leaf.hpp ----
 // ---- begin tfckpt/reflect/names.hpp ----
 // tfckpt reflect layer: the local names of a struct's children, decided at compile time.
@@ -7340,7 +7344,7 @@ graph::variable make_variable(T& obj) {
 #include <boost/preprocessor/repetition/enum.hpp>
 #include <boost/preprocessor/repetition/repeat.hpp>
 
-namespace tfckpt::reflect::detail {
+namespace tfckpt::detail {
 
 template <class T>
 struct fake_wrapper {
@@ -7425,16 +7429,15 @@ consteval bool pfr_can_reflect() {
   }
 }
 
-}  // namespace tfckpt::reflect::detail
+}  // namespace tfckpt::detail
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 // False for an aggregate with a C-array field, which Boost.PFR cannot reflect (see
 // detail::braces_init); the visitor then stops with a static_assert saying so.
 template <class T>
 inline constexpr bool aggregate_reflectable = detail::pfr_can_reflect<T>();
 
-namespace detail {
 template <class T>
 consteval auto reflectable_field_names() {
   if constexpr (aggregate_reflectable<T>)
@@ -7442,14 +7445,13 @@ consteval auto reflectable_field_names() {
   else
     return std::array<std::string_view, 0>{};  // no names: nothing below asks PFR for fields
 }
-}  // namespace detail
 
 // Names of T's fields in declaration order. A compiler that hides the name makes a name empty,
 // which the visitor rejects with a static_assert telling the user to annotate the type.
 template <class T>
 inline constexpr auto aggregate_field_names = detail::reflectable_field_names<T>();
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/field_names.hpp ----
 
 namespace tfckpt {
@@ -7459,7 +7461,7 @@ inline constexpr skip_t skip{};  // TFCKPT_NAMES(T, (field, tfckpt::skip)): not 
 
 }  // namespace tfckpt
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t max_names_per_field = 4;
 
@@ -7480,7 +7482,6 @@ struct field_rename {
   constexpr field_rename(std::string_view f, skip_t) : field(f), names{} {}
 };
 
-namespace detail {
 
 // Found by ADL when the type has no TFCKPT_NAMES: nothing renamed.
 constexpr std::array<field_rename, 0> tfckpt_names(const void*) { return {}; }
@@ -7508,11 +7509,10 @@ consteval auto declared_field_names() {
     boost::mp11::mp_for_each<described_members<T>>([&](auto d) { out[i++] = d.name; });
     return out;
   } else {
-    return ::tfckpt::reflect::aggregate_field_names<T>;
+    return ::tfckpt::detail::aggregate_field_names<T>;
   }
 }
 
-}  // namespace detail
 
 // The final local names of each field of T, in declaration order.
 template <class T>
@@ -7563,9 +7563,9 @@ consteval bool all_names_unique() {
   return true;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 
-#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::reflect::field_rename(#field, __VA_ARGS__),
+#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::detail::field_rename(#field, __VA_ARGS__),
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)
@@ -7575,11 +7575,7 @@ consteval bool all_names_unique() {
   }
 // ---- end tfckpt/reflect/names.hpp ----
 
-namespace tfckpt {
-using slot_table = graph::slot_table;
-}
-
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T> struct is_std_vector : std::false_type {};
 template <class E, class A> struct is_std_vector<std::vector<E, A>> : std::true_type {};
@@ -7599,7 +7595,7 @@ template <class T>
 inline constexpr bool is_list = !is_leaf<T> && (is_std_vector<T>::value || is_std_array<T>::value);
 
 template <class T>
-concept describes_itself = requires(T& t, graph::live_tree& tree, std::size_t self) {
+concept describes_itself = requires(T& t, detail::live_tree& tree, std::size_t self) {
   t.tfckpt_describe(tree, self);
 };
 
@@ -7630,9 +7626,8 @@ void for_each_field(T& obj, F&& f) {
 }
 
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj);
+std::size_t add_object(detail::live_tree& tree, T& obj);
 
-namespace detail {
 
 // Length of a saved TF list: its children named "0", "1", ... up to the first gap (bounded by the
 // number of children, so never sized from an untrusted number).
@@ -7702,7 +7697,7 @@ consteval bool fillable_map() {
 }
 
 template <class T>
-graph::container_fill fill_of(T& obj) {
+detail::container_fill fill_of(T& obj) {
   if constexpr (resizable_list<T>()) {
     return {&fill_vector<T>, &obj};
   } else if constexpr (fillable_map<T>()) {
@@ -7714,12 +7709,11 @@ graph::container_fill fill_of(T& obj) {
   }
 }
 
-}  // namespace detail
 
 // One edge `name` from `parent` to the object `member` stands for (if any).
 template <class T>
-void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
-  if constexpr (std::is_same_v<T, graph::slot_table>) {
+void add_child(detail::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
+  if constexpr (std::is_same_v<T, detail::slot_table>) {
     tree.node(parent).slots = &member;
   } else if constexpr (is_optional<T>::value) {
     if (member) add_child(tree, parent, name, *member);
@@ -7733,8 +7727,8 @@ void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name
 
 // The node for `obj`; its children are described the first time the object is seen.
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj) {
-  const auto interned = tree.intern(graph::id_of(obj));
+std::size_t add_object(detail::live_tree& tree, T& obj) {
+  const auto interned = tree.intern(detail::id_of(obj));
   const std::size_t index = interned.first;  // not a structured binding: lambdas capture it (clang 14)
   if (!interned.second) return index;
   tree.node(index).fill = detail::fill_of(obj);
@@ -7762,7 +7756,6 @@ std::size_t add_object(graph::live_tree& tree, T& obj) {
   return index;
 }
 
-namespace detail {
 
 template <class F>
 consteval bool engageable() {
@@ -7789,17 +7782,16 @@ bool fill_optionals(void* o, const trackable_object& saved) {
   return changed;
 }
 
-}  // namespace detail
 
 // The live tree of `root`; node 0 is `root` itself.
 template <class T>
-graph::live_tree make_tree(T& root) {
-  graph::live_tree tree;
+detail::live_tree make_tree(T& root) {
+  detail::live_tree tree;
   (void)add_object(tree, root);
   return tree;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/visit.hpp ----
 
 namespace tfckpt {
@@ -7917,6 +7909,19 @@ result<restore_status> read(const std::string& path, Root& root, const read_opti
 template <class Root>
 result<restore_status> restore(const std::string& path, Root& root, const read_options& opts = {}) {
   return checkpoint<Root>(root).restore(path, opts);
+}
+
+// From an opened reader (source, root): a file's, or bundle_reader::open_memory's for a
+// checkpoint held in memory (any struct; restore_from_memory is the allocation-free variant for
+// fixed ones). read() ignores save_counter, restore() matches it, as above.
+template <class Root>
+result<restore_status> read(const bundle_reader& source, Root& root) {
+  return detail::restore_from_reader(source, root, nullptr);
+}
+template <class Root>
+result<restore_status> restore(const bundle_reader& source, Root& root) {
+  std::int64_t counter = 0;
+  return detail::restore_from_reader(source, root, &counter);
 }
 
 // TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.
@@ -8236,7 +8241,7 @@ constexpr void append(cstr& s, std::string_view v) { s.insert(s.end(), v.begin()
 constexpr cstr child_path(const cstr& parent, std::string_view local_name) {
   cstr out = parent;
   if (!out.empty()) out.push_back('/');
-  graph::escape_each(local_name, [&](char c) { out.push_back(c); });
+  detail::escape_each(local_name, [&](char c) { out.push_back(c); });
   return out;
 }
 
@@ -8271,9 +8276,9 @@ struct field_type {
 };
 
 template <class T, std::size_t I>
-  requires reflect::detail::is_described<T>
+  requires detail::is_described<T>
 struct field_type<T, I> {
-  using D = boost::mp11::mp_at_c<reflect::detail::described_members<T>, I>;
+  using D = boost::mp11::mp_at_c<detail::described_members<T>, I>;
   using type = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
 };
 
@@ -8282,16 +8287,16 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(reflect::fields_reflectable<T>(),
+  static_assert(detail::fields_reflectable<T>(),
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(reflect::all_names_nonempty<T>(),
+  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(detail::all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_names_unique<T>(),
+  static_assert(detail::all_names_unique<T>(),
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
-  constexpr auto names = reflect::child_names<T>().first;
+  constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
@@ -8310,18 +8315,18 @@ constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool o
 
 template <class T>
 constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  if constexpr (reflect::is_leaf<T>) {
-    using L = reflect::leaf_traits<T>;
+  if constexpr (detail::is_leaf<T>) {
+    using L = detail::leaf_traits<T>;
     raw_entry e;
     e.path = path;
     e.key = path;
-    append(e.key, graph::variable_key_suffix);  // graph::variable_key
+    append(e.key, detail::variable_key_suffix);  // detail::variable_key
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
       static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
-    } else if constexpr (L::rule == graph::shape_rule::any) {
+    } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
     } else {
       e.rank = 1;  // std::vector / std::span / vector<string>: rank 1 of run-time length
@@ -8330,27 +8335,27 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
-  } else if constexpr (std::is_same_v<T, graph::slot_table>) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
-  } else if constexpr (reflect::is_optional<T>::value) {
+  } else if constexpr (detail::is_optional<T>::value) {
     walk<typename T::value_type>(out, path, true, is_root);
-  } else if constexpr (reflect::is_ref<T>::value) {
+  } else if constexpr (detail::is_ref<T>::value) {
     // An edge to an object owned elsewhere in the tree: listed where it is owned.
-  } else if constexpr (reflect::is_list<T> && reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_list<T> && detail::is_std_array<T>::value) {
     for (std::size_t i = 0; i < std::tuple_size_v<T>; ++i) {
       cstr name;
       append_number(name, i);
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
-  } else if constexpr (reflect::is_list<T> || reflect::is_string_map<T>::value) {
+  } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
-  } else if constexpr (reflect::describes_itself<T>) {
+  } else if constexpr (detail::describes_itself<T>) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
-  } else if constexpr (reflect::is_struct<T>) {
+  } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
     static_assert(dependent_false<T>,
@@ -8364,7 +8369,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(reflect::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -9155,14 +9160,14 @@ inline memory_restore_status memory_fail(fault f, std::string_view path = {}, st
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
 void collect_leaves(T& obj, void** out, std::size_t& n) {
-  if constexpr (reflect::is_leaf<T>) {
+  if constexpr (detail::is_leaf<T>) {
     out[n++] = static_cast<void*>(&obj);
-  } else if constexpr (std::is_same_v<T, graph::slot_table> || reflect::is_ref<T>::value) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table> || detail::is_ref<T>::value) {
     // not in the schema
-  } else if constexpr (reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_std_array<T>::value) {
     for (auto& e : obj) collect_leaves(e, out, n);
   } else {
-    reflect::for_each_field(obj, [&](const reflect::name_set& names, auto& field) {
+    detail::for_each_field(obj, [&](const detail::name_set& names, auto& field) {
       if (names.count != 0) collect_leaves(field, out, n);
     });
   }
@@ -9329,12 +9334,12 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
     std::uint64_t child = 0;
     const bool found = find_in_repeated(node, 1, 1, 2, [&](std::uint64_t id, std::string_view, std::string_view name) {
       child = id;
-      return graph::escaped_equals(name, component);
+      return detail::escaped_equals(name, component);
     });
     if (!found || !graph_node(graph, child, node)) return false;
   }
   return find_in_repeated(node, 2, 1, 3, [&](std::uint64_t, std::string_view name, std::string_view ckey) {
-    return name == graph::variable_value_name && ckey == key;
+    return name == detail::variable_value_name && ckey == key;
   });
 }
 

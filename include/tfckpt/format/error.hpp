@@ -14,6 +14,13 @@
 
 namespace tfckpt {
 
+// Internals live in tfckpt::detail, whatever their layer; `graph` and `reflect` are the former
+// names of the object graph's and the reflection's part of it, kept so that code written
+// against them (tfckpt_describe members: graph::live_tree, reflect::add_child) still compiles.
+namespace detail {}
+namespace graph = detail;
+namespace reflect = detail;
+
 enum class errc {
   ok = 0,
   io_error,           // open/read/write/rename failed (errno text in the message)

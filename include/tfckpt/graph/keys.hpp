@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
-namespace tfckpt::graph {
+#include "../format/error.hpp"  // the graph = detail alias
+
+namespace tfckpt::detail {
 
 // The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
 inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
@@ -99,4 +101,4 @@ inline std::string_view path_of_key(std::string_view key) {
   return at == std::string_view::npos ? key : key.substr(0, at);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
