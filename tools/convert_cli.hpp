@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "convert_export.hpp"
 #include "convert_import.hpp"
 #include "diff.hpp"
@@ -33,19 +34,17 @@ inline int failed(const tfckpt::error& e, int code = 1) {
   return code;
 }
 
-// --filter / --no-optimizer, shared by export and diff. Returns true when argv[i] was one.
-inline bool selection_option(int argc, char** argv, int& i, tfckpt_convert::selection& sel, std::string& err) {
-  const std::string a = argv[i];
-  if (a == "--no-optimizer") {
+// --filter / --no-optimizer, shared by export and diff. Returns true when `a` was one.
+inline bool selection_option(arg_walker& w, const std::string& a, tfckpt_convert::selection& sel, std::string& err) {
+  if (w.is(a, "--no-optimizer")) {
     sel.no_optimizer = true;
     return true;
   }
-  if (a != "--filter") return false;
-  if (i + 1 >= argc) {
+  if (!w.is(a, "--filter")) return false;
+  if (!w.value(sel.filter_text)) {
     err = "--filter takes a regular expression";
     return true;
   }
-  sel.filter_text = argv[++i];
   auto re = tfckpt_convert::compile_filter(sel.filter_text);
   if (!re) err = re.error().message;
   else sel.filter = std::move(*re);
@@ -58,19 +57,15 @@ inline int cmd_export(int argc, char** argv) {
   tfckpt_convert::export_options o;
   std::string to, in, out, err;
   std::vector<std::string> pos;
-  bool options_done = false;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a == "--to") {
-      if (i + 1 >= argc) return detail::usage(export_usage, "--to takes safetensors or npz");
-      to = argv[++i];
-    } else if (!options_done && a == "--zip64") {
+  arg_walker w(argc, argv, 2);
+  for (std::string a; w.next(a);) {
+    if (w.is(a, "--to")) {
+      if (!w.value(to)) return detail::usage(export_usage, "--to takes safetensors or npz");
+    } else if (w.is(a, "--zip64")) {
       o.force_zip64 = true;
-    } else if (!options_done && detail::selection_option(argc, argv, i, o.sel, err)) {
+    } else if (detail::selection_option(w, a, o.sel, err)) {
       if (!err.empty()) return detail::usage(export_usage, err);
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+    } else if (w.is_option(a)) {
       return detail::usage(export_usage, "unknown option '" + a + "' for export");
     } else {
       pos.push_back(a);
@@ -100,29 +95,25 @@ inline int cmd_import(int argc, char** argv) {
   tfckpt_convert::import_options o;
   std::string prefix;
   std::vector<std::string> pos;
-  bool options_done = false;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a == "--to") {
-      if (i + 1 >= argc) return detail::usage(import_usage, "--to takes a checkpoint prefix");
-      prefix = argv[++i];
-    } else if (!options_done && a == "--map") {
-      if (i + 1 >= argc) return detail::usage(import_usage, "--map takes NAME=KEY");
-      const std::string m = argv[++i];
+  arg_walker w(argc, argv, 2);
+  for (std::string a; w.next(a);) {
+    if (w.is(a, "--to")) {
+      if (!w.value(prefix)) return detail::usage(import_usage, "--to takes a checkpoint prefix");
+    } else if (w.is(a, "--map")) {
+      std::string m;
+      if (!w.value(m)) return detail::usage(import_usage, "--map takes NAME=KEY");
       const auto eq = m.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
         return detail::usage(import_usage, "--map takes NAME=KEY, got '" + m + "'");
       o.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
-    } else if (!options_done && a == "--no-save-counter") {
+    } else if (w.is(a, "--no-save-counter")) {
       o.save_counter = false;
-    } else if (!options_done && (a == "--object-graph" || a == "--name-based")) {
+    } else if (w.is(a, "--object-graph") || w.is(a, "--name-based")) {
       const auto mode = a == "--object-graph" ? tfckpt_convert::import_mode::object_graph : tfckpt_convert::import_mode::name_based;
       if (o.mode != tfckpt_convert::import_mode::automatic && o.mode != mode)
         return detail::usage(import_usage, "--object-graph and --name-based exclude each other");
       o.mode = mode;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+    } else if (w.is_option(a)) {
       return detail::usage(import_usage, "unknown option '" + a + "' for import");
     } else {
       pos.push_back(a);
@@ -141,22 +132,19 @@ inline int cmd_diff(int argc, char** argv) {
   tfckpt_convert::diff_options o;
   std::vector<std::string> pos;
   std::string err;
-  bool options_done = false;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a == "--json") {
+  arg_walker w(argc, argv, 2);
+  for (std::string a; w.next(a);) {
+    if (w.is(a, "--json")) {
       o.as_json = true;
-    } else if (!options_done && a == "--atol") {
-      if (i + 1 >= argc) return detail::usage(diff_usage, "--atol takes a number");
+    } else if (w.is(a, "--atol")) {
+      std::string v;
+      if (!w.value(v)) return detail::usage(diff_usage, "--atol takes a number");
       char* end = nullptr;
-      const std::string v = argv[++i];
       o.atol = std::strtod(v.c_str(), &end);
       if (v.empty() || *end != '\0' || !(o.atol >= 0)) return detail::usage(diff_usage, "--atol takes a number >= 0, not '" + v + "'");
-    } else if (!options_done && detail::selection_option(argc, argv, i, o.sel, err)) {
+    } else if (detail::selection_option(w, a, o.sel, err)) {
       if (!err.empty()) return detail::usage(diff_usage, err);
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+    } else if (w.is_option(a)) {
       return detail::usage(diff_usage, "unknown option '" + a + "' for diff");
     } else {
       pos.push_back(a);

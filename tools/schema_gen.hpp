@@ -18,6 +18,8 @@
 #include <tfckpt/graph/keys.hpp>
 #include <tfckpt/reflect/schema_entry.hpp>
 
+#include "args.hpp"
+
 namespace tfckpt_tool {
 
 struct schema_gen_options {
@@ -75,7 +77,7 @@ inline std::map<std::string, std::string> paths_by_key(const tfckpt::trackable_o
       const auto child = static_cast<std::size_t>(c.node_id);
       if (c.node_id < 0 || child >= n || seen[child]) continue;
       seen[child] = true;
-      path[child] = tfckpt::graph::child_path(path[id], c.local_name);
+      path[child] = tfckpt::child_path(path[id], c.local_name);
       queue.push_back(child);
     }
   }
@@ -87,7 +89,7 @@ inline std::map<std::string, std::string> paths_by_key(const tfckpt::trackable_o
       if (sv.original_variable_node_id < 0 || sv.slot_variable_node_id < 0 || var >= n || slot >= n) continue;
       if (!seen[var] || seen[slot]) continue;
       seen[slot] = true;
-      path[slot] = tfckpt::graph::slot_variable_path(path[var], path[opt], sv.slot_name);
+      path[slot] = tfckpt::slot_variable_path(path[var], path[opt], sv.slot_name);
     }
   }
   for (std::size_t id = 0; id < n; ++id) {
@@ -111,7 +113,7 @@ inline tfckpt::result<std::string> generate_schema_header(const tfckpt::bundle_r
     if (e.key == tfckpt::object_graph_key && !opts.with_object_graph) continue;
     if (e.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE" && !opts.with_save_counter) continue;
     const auto it = paths.find(e.key);
-    const std::string path = it != paths.end() ? it->second : std::string(tfckpt::graph::path_of_key(e.key));
+    const std::string path = it != paths.end() ? it->second : std::string(tfckpt::path_of_key(e.key));
     body += "    {" + cpp_literal(path) + ",\n     " + cpp_literal(e.key) + ",\n     " + dtype_identifier(e.info.dtype) + ", ";
     if (e.info.shape.size() > tfckpt::schema_max_rank) {
       body += "tfckpt::dynamic_rank, {}},  // rank " + std::to_string(e.info.shape.size()) + " > schema_max_rank\n";
@@ -137,22 +139,18 @@ inline tfckpt::result<std::string> generate_schema_header(const tfckpt::bundle_r
 inline int cmd_schema(int argc, char** argv) {
   schema_gen_options opts;
   std::string path;
-  bool options_done = false;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a == "--name") {
-      if (i + 1 >= argc) {
+  arg_walker w(argc, argv, 2);
+  for (std::string a; w.next(a);) {
+    if (w.is(a, "--name")) {
+      if (!w.value(opts.name)) {
         std::fprintf(stderr, "tfckpt: --name takes an identifier\n");
         return 2;
       }
-      opts.name = argv[++i];
-    } else if (!options_done && a == "--with-save-counter") {
+    } else if (w.is(a, "--with-save-counter")) {
       opts.with_save_counter = true;
-    } else if (!options_done && a == "--with-object-graph") {
+    } else if (w.is(a, "--with-object-graph")) {
       opts.with_object_graph = true;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+    } else if (w.is_option(a)) {
       std::fprintf(stderr, "tfckpt: unknown option for schema\nusage: tfckpt schema PATH [--name NAME] "
                            "[--with-save-counter] [--with-object-graph]\n");
       return 2;

@@ -634,12 +634,10 @@ int run(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "import") return tfckpt_tool::cmd_import(argc, argv);
   if (argc >= 2 && std::string_view(argv[1]) == "diff") return tfckpt_tool::cmd_diff(argc, argv);
   std::vector<std::string> pos;
-  bool as_json = false, help = false, options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+  bool as_json = false, help = false;
+  tfckpt_tool::arg_walker w(argc, argv, 1);
+  for (std::string a; w.next(a);) {
+    if (w.is_option(a)) {
       if (a == "--json") as_json = true;
       else if (a == "-h" || a == "--help") help = true;
       else return usage_error("unknown option '" + display(a) + "'");

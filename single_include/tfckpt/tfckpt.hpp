@@ -6422,7 +6422,8 @@ inline constexpr int max_fill_rounds = 64;
 // ---- begin tfckpt/graph/keys.hpp ----
 // tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
 // saveable_object_util.py), FORMAT.md §10.3. Keys are derived from object paths, never parsed
-// back by the library except to name nodes in diagnostics.
+// back by the library except to name nodes in diagnostics. Public (tfckpt::): callers name the
+// keys they read with these; the allocation-free escaping core is internal.
 
 #include <cstddef>
 #include <span>
@@ -6431,13 +6432,6 @@ inline constexpr int max_fill_rounds = 64;
 
 
 namespace tfckpt::detail {
-
-// The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
-inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
-inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
-inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
-// variable_key's suffix (attribute_key of VARIABLE_VALUE: no character to escape).
-inline constexpr std::string_view variable_key_suffix = "/.ATTRIBUTES/VARIABLE_VALUE";
 
 // The one escaping rule (trackable/base.py escape_local_name): "." -> ".." first, then "/" ->
 // ".S", so a path can be split on "/" again. Calls put(char) per output character: allocation-
@@ -6466,10 +6460,21 @@ constexpr bool escaped_equals(std::string_view raw, std::string_view escaped) {
   return same && j == escaped.size();
 }
 
+}  // namespace tfckpt::detail
+
+namespace tfckpt {
+
+// The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
+inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
+inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
+inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
+// variable_key's suffix (attribute_key of VARIABLE_VALUE: no character to escape).
+inline constexpr std::string_view variable_key_suffix = "/.ATTRIBUTES/VARIABLE_VALUE";
+
 inline std::string escape_local_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  escape_each(name, [&](char c) { out += c; });
+  detail::escape_each(name, [&](char c) { out += c; });
   return out;
 }
 
@@ -6521,6 +6526,21 @@ inline std::string_view path_of_key(std::string_view key) {
   return at == std::string_view::npos ? key : key.substr(0, at);
 }
 
+}  // namespace tfckpt
+
+namespace tfckpt::detail {
+// Internal code names them unqualified or as graph::; schema.hpp's constexpr child_path overloads.
+using tfckpt::attribute_key;
+using tfckpt::attributes_marker;
+using tfckpt::child_path;
+using tfckpt::escape_local_name;
+using tfckpt::object_path;
+using tfckpt::optimizer_slot_marker;
+using tfckpt::path_of_key;
+using tfckpt::slot_variable_path;
+using tfckpt::variable_key;
+using tfckpt::variable_key_suffix;
+using tfckpt::variable_value_name;
 }  // namespace tfckpt::detail
 // ---- end tfckpt/graph/keys.hpp ----
 
