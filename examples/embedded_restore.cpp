@@ -88,7 +88,7 @@ static root_fixed r;  // static storage: nothing on the heap, nothing large on t
 
 int main() {
   g_counting = true;
-  const tfckpt::memory_restore_status st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data});
+  const tfckpt::memory_restore_status st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);
   g_counting = false;
   if (!st) {
     std::printf("restore failed: %s (%.*s) [%.*s]\n", st.what, static_cast<int>(st.path.size()), st.path.data(),

@@ -165,7 +165,7 @@ int run(const std::string& dir, bool resume, long steps) {
       std::printf("saved %s\n", p->c_str());
     }
   }
-  report(s, tfckpt::detail::path_join(dir, "cpp_state.json"));
+  report(s, dir + "/cpp_state.json");
   list(mgr);
   const float after = loss(s);
   std::printf("loss %.9g -> %.9g over %ld steps\n", static_cast<double>(before), static_cast<double>(after), steps);

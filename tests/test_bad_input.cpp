@@ -258,7 +258,7 @@ TEST_CASE("bad input: a cyclic object graph is legal (TF writes self edges) and 
   g.nodes[1].children = {{2, "b"}};
   g.nodes[2].children = {{1, "cycle"}};
   CHECK(graph_failure(d, g).code == errc::ok);
-  CHECK(graph::detail::saved_paths(g).size() == 3);
+  CHECK(detail::saved_paths(g).size() == 3);
 }
 
 TEST_CASE("bad input: a state file with garbage") {

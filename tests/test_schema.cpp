@@ -169,7 +169,7 @@ TEST_CASE("memory restore: a TF-written checkpoint restores with no heap allocat
   static sc::keras_root r{};
   allocations = 0;
   counting = true;
-  const auto st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data});
+  const auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);
   counting = false;
   CHECK(allocations.load() == 0);
   REQUIRE(st);
@@ -188,7 +188,7 @@ TEST_CASE("memory restore: its result equals tfckpt::read's") {
   REQUIRE(tfckpt_test::write_all(dir / "ckpt-1.index", ckpt_index));
   REQUIRE(tfckpt_test::write_all(dir / "ckpt-1.data-00000-of-00001", ckpt_data));
   static sc::keras_root a{}, b{};
-  REQUIRE(tfckpt::restore_from_memory(a, ckpt_index, {ckpt_data}));
+  REQUIRE(tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, a));
   auto st = tfckpt::read(dir / "ckpt-1", b);
   REQUIRE(st);
   CHECK(std::memcmp(&a.model, &b.model, sizeof a.model) == 0);
@@ -200,7 +200,7 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
   static sc::keras_root_wrong w{};
   allocations = 0;
   counting = true;
-  auto st = tfckpt::restore_from_memory(w, ckpt_index, {ckpt_data});
+  auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, w);
   counting = false;
   CHECK(allocations.load() == 0);
   CHECK(st.code == tfckpt::errc::dtype_mismatch);
@@ -208,7 +208,7 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
 
   // Wrong number of shards.
   static sc::keras_root r{};
-  st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data, ckpt_data});
+  st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data, ckpt_data}, r);
   CHECK(st.code == tfckpt::errc::invalid_argument);
 
   // A flipped byte in a record fails its checksum; in the index, the block's.
@@ -219,25 +219,25 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
   const auto* e = reader->find(kernel_key);
   REQUIRE(e != nullptr);
   data[static_cast<std::size_t>(e->info.offset)] ^= 1;
-  st = tfckpt::restore_from_memory(r, ckpt_index, {std::string_view(data)});
+  st = tfckpt::restore_from_memory(ckpt_index, {std::string_view(data)}, r);
   CHECK(st.code == tfckpt::errc::checksum_mismatch);
   CHECK(st.path == "model/layer_with_weights-0/kernel");
   std::string index(ckpt_index);
   index[10] ^= 1;
-  st = tfckpt::restore_from_memory(r, std::string_view(index), {ckpt_data});
+  st = tfckpt::restore_from_memory(std::string_view(index), {ckpt_data}, r);
   CHECK(st.code == tfckpt::errc::checksum_mismatch);
   CHECK(st.offset != tfckpt::no_offset);
 
   // Truncated and empty inputs.
-  st = tfckpt::restore_from_memory(r, ckpt_index.substr(0, 20), {ckpt_data});
+  st = tfckpt::restore_from_memory(ckpt_index.substr(0, 20), {ckpt_data}, r);
   CHECK(st.code == tfckpt::errc::corruption);
-  st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data.substr(0, 100)});
+  st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data.substr(0, 100)}, r);
   CHECK_FALSE(st);
 }
 
 TEST_CASE("memory restore: a variable missing from the checkpoint is not_found") {
   static sc::keras_root_extra x{};
-  const auto st = tfckpt::restore_from_memory(x, ckpt_index, {ckpt_data});
+  const auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, x);
   CHECK(st.code == tfckpt::errc::not_found);
   CHECK(st.path == "temperature");
 }
@@ -255,7 +255,7 @@ TEST_CASE("memory restore: our own writer's output restores and the graph check 
   const std::string index = read_file(*path + ".index");
   const std::string data = read_file(*path + ".data-00000-of-00001");
   static sc::state out;
-  const auto st = tfckpt::restore_from_memory(out, index, {data});
+  const auto st = tfckpt::restore_from_memory(index, {data}, out);
   REQUIRE(st);
   CHECK(st.graph_checked);
   CHECK(st.unused == 1);  // save_counter

@@ -101,7 +101,7 @@ inline std::string readable_name(std::string_view key) {
   return std::string(key);
 }
 
-// Inverse of graph::escape_local_name: ".." -> ".", ".S" -> "/"; other dots are kept.
+// Inverse of tfckpt::escape_local_name: ".." -> ".", ".S" -> "/"; other dots are kept.
 inline std::string unescape_local_name(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -133,7 +133,7 @@ inline std::vector<std::string> split_path(std::string_view p) {
 // (`/.OPTIMIZER_SLOT/`), everything under `optimizer/` (iterations, learning rate, the
 // TF >= 2.11 `optimizer/_variables/N`), `save_counter` and the object graph itself.
 inline bool is_optimizer_key(std::string_view key) {
-  return key.find(tfckpt::graph::optimizer_slot_marker) != std::string_view::npos ||
+  return key.find(tfckpt::optimizer_slot_marker) != std::string_view::npos ||
          key.substr(0, 10) == "optimizer/" || key == "save_counter" || key.substr(0, 13) == "save_counter/" ||
          key == tfckpt::object_graph_key;
 }

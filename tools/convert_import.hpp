@@ -251,7 +251,7 @@ inline tfckpt::tensor to_tensor(const in_tensor& t) {
 
 // The escaped object path a target names in object-graph mode.
 inline result<std::string> object_path_of(const std::string& target) {
-  if (target.find(tfckpt::graph::attributes_marker) != std::string::npos) {
+  if (target.find(tfckpt::attributes_marker) != std::string::npos) {
     if (!ends_with(target, variable_suffix) || target.size() == variable_suffix.size())
       return make_error(errc::unsupported,
                         "only VARIABLE_VALUE attributes can be imported into an object graph (use --name-based)")
@@ -262,7 +262,7 @@ inline result<std::string> object_path_of(const std::string& target) {
   for (const auto& p : parts)
     if (p.empty())
       return make_error(errc::invalid_argument, "empty path component (leading, trailing or doubled '/')").at_key(target);
-  return tfckpt::graph::object_path(parts);
+  return tfckpt::object_path(parts);
 }
 
 inline result<import_summary> import_tensors(const in_file& in, const import_options& o, const std::string& prefix,
@@ -281,7 +281,7 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
   bool object = o.mode == import_mode::object_graph;
   if (o.mode == import_mode::automatic)
     for (const auto& [n, k] : target)
-      if (k.find(tfckpt::graph::attributes_marker) != std::string::npos) object = true;
+      if (k.find(tfckpt::attributes_marker) != std::string::npos) object = true;
 
   import_summary sum;
   sum.object_graph = object;
@@ -372,10 +372,10 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
     if (auto [it, fresh] = path_owner.emplace(*path, t.name); !fresh)
       return make_error(errc::invalid_argument, "tensors '" + it->second + "' and '" + t.name +
                                                     "' both map to object path '" + *path + "'").in_file(file);
-    const auto slot_at = path->find(g::optimizer_slot_marker);
+    const auto slot_at = path->find(tfckpt::optimizer_slot_marker);
     if (slot_at != std::string::npos) {
       const std::string var = path->substr(0, slot_at);
-      const std::string rest = path->substr(slot_at + g::optimizer_slot_marker.size());
+      const std::string rest = path->substr(slot_at + tfckpt::optimizer_slot_marker.size());
       const auto last = rest.rfind('/');
       if (var.empty() || last == std::string::npos || last == 0 || last + 1 == rest.size())
         return where(make_error(errc::invalid_argument, "slot path '" + *path + "' is not VARIABLE/.OPTIMIZER_SLOT/OPTIMIZER/SLOT"), t);

@@ -18,6 +18,7 @@
 #include <tfckpt/graph/keys.hpp>
 #include <tfckpt/reflect/schema_entry.hpp>
 
+
 namespace tfckpt_tool {
 
 struct schema_gen_options {
@@ -75,7 +76,7 @@ inline std::map<std::string, std::string> paths_by_key(const tfckpt::trackable_o
       const auto child = static_cast<std::size_t>(c.node_id);
       if (c.node_id < 0 || child >= n || seen[child]) continue;
       seen[child] = true;
-      path[child] = tfckpt::graph::child_path(path[id], c.local_name);
+      path[child] = tfckpt::child_path(path[id], c.local_name);
       queue.push_back(child);
     }
   }
@@ -87,7 +88,7 @@ inline std::map<std::string, std::string> paths_by_key(const tfckpt::trackable_o
       if (sv.original_variable_node_id < 0 || sv.slot_variable_node_id < 0 || var >= n || slot >= n) continue;
       if (!seen[var] || seen[slot]) continue;
       seen[slot] = true;
-      path[slot] = tfckpt::graph::slot_variable_path(path[var], path[opt], sv.slot_name);
+      path[slot] = tfckpt::slot_variable_path(path[var], path[opt], sv.slot_name);
     }
   }
   for (std::size_t id = 0; id < n; ++id) {
@@ -111,7 +112,7 @@ inline tfckpt::result<std::string> generate_schema_header(const tfckpt::bundle_r
     if (e.key == tfckpt::object_graph_key && !opts.with_object_graph) continue;
     if (e.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE" && !opts.with_save_counter) continue;
     const auto it = paths.find(e.key);
-    const std::string path = it != paths.end() ? it->second : std::string(tfckpt::graph::path_of_key(e.key));
+    const std::string path = it != paths.end() ? it->second : std::string(tfckpt::path_of_key(e.key));
     body += "    {" + cpp_literal(path) + ",\n     " + cpp_literal(e.key) + ",\n     " + dtype_identifier(e.info.dtype) + ", ";
     if (e.info.shape.size() > tfckpt::schema_max_rank) {
       body += "tfckpt::dynamic_rank, {}},  // rank " + std::to_string(e.info.shape.size()) + " > schema_max_rank\n";

@@ -152,6 +152,19 @@ result<restore_status> restore(const std::string& path, Root& root, const read_o
   return checkpoint<Root>(root).restore(path, opts);
 }
 
+// From an opened reader (source, root): a file's, or bundle_reader::open_memory's for a
+// checkpoint held in memory (any struct; restore_from_memory is the allocation-free variant for
+// fixed ones). read() ignores save_counter, restore() matches it, as above.
+template <class Root>
+result<restore_status> read(const bundle_reader& source, Root& root) {
+  return detail::restore_from_reader(source, root, nullptr);
+}
+template <class Root>
+result<restore_status> restore(const bundle_reader& source, Root& root) {
+  std::int64_t counter = 0;
+  return detail::restore_from_reader(source, root, &counter);
+}
+
 // TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.
 template <class Root>
 result<restore_status> restore_by_names(const std::string& path, Root& root, const graph::name_map& names,

@@ -3,9 +3,15 @@
 // exceptions:
 //
 //   root_fixed r;
-//   auto st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data});
+//   auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);   // (source, root)
 //   if (!st) std::printf("%s: %.*s\n", st.what, int(st.path.size()), st.path.data());
 //
+// For any struct (dynamic shapes, strings, optimizer slots), with allocation, open the bytes as a
+// reader and restore from it: tfckpt::restore(*tfckpt::bundle_reader::open_memory(index, {data}), r).
+//
+// The checks are bundle_reader's own, allocation-free functions of the format layer: the footer
+// and block checks of table_reader.hpp / block.hpp, decode_entry_fields + validate_entry +
+// check_record_size for every entry and decode_header_fields + validate_header for the header.
 // How it differs from tfckpt::restore: this walks the .index SSTable in place (uncompressed
 // blocks only: a Snappy block is errc::unsupported here, as its decompressed bytes would need a
 // buffer) and matches tensors by the checkpoint keys tfckpt::schema_of<T>() derives at compile
@@ -28,12 +34,15 @@
 #include <string_view>
 
 #include "format/block.hpp"
+#include "format/bundle_proto.hpp"
 #include "format/coding.hpp"
 #include "format/crc32c.hpp"
+#include "format/error.hpp"
+#include "format/object_graph_proto.hpp"
 #include "format/protobuf.hpp"
 #include "format/string_record.hpp"
 #include "format/table_reader.hpp"
-#include "format/error.hpp"
+#include "graph/keys.hpp"
 #include "schema.hpp"
 
 #ifndef TFCKPT_MEMORY_RESTORE_MAX_KEY
@@ -59,15 +68,12 @@ struct memory_restore_status {
   explicit operator bool() const noexcept { return code == errc::ok; }
 };
 
-namespace memory_detail {
+namespace detail {
 
-inline constexpr std::string_view object_graph_key = "_CHECKPOINTABLE_OBJECT_GRAPH";
-
-inline memory_restore_status fail(errc c, const char* what, std::string_view path = {},
-                                  std::uint64_t offset = no_offset) {
+inline memory_restore_status memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
   memory_restore_status s;
-  s.code = c;
-  s.what = what;
+  s.code = f.code;
+  s.what = f.what;
   s.path = path;
   s.offset = offset;
   return s;
@@ -76,182 +82,62 @@ inline memory_restore_status fail(errc c, const char* what, std::string_view pat
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
 void collect_leaves(T& obj, void** out, std::size_t& n) {
-  if constexpr (reflect::is_leaf<T>) {
+  if constexpr (detail::is_leaf<T>) {
     out[n++] = static_cast<void*>(&obj);
-  } else if constexpr (std::is_same_v<T, graph::slot_table> || reflect::is_ref<T>::value) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table> || detail::is_ref<T>::value) {
     // not in the schema
-  } else if constexpr (reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_std_array<T>::value) {
     for (auto& e : obj) collect_leaves(e, out, n);
   } else {
-    reflect::for_each_field(obj, [&](const reflect::name_set& names, auto& field) {
+    detail::for_each_field(obj, [&](const detail::name_set& names, auto& field) {
       if (names.count != 0) collect_leaves(field, out, n);
     });
   }
 }
 
-struct stored_entry {
-  dtype type = dtype::invalid;
-  int rank = 0;
+// decode_entry_fields' sink for a fixed struct: the first schema_max_rank dims (a longer shape
+// cannot match any variable; entry_fields::rank says how long it was). Slices are only counted.
+struct fixed_dims_sink {
   std::int64_t dims[schema_max_rank] = {};
-  bool rank_too_large = false;
-  std::int32_t shard = 0;
-  std::int64_t offset = 0, size = 0;
-  std::uint32_t crc = 0;
-  bool sliced = false;
+  std::size_t n = 0;
+  void clear() noexcept { n = 0; }
+  void clear_shape() noexcept { n = 0; }
+  void dim(std::int64_t d) noexcept {
+    if (n < schema_max_rank) dims[n] = d;
+    ++n;
+  }
+  fault slice(std::string_view) noexcept { return {}; }
 };
 
-inline bool decode_entry(std::string_view bytes, stored_entry& e) {
-  detail::proto_reader r(bytes);
-  std::uint32_t f;
-  detail::wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    bool ok = true;
-    if (f == 1 && t == detail::wire_type::varint) {
-      std::int64_t d = 0;
-      ok = r.read_int64(d);
-      e.type = static_cast<dtype>(d);
-    } else if (f == 2 && t == detail::wire_type::length_delimited) {
-      std::string_view s;
-      if (!r.read_bytes(s)) return false;
-      detail::proto_reader sr(s);
-      while (!sr.done()) {
-        std::uint32_t sf;
-        detail::wire_type st;
-        if (!sr.next(sf, st)) return false;
-        if (sf == 2 && st == detail::wire_type::length_delimited) {
-          std::string_view dim;
-          if (!sr.read_bytes(dim)) return false;
-          std::int64_t size = 0;
-          detail::proto_reader dr(dim);
-          while (!dr.done()) {
-            std::uint32_t df;
-            detail::wire_type dt;
-            if (!dr.next(df, dt)) return false;
-            if (df == 1 && dt == detail::wire_type::varint) {
-              if (!dr.read_int64(size)) return false;
-            } else if (!dr.skip(dt)) {
-              return false;
-            }
-          }
-          if (e.rank < static_cast<int>(schema_max_rank)) e.dims[e.rank] = size;
-          else e.rank_too_large = true;
-          ++e.rank;
-        } else if (!sr.skip(st)) {
-          return false;
-        }
-      }
-    } else if (f == 3 && t == detail::wire_type::varint) {
-      ok = r.read_int32(e.shard);
-    } else if (f == 4 && t == detail::wire_type::varint) {
-      ok = r.read_int64(e.offset);
-    } else if (f == 5 && t == detail::wire_type::varint) {
-      ok = r.read_int64(e.size);
-    } else if (f == 6 && t == detail::wire_type::fixed32) {
-      ok = r.read_fixed32(e.crc);
-    } else if (f == 7) {
-      e.sliced = true;
-      ok = r.skip(t);
-    } else {
-      ok = r.skip(t);
-    }
-    if (!ok) return false;
-  }
-  return e.shard >= 0 && e.offset >= 0 && e.size >= 0;
-}
-
-// BundleHeaderProto: little-endian, readable by consumer version 1 (versions.cc CheckVersions).
-inline memory_restore_status check_header(std::string_view bytes, std::size_t shards_given) {
-  detail::proto_reader r(bytes);
-  std::uint32_t f;
-  detail::wire_type t;
-  std::int32_t num_shards = 0, endian = 0, producer = 0, min_consumer = 0;
-  bool bad_consumer = false;
-  while (!r.done()) {
-    if (!r.next(f, t)) return fail(errc::corruption, "malformed bundle header");
-    bool ok = true;
-    if (f == 1 && t == detail::wire_type::varint) ok = r.read_int32(num_shards);
-    else if (f == 2 && t == detail::wire_type::varint) ok = r.read_int32(endian);
-    else if (f == 3 && t == detail::wire_type::length_delimited) {
-      std::string_view v;
-      ok = r.read_bytes(v);
-      detail::proto_reader vr(v);
-      while (ok && !vr.done()) {
-        std::uint32_t vf;
-        detail::wire_type vt;
-        if (!vr.next(vf, vt)) return fail(errc::corruption, "malformed bundle header version");
-        if (vf == 1 && vt == detail::wire_type::varint) ok = vr.read_int32(producer);
-        else if (vf == 2 && vt == detail::wire_type::varint) ok = vr.read_int32(min_consumer);
-        else if (vf == 3 && vt == detail::wire_type::varint) {
-          std::int32_t b = 0;
-          ok = vr.read_int32(b);
-          bad_consumer = bad_consumer || b == 1;
-        } else if (vf == 3 && vt == detail::wire_type::length_delimited) {
-          std::string_view packed;
-          ok = vr.read_bytes(packed);
-          detail::proto_reader pr(packed);
-          while (ok && !pr.done()) {
-            std::int32_t b = 0;
-            ok = pr.read_int32(b);
-            bad_consumer = bad_consumer || b == 1;
-          }
-        } else {
-          ok = vr.skip(vt);
-        }
-      }
-    } else {
-      ok = r.skip(t);
-    }
-    if (!ok) return fail(errc::corruption, "malformed bundle header");
-  }
-  if (endian != 0) return fail(errc::unsupported, "big-endian bundle: not supported by restore_from_memory");
-  if (producer < 0 || min_consumer > 1 || bad_consumer)
-    return fail(errc::version_mismatch, "bundle version is not readable by consumer version 1");
-  if (num_shards < 0 || static_cast<std::size_t>(num_shards) != shards_given)
-    return fail(errc::invalid_argument, "the number of data shards given differs from the header's num_shards");
-  return {};
-}
-
-// A block of the index file: bounds, masked CRC32C over contents + type byte, type "none".
-inline memory_restore_status read_block(std::string_view file, std::size_t limit, detail::block_handle h,
-                                        bool verify, std::string_view& out) {
-  if (h.offset > limit || h.size > limit - h.offset || 5 > limit - h.offset - h.size)
-    return fail(errc::corruption, "block handle extends past the end of the table data", {}, h.offset);
-  const auto off = static_cast<std::size_t>(h.offset);
-  const auto n = static_cast<std::size_t>(h.size);
-  const char* trailer = file.data() + off + n;
-  if (verify) {
-    const std::uint32_t expected = detail::crc32c_unmask(detail::decode_fixed32(trailer + 1));
-    if (detail::crc32c_extend(detail::crc32c(file.data() + off, n), trailer, 1) != expected)
-      return fail(errc::checksum_mismatch, "index block checksum mismatch", {}, h.offset);
-  }
-  if (trailer[0] == 1)
-    return fail(errc::unsupported,
-                "Snappy-compressed index block: restore_from_memory reads uncompressed blocks only "
-                "(write the checkpoint without compression, the TensorFlow default)",
-                {}, h.offset);
-  if (trailer[0] != 0) return fail(errc::corruption, "bad block type", {}, h.offset);
-  out = file.substr(off, n);
-  return {};
-}
-
-// Calls fn(key, value) for every entry of a block, reconstructing keys into a stack buffer.
-// fn returns a status; a failing one stops the walk.
+// Calls fn(key, value) for every entry of a block, reconstructing keys into a stack buffer; the
+// block's restart array is checked by block::check, keys must increase (strictly in data
+// blocks) and restart points hold whole keys, as block_iter requires. fn returns a status; a
+// failing one stops the walk.
 template <class Fn>
-memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, Fn&& fn) {
-  if (contents.size() < 4) return fail(errc::corruption, "bad block: no restart count", {}, block_offset);
-  const std::uint32_t restarts = detail::decode_fixed32(contents.data() + contents.size() - 4);
-  if (restarts > (contents.size() - 4) / 4)
-    return fail(errc::corruption, "bad block: restart count too large", {}, block_offset);
-  const std::string_view entries = contents.substr(0, contents.size() - 4 - std::size_t{restarts} * 4);
+memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
+  block b;
+  std::uint32_t bad_restart = 0;
+  if (const fault ok = block::check(contents, b, bad_restart); !ok) return memory_fail(ok, {}, block_offset);
+  const std::string_view entries = b.entries();
   char key[TFCKPT_MEMORY_RESTORE_MAX_KEY];
   std::size_t key_len = 0;
+  std::uint32_t next_restart = 0;
   for (std::size_t pos = 0; pos < entries.size();) {
-    detail::block_entry e;
-    const std::size_t end = detail::decode_block_entry(entries, pos, e);
-    if (end == 0 || e.shared > key_len) return fail(errc::corruption, "bad block: malformed entry", {}, block_offset);
+    bool at_restart = false;
+    for (; next_restart < b.num_restarts() && b.restart(next_restart) <= pos; ++next_restart) {
+      if (b.restart(next_restart) < pos)
+        return memory_fail({errc::corruption, "bad block: restart point not on an entry boundary"}, {}, block_offset);
+      at_restart = true;
+    }
+    block_entry e;
+    const std::size_t end = decode_block_entry(entries, pos, e);
+    if (end == 0 || e.shared > key_len || (at_restart && e.shared != 0))
+      return memory_fail({errc::corruption, "bad block: malformed entry"}, {}, block_offset);
     if (e.key_delta.size() > sizeof(key) - e.shared)
-      return fail(errc::limit_exceeded, "key longer than TFCKPT_MEMORY_RESTORE_MAX_KEY", {}, block_offset);
+      return memory_fail({errc::limit_exceeded, "key longer than TFCKPT_MEMORY_RESTORE_MAX_KEY"}, {}, block_offset);
+    const int order = e.key_delta.compare(std::string_view(key + e.shared, key_len - e.shared));
+    if (pos != 0 && (order < 0 || (order == 0 && strict)))
+      return memory_fail({errc::corruption, "bad block: keys out of order"}, {}, block_offset);
     if (!e.key_delta.empty()) std::memcpy(key + e.shared, e.key_delta.data(), e.key_delta.size());
     key_len = e.shared + e.key_delta.size();
     if (auto st = fn(std::string_view(key, key_len), e.value); !st) {
@@ -263,27 +149,38 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
   return {};
 }
 
+// A block of the index, located and checked by locate_table_block (table_reader's own check);
+// a Snappy block would need a buffer, so it is unsupported here.
+inline memory_restore_status memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+                                          std::string_view& out) {
+  unsigned char type = 0;
+  if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
+  if (type == static_cast<unsigned char>(block_type::snappy))
+    return memory_fail({errc::unsupported,
+                        "Snappy-compressed index block: restore_from_memory reads uncompressed blocks only "
+                        "(write the checkpoint without compression, the TensorFlow default)"},
+                       {}, h.offset);
+  if (type != static_cast<unsigned char>(block_type::none))
+    return memory_fail({errc::corruption, "bad block type"}, {}, h.offset);
+  return {};
+}
+
 // Walks every data block of the table in `index`, calling fn(key, value) per entry.
 template <class Fn>
 memory_restore_status for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
-  constexpr std::size_t footer_size = 48;
-  if (index.size() < footer_size) return fail(errc::corruption, "index is too short to be an sstable", {}, 0);
-  const std::size_t footer_at = index.size() - footer_size;
-  if (detail::decode_fixed64(index.data() + footer_at + 40) != 0xdb4775248b80fb57ull)
-    return fail(errc::corruption, "not an sstable (bad magic number)", {}, footer_at + 40);
-  std::string_view handles = index.substr(footer_at, 40);
-  detail::block_handle meta, idx;
-  if (!detail::get_block_handle(handles, meta) || !detail::get_block_handle(handles, idx))
-    return fail(errc::corruption, "bad block handle in footer", {}, footer_at);
+  block_handle meta, idx;
+  std::uint64_t at = 0;
+  if (const fault ok = read_table_footer(index, meta, idx, at); !ok) return memory_fail(ok, {}, at);
+  const std::size_t limit = index.size() - table_footer_size;
   std::string_view index_block;
-  if (auto st = read_block(index, footer_at, idx, verify, index_block); !st) return st;
-  return for_each_block_entry(index_block, idx.offset, [&](std::string_view, std::string_view handle_bytes) {
-    detail::block_handle h;
-    if (!detail::get_block_handle(handle_bytes, h) || !handle_bytes.empty())
-      return fail(errc::corruption, "bad block handle in index entry");
+  if (auto st = memory_block(index, limit, idx, verify, index_block); !st) return st;
+  return for_each_block_entry(index_block, idx.offset, /*strict=*/false, [&](std::string_view, std::string_view handle_bytes) {
+    block_handle h;
+    if (!get_block_handle(handle_bytes, h) || !handle_bytes.empty())
+      return memory_fail({errc::corruption, "bad block handle in index entry"});
     std::string_view data_block;
-    if (auto st = read_block(index, footer_at, h, verify, data_block); !st) return st;
-    return for_each_block_entry(data_block, h.offset, fn);
+    if (auto st = memory_block(index, limit, h, verify, data_block); !st) return st;
+    return for_each_block_entry(data_block, h.offset, /*strict=*/true, fn);
   });
 }
 
@@ -291,13 +188,13 @@ memory_restore_status for_each_table_entry(std::string_view index, bool verify, 
 
 // The bytes of node `id` (TrackableObjectGraph.nodes, field 1), or false.
 inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
-  detail::proto_reader r(graph);
+  proto_reader r(graph);
   std::uint32_t f;
-  detail::wire_type t;
+  wire_type t;
   std::uint64_t i = 0;
   while (!r.done()) {
     if (!r.next(f, t)) return false;
-    if (f == 1 && t == detail::wire_type::length_delimited) {
+    if (f == 1 && t == wire_type::length_delimited) {
       std::string_view b;
       if (!r.read_bytes(b)) return false;
       if (i++ == id) {
@@ -311,47 +208,34 @@ inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_vie
   return false;
 }
 
-// escape_local_name(raw) == escaped, without building the escaped string.
-inline bool escaped_equals(std::string_view raw, std::string_view escaped) {
-  std::size_t j = 0;
-  for (char c : raw) {
-    const char a = c == '.' ? '.' : c == '/' ? '.' : c;
-    const char b = c == '.' ? '.' : c == '/' ? 'S' : '\0';
-    if (j >= escaped.size() || escaped[j++] != a) return false;
-    if (b != '\0' && (j >= escaped.size() || escaped[j++] != b)) return false;
-  }
-  return j == escaped.size();
-}
-
-// The child of `node` whose escaped local name is `component`.
-inline bool graph_child(std::string_view node, std::string_view component, std::uint64_t& child) {
-  detail::proto_reader r(node);
+// Calls fn(a, b) for each element of the repeated message field `field` of `msg`, with `a` the
+// bytes of its field `fa` and `b` of its field `fb` (length-delimited; a varint `fa` is returned
+// through `id`). fn returns true to stop. False when malformed or not stopped.
+template <class Fn>
+bool find_in_repeated(std::string_view msg, std::uint32_t field, std::uint32_t fa, std::uint32_t fb, Fn&& fn) {
+  proto_reader r(msg);
   std::uint32_t f;
-  detail::wire_type t;
+  wire_type t;
   while (!r.done()) {
     if (!r.next(f, t)) return false;
-    if (f == 1 && t == detail::wire_type::length_delimited) {
-      std::string_view ref;
-      if (!r.read_bytes(ref)) return false;
-      detail::proto_reader rr(ref);
+    if (f == field && t == wire_type::length_delimited) {
+      std::string_view sub;
+      if (!r.read_bytes(sub)) return false;
+      proto_reader sr(sub);
       std::uint64_t id = 0;
-      std::string_view name;
-      while (!rr.done()) {
+      std::string_view a, b;
+      while (!sr.done()) {
         std::uint32_t g;
-        detail::wire_type u;
-        if (!rr.next(g, u)) return false;
-        if (g == 1 && u == detail::wire_type::varint) {
-          if (!rr.read_varint(id)) return false;
-        } else if (g == 2 && u == detail::wire_type::length_delimited) {
-          if (!rr.read_bytes(name)) return false;
-        } else if (!rr.skip(u)) {
-          return false;
-        }
+        wire_type u;
+        if (!sr.next(g, u)) return false;
+        bool ok = true;
+        if (g == fa && u == wire_type::varint) ok = sr.read_varint(id);
+        else if (g == fa && u == wire_type::length_delimited) ok = sr.read_bytes(a);
+        else if (g == fb && u == wire_type::length_delimited) ok = sr.read_bytes(b);
+        else ok = sr.skip(u);
+        if (!ok) return false;
       }
-      if (escaped_equals(name, component)) {
-        child = id;
-        return true;
-      }
+      if (fn(id, a, b)) return true;
     } else if (!r.skip(t)) {
       return false;
     }
@@ -359,39 +243,9 @@ inline bool graph_child(std::string_view node, std::string_view component, std::
   return false;
 }
 
-// Does `node` save VARIABLE_VALUE under `key`?
-inline bool graph_node_has_key(std::string_view node, std::string_view key) {
-  detail::proto_reader r(node);
-  std::uint32_t f;
-  detail::wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    if (f == 2 && t == detail::wire_type::length_delimited) {
-      std::string_view attr;
-      if (!r.read_bytes(attr)) return false;
-      detail::proto_reader ar(attr);
-      std::string_view name, ckey;
-      while (!ar.done()) {
-        std::uint32_t g;
-        detail::wire_type u;
-        if (!ar.next(g, u)) return false;
-        if (g == 1 && u == detail::wire_type::length_delimited) {
-          if (!ar.read_bytes(name)) return false;
-        } else if (g == 3 && u == detail::wire_type::length_delimited) {
-          if (!ar.read_bytes(ckey)) return false;
-        } else if (!ar.skip(u)) {
-          return false;
-        }
-      }
-      if (name == "VARIABLE_VALUE" && ckey == key) return true;
-    } else if (!r.skip(t)) {
-      return false;
-    }
-  }
-  return false;
-}
-
-// Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`.
+// Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`
+// as VARIABLE_VALUE (ObjectReference: node_id 1, local_name 2; SerializedTensor: name 1,
+// checkpoint_key 3).
 inline bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
   std::string_view node;
   if (!graph_node(graph, 0, node)) return false;
@@ -400,9 +254,15 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
     const std::string_view component = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
     std::uint64_t child = 0;
-    if (!graph_child(node, component, child) || !graph_node(graph, child, node)) return false;
+    const bool found = find_in_repeated(node, 1, 1, 2, [&](std::uint64_t id, std::string_view, std::string_view name) {
+      child = id;
+      return detail::escaped_equals(name, component);
+    });
+    if (!found || !graph_node(graph, child, node)) return false;
   }
-  return graph_node_has_key(node, key);
+  return find_in_repeated(node, 2, 1, 3, [&](std::uint64_t, std::string_view name, std::string_view ckey) {
+    return name == detail::variable_value_name && ckey == key;
+  });
 }
 
 // The serialized graph inside its scalar DT_STRING record: varint length, masked CRC of the
@@ -410,11 +270,11 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
 inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
   std::string_view in = rec;
   std::uint64_t len = 0;
-  if (!detail::get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
+  if (!get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
   if (verify) {
-    std::uint32_t crc = detail::crc_extend_length(0, len, false);
-    crc = detail::crc32c_extend(crc, in.data(), in.size());
-    if (crc != detail::crc32c_unmask(masked_crc)) return false;
+    std::uint32_t crc = crc_extend_length(0, len, false);
+    crc = crc32c_extend(crc, in.data(), in.size());
+    if (crc != crc32c_unmask(masked_crc)) return false;
   }
   out = in.substr(4);
   return true;
@@ -426,8 +286,8 @@ inline std::string_view as_view(std::span<const std::byte> b) {
 }
 
 template <class T, class Shard>
-memory_restore_status restore(T& root, std::string_view index, std::initializer_list<Shard> shards,
-                              const memory_restore_options& opts) {
+memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
+                                          const memory_restore_options& opts) {
   constexpr const auto& schema = schema_of<T>();
   constexpr std::size_t n = schema.size();
   static_assert(all_leaves_fixed<T>(),
@@ -441,31 +301,47 @@ memory_restore_status restore(T& root, std::string_view index, std::initializer_
     return true;
   }(), "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
   if constexpr (std::endian::native != std::endian::little) {
-    return fail(errc::unsupported, "restore_from_memory needs a little-endian host");
+    return memory_fail({errc::unsupported, "restore_from_memory needs a little-endian host"});
   } else {
     void* dest[n == 0 ? 1 : n];
     bool found[n == 0 ? 1 : n] = {};
     std::size_t leaves = 0;
     collect_leaves(root, dest, leaves);
     bool has_graph = false;
-    stored_entry graph_entry;
+    entry_fields graph_entry;
     memory_restore_status out;
     bool header_seen = false;
+    std::int32_t num_shards = 0;
     auto st = for_each_table_entry(index, opts.verify_checksums, [&](std::string_view key, std::string_view value) {
       if (key.empty()) {
         header_seen = true;
-        return check_header(value, shards.size());
+        header_fields h;
+        if (const fault ok = decode_header_fields(value, h, [](std::int32_t) {}); !ok) return memory_fail(ok);
+        if (const fault ok = validate_header(h, INT32_MAX); !ok) return memory_fail(ok);
+        if (h.endian != endianness::little)
+          return memory_fail({errc::unsupported, "big-endian bundle: not supported by restore_from_memory"});
+        if (static_cast<std::size_t>(h.num_shards) != shards.size())
+          return memory_fail({errc::invalid_argument, "the number of data shards given differs from the header's num_shards"});
+        num_shards = h.num_shards;
+        return memory_restore_status{};
       }
-      if (!header_seen) return fail(errc::corruption, "the index has no bundle header entry first");
+      if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry first"});
       std::size_t lo = 0, hi = n;  // schema keys are sorted: binary search
       while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
         if (schema[mid].key < key) lo = mid + 1;
         else hi = mid;
       }
-      if (lo == n || schema[lo].key != key) {
+      const bool known = lo != n && schema[lo].key == key;
+      const std::string_view path = known ? schema[lo].path : std::string_view{};
+      // Every entry is decoded and checked as bundle_reader::open checks it, used or not.
+      entry_fields e;
+      fixed_dims_sink dims;
+      if (const fault ok = decode_entry_fields(value, e, dims); !ok) return memory_fail(ok, path);
+      if (const fault ok = validate_entry(e, num_shards); !ok) return memory_fail(ok, path);
+      if (!known) {
         if (key == object_graph_key) {
-          if (!decode_entry(value, graph_entry)) return fail(errc::corruption, "malformed bundle entry of the object graph");
+          graph_entry = e;
           has_graph = true;
         } else {
           ++out.unused;
@@ -473,72 +349,63 @@ memory_restore_status restore(T& root, std::string_view index, std::initializer_
         return memory_restore_status{};
       }
       const schema_entry& want = schema[lo];
-      if (found[lo]) return fail(errc::corruption, "duplicate key in the index", want.path);
-      stored_entry e;
-      if (!decode_entry(value, e)) return fail(errc::corruption, "malformed bundle entry", want.path);
-      if (e.sliced) return fail(errc::unsupported, "partitioned (sliced) variable: not supported here", want.path);
-      if (e.type != want.dtype) return fail(errc::dtype_mismatch, "stored dtype differs from the variable's", want.path);
-      bool same_shape = !e.rank_too_large && e.rank == want.rank;
-      std::int64_t count = 1;
-      for (int i = 0; same_shape && i < want.rank; ++i) {
-        same_shape = e.dims[i] == want.dims[static_cast<std::size_t>(i)];
-        count *= want.dims[static_cast<std::size_t>(i)];
-      }
-      if (!same_shape) return fail(errc::shape_mismatch, "stored shape differs from the variable's", want.path);
-      const std::int64_t bytes = count * static_cast<std::int64_t>(dtype_size(want.dtype));
-      if (e.size != bytes) return fail(errc::corruption, "stored size does not match dtype and shape", want.path);
-      if (static_cast<std::size_t>(e.shard) >= shards.size())
-        return fail(errc::corruption, "entry names a data shard that was not given", want.path);
-      const std::string_view shard = as_view(shards.begin()[e.shard]);
-      if (static_cast<std::uint64_t>(e.offset) > shard.size() ||
-          static_cast<std::uint64_t>(e.size) > shard.size() - static_cast<std::uint64_t>(e.offset))
-        return fail(errc::corruption, "record extends past the end of its data shard", want.path);
+      if (found[lo]) return memory_fail({errc::corruption, "duplicate key in the index"}, path);
+      if (e.slices != 0) return memory_fail({errc::unsupported, "partitioned (sliced) variable: not supported here"}, path);
+      if (e.dtype != want.dtype) return memory_fail({errc::dtype_mismatch, "stored dtype differs from the variable's"}, path);
+      bool same_shape = e.rank == static_cast<std::size_t>(want.rank);
+      for (int i = 0; same_shape && i < want.rank; ++i)
+        same_shape = dims.dims[i] == want.dims[static_cast<std::size_t>(i)];
+      if (!same_shape) return memory_fail({errc::shape_mismatch, "stored shape differs from the variable's"}, path);
+      if (const fault ok = check_record_size(e.dtype, e.elements, e.size); !ok) return memory_fail(ok, path);
+      const std::string_view shard = as_view(shards.begin()[e.shard_id]);
+      if (!record_within(e.offset, e.size, shard.size()))
+        return memory_fail({errc::corruption, "record extends past the end of its data shard"}, path);
       const char* src = shard.data() + e.offset;
-      if (opts.verify_checksums && detail::crc32c(src, static_cast<std::size_t>(e.size)) != detail::crc32c_unmask(e.crc))
-        return fail(errc::checksum_mismatch, "record checksum mismatch", want.path);
+      if (opts.verify_checksums && crc32c(src, static_cast<std::size_t>(e.size)) != crc32c_unmask(e.crc32c))
+        return memory_fail({errc::checksum_mismatch, "record checksum mismatch"}, path);
       if (e.size) std::memcpy(dest[want.leaf], src, static_cast<std::size_t>(e.size));
       found[lo] = true;
       ++out.restored;
       return memory_restore_status{};
     });
     if (!st) return st;
-    if (!header_seen) return fail(errc::corruption, "the index has no bundle header entry");
+    if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry"});
     for (std::size_t i = 0; i < n; ++i)
-      if (!found[i]) return fail(errc::not_found, "variable not in the checkpoint", schema[i].path);
+      if (!found[i]) return memory_fail({errc::not_found, "variable not in the checkpoint"}, schema[i].path);
     if (has_graph && opts.check_object_graph) {
-      if (graph_entry.type != dtype::string || graph_entry.rank != 0 ||
-          static_cast<std::size_t>(graph_entry.shard) >= shards.size())
-        return fail(errc::corruption, "bad object graph entry");
-      const std::string_view shard = as_view(shards.begin()[graph_entry.shard]);
-      if (static_cast<std::uint64_t>(graph_entry.offset) > shard.size() ||
-          static_cast<std::uint64_t>(graph_entry.size) > shard.size() - static_cast<std::uint64_t>(graph_entry.offset))
-        return fail(errc::corruption, "object graph record extends past the end of its data shard");
+      if (graph_entry.dtype != dtype::string || graph_entry.rank != 0 || graph_entry.slices != 0)
+        return memory_fail({errc::corruption, "bad object graph entry"});
+      const std::string_view shard = as_view(shards.begin()[graph_entry.shard_id]);
+      if (!record_within(graph_entry.offset, graph_entry.size, shard.size()))
+        return memory_fail({errc::corruption, "object graph record extends past the end of its data shard"});
       std::string_view graph;
       if (!graph_bytes(shard.substr(static_cast<std::size_t>(graph_entry.offset), static_cast<std::size_t>(graph_entry.size)),
-                       graph_entry.crc, opts.verify_checksums, graph))
-        return fail(errc::corruption, "object graph record is malformed or fails its checksum");
+                       graph_entry.crc32c, opts.verify_checksums, graph))
+        return memory_fail({errc::corruption, "object graph record is malformed or fails its checksum"});
       for (const auto& e : schema)
         if (!graph_leads_to(graph, e.path, e.key))
-          return fail(errc::unmatched, "the object graph does not lead from the root along this path to its key", e.path);
+          return memory_fail({errc::unmatched, "the object graph does not lead from the root along this path to its key"},
+                             e.path);
       out.graph_checked = true;
     }
     return out;
   }
 }
 
-}  // namespace memory_detail
+}  // namespace detail
 
-// `index`: the .index file's bytes; `shards`: data files 0..N-1 (N = the header's num_shards).
+// (source, root), as every restore: `index` is the .index file's bytes, `shards` the data files
+// 0..N-1 (N = the header's num_shards).
 template <class T>
-memory_restore_status restore_from_memory(T& root, std::string_view index, std::initializer_list<std::string_view> shards,
+memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
                                           const memory_restore_options& opts = {}) {
-  return memory_detail::restore(root, index, shards, opts);
+  return detail::restore_from_memory(index, shards, root, opts);
 }
 template <class T>
-memory_restore_status restore_from_memory(T& root, std::span<const std::byte> index,
-                                          std::initializer_list<std::span<const std::byte>> shards,
+memory_restore_status restore_from_memory(std::span<const std::byte> index,
+                                          std::initializer_list<std::span<const std::byte>> shards, T& root,
                                           const memory_restore_options& opts = {}) {
-  return memory_detail::restore(root, memory_detail::as_view(index), shards, opts);
+  return detail::restore_from_memory(detail::as_view(index), shards, root, opts);
 }
 
 }  // namespace tfckpt

@@ -39,12 +39,13 @@
 #include <boost/mp11/algorithm.hpp>
 #include <boost/pfr/core.hpp>
 
+#include "graph/keys.hpp"
 #include "reflect/leaf.hpp"
 #include "reflect/names.hpp"
 #include "reflect/visit.hpp"
 #include "reflect/schema_entry.hpp"
 
-namespace tfckpt::schema_detail {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -53,19 +54,10 @@ using cstr = std::vector<char>;
 
 constexpr void append(cstr& s, std::string_view v) { s.insert(s.end(), v.begin(), v.end()); }
 
-// graph::escape_local_name: "." -> "..", "/" -> ".S".
-constexpr void append_escaped(cstr& s, std::string_view name) {
-  for (char c : name) {
-    if (c == '.') append(s, "..");
-    else if (c == '/') append(s, ".S");
-    else s.push_back(c);
-  }
-}
-
 constexpr cstr child_path(const cstr& parent, std::string_view local_name) {
   cstr out = parent;
   if (!out.empty()) out.push_back('/');
-  append_escaped(out, local_name);
+  detail::escape_each(local_name, [&](char c) { out.push_back(c); });
   return out;
 }
 
@@ -100,9 +92,9 @@ struct field_type {
 };
 
 template <class T, std::size_t I>
-  requires reflect::detail::is_described<T>
+  requires detail::is_described<T>
 struct field_type<T, I> {
-  using D = boost::mp11::mp_at_c<reflect::detail::described_members<T>, I>;
+  using D = boost::mp11::mp_at_c<detail::described_members<T>, I>;
   using type = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
 };
 
@@ -111,16 +103,16 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(reflect::fields_reflectable<T>(),
+  static_assert(detail::fields_reflectable<T>(),
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(reflect::all_names_nonempty<T>(),
+  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(detail::all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_names_unique<T>(),
+  static_assert(detail::all_names_unique<T>(),
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
-  constexpr auto names = reflect::child_names<T>().first;
+  constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
@@ -139,18 +131,18 @@ constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool o
 
 template <class T>
 constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  if constexpr (reflect::is_leaf<T>) {
-    using L = reflect::leaf_traits<T>;
+  if constexpr (detail::is_leaf<T>) {
+    using L = detail::leaf_traits<T>;
     raw_entry e;
     e.path = path;
     e.key = path;
-    append(e.key, "/.ATTRIBUTES/VARIABLE_VALUE");  // graph::variable_key (no dot to escape)
+    append(e.key, detail::variable_key_suffix);  // detail::variable_key
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
       static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
-    } else if constexpr (L::rule == graph::shape_rule::any) {
+    } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
     } else {
       e.rank = 1;  // std::vector / std::span / vector<string>: rank 1 of run-time length
@@ -159,27 +151,27 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
-  } else if constexpr (std::is_same_v<T, graph::slot_table>) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
-  } else if constexpr (reflect::is_optional<T>::value) {
+  } else if constexpr (detail::is_optional<T>::value) {
     walk<typename T::value_type>(out, path, true, is_root);
-  } else if constexpr (reflect::is_ref<T>::value) {
+  } else if constexpr (detail::is_ref<T>::value) {
     // An edge to an object owned elsewhere in the tree: listed where it is owned.
-  } else if constexpr (reflect::is_list<T> && reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_list<T> && detail::is_std_array<T>::value) {
     for (std::size_t i = 0; i < std::tuple_size_v<T>; ++i) {
       cstr name;
       append_number(name, i);
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
-  } else if constexpr (reflect::is_list<T> || reflect::is_string_map<T>::value) {
+  } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
-  } else if constexpr (reflect::describes_itself<T>) {
+  } else if constexpr (detail::describes_itself<T>) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
-  } else if constexpr (reflect::is_struct<T>) {
+  } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
     static_assert(dependent_false<T>,
@@ -193,7 +185,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(reflect::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -322,7 +314,7 @@ constexpr text<N + 1> to_text(const cstr& s) {
   return t;
 }
 
-}  // namespace tfckpt::schema_detail
+}  // namespace tfckpt::detail
 
 // The functions a failing match calls, at global scope so the message reads short. They are not
 // constexpr: calling one during constant evaluation is the compile error, and its template
@@ -333,10 +325,10 @@ template <char... Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
 template <char... What> void tfckpt_schema_mismatch_dtype() {}
 template <char... What> void tfckpt_schema_mismatch_static_shape() {}
 #else
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_dtype() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_static_shape() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_dtype() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_static_shape() {}
 #endif
 
 namespace tfckpt {
@@ -344,14 +336,14 @@ namespace tfckpt {
 // The schema of T: entries sorted by checkpoint key; a reference to static constexpr storage.
 template <class T>
 consteval const auto& schema_of() {
-  return schema_detail::storage<T>::entries;
+  return detail::storage<T>::entries;
 }
 
 // T's schema as a schema_ref, to match one type against another: matches<A>(schema_v<B>).
 template <class T>
-inline constexpr schema_ref<schema_detail::storage<T>::entries> schema_v{};
+inline constexpr schema_ref<detail::storage<T>::entries> schema_v{};
 
-namespace schema_detail {
+namespace detail {
 
 template <mismatch Kind, const auto& Mine, std::size_t I, const auto& Theirs, std::size_t J>
 constexpr void report() {
@@ -439,29 +431,29 @@ constexpr bool match_ranges(const Mine& mine, const Theirs& theirs, bool partial
   return true;
 }
 
-}  // namespace schema_detail
+}  // namespace detail
 
 // True when T and the checkpoint schema have the same keys, with agreeing dtypes and static
 // shapes (dynamic leaves accept any length). In a static_assert a mismatch is a compile error
 // naming the path (see the top of this file).
 template <class T, const auto& Entries>
 consteval bool matches(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, false>();
+  return detail::match_all<detail::storage<T>::entries, Entries, false>();
 }
 // As matches, but the checkpoint may hold more (optimizer slots, save_counter, parts of the
 // model this build does not restore): TensorFlow's expect_partial().
 template <class T, const auto& Entries>
 consteval bool matches_partial(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, true>();
+  return detail::match_all<detail::storage<T>::entries, Entries, true>();
 }
 // Any array of entries; no path in the diagnostic (the entries are not template arguments).
 template <class T>
 constexpr bool matches(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, false);
+  return detail::match_ranges(schema_of<T>(), theirs, false);
 }
 template <class T>
 constexpr bool matches_partial(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, true);
+  return detail::match_ranges(schema_of<T>(), theirs, true);
 }
 
 // True when every leaf of T has a fixed dtype and a fully static shape (what restore_from_memory

@@ -94,6 +94,13 @@
 
 namespace tfckpt {
 
+// Internals live in tfckpt::detail, whatever their layer; `graph` and `reflect` are the former
+// names of the object graph's and the reflection's part of it, kept so that code written
+// against them (tfckpt_describe members: graph::live_tree, reflect::add_child) still compiles.
+namespace detail {}
+namespace graph = detail;
+namespace reflect = detail;
+
 enum class errc {
   ok = 0,
   io_error,           // open/read/write/rename failed (errno text in the message)
@@ -257,6 +264,17 @@ class [[nodiscard]] result<void> {
 };
 
 inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(c, std::move(msg)); }
+
+// What is wrong, as static text: the checks shared by bundle_reader, list_entries and the
+// allocation-free restore_from_memory return this; the first two turn it into an error (which
+// allocates) with the key, file and offset added, the last reports it as it is.
+struct fault {
+  errc code = errc::ok;
+  const char* what = "ok";
+  constexpr explicit operator bool() const noexcept { return code == errc::ok; }
+};
+
+inline tfckpt::error make_error(fault f) { return tfckpt::error(f.code, f.what); }
 
 }  // namespace tfckpt
 
@@ -581,6 +599,7 @@ struct write_options {
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -821,6 +840,14 @@ class proto_writer {
     put_varint64(out_, v.size());
     out_.append(v);
   }
+  // A sub-message, present even when empty: fill(proto_writer&) writes its fields.
+  template <class Fill>
+  void message_field(std::uint32_t field, Fill&& fill) {
+    std::string sub;
+    proto_writer w(sub);
+    fill(w);
+    bytes_field_always(field, sub);
+  }
 
  private:
   std::string& out_;
@@ -828,6 +855,55 @@ class proto_writer {
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/protobuf.hpp ----
+// ---- begin tfckpt/format/shape.hpp ----
+// tfckpt: the shape vocabulary every layer shares (tensor_shape.proto / TensorShape): shape_t,
+// the one rank limit, element counts and the text form used in messages.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace tfckpt {
+
+using shape_t = std::vector<std::int64_t>;
+
+// TensorShape::IsValid: rank <= 254 (kMaxDims). Also bounds the rank of a tensor slice, of a
+// decoded slice key and of what the writer accepts.
+inline constexpr std::size_t max_rank = 254;
+
+// Number of elements of `dims[0, rank)`, or -1 for a negative dim or a product past int64
+// (TensorShape's limits). Allocation-free: callers with fixed arrays use it too.
+inline std::int64_t num_elements(const std::int64_t* dims, std::size_t rank) noexcept {
+  std::int64_t n = 1;
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t d = dims[i];
+    if (d < 0) return -1;
+    // Both factors below 2^31 cannot overflow: no division in the usual case (once per entry).
+    if (((n | d) >> 31) == 0) {
+      n *= d;
+      continue;
+    }
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+inline std::int64_t num_elements(const shape_t& shape) noexcept { return num_elements(shape.data(), shape.size()); }
+
+inline std::string shape_to_string(const shape_t& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+}  // namespace tfckpt
+// ---- end tfckpt/format/shape.hpp ----
 // ---- begin tfckpt/format/slice.hpp ----
 // tfckpt: partitioned (sliced) tensors (docs/format.md §8): TF's TensorSlice text syntax, the binary
 // slice keys of a bundle (saved_tensor_slice_util.cc EncodeTensorNameSlice), validity against a
@@ -1003,25 +1079,6 @@ inline bool read_signed_num_increasing(std::string_view& in, std::int64_t& v) no
 
 namespace tfckpt {
 
-using shape_t = std::vector<std::int64_t>;  // also declared (identically) by bundle_proto.hpp
-
-// Number of elements, or -1 for a negative dim or a product past int64 (TensorShape's limits).
-inline std::int64_t num_elements(const shape_t& shape) noexcept {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0) return -1;
-    // Both factors below 2^31 cannot overflow: no division in the usual case (once per entry).
-    if (((n | d) >> 31) == 0) {
-      n *= d;
-      continue;
-    }
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
-    n *= d;
-  }
-  return n;
-}
-
-
 // One dimension of a slice. A negative length (TF's kFullExtent -1) = the whole dimension.
 struct slice_extent {
   std::int64_t start = 0;
@@ -1036,9 +1093,6 @@ struct tensor_slice {
   static tensor_slice full(std::size_t rank) { return {std::vector<slice_extent>(rank)}; }
   friend bool operator==(const tensor_slice&, const tensor_slice&) = default;
 };
-
-// TensorShape's maximum rank; also bounds what a decoded key may claim.
-inline constexpr std::size_t max_slice_rank = 254;
 
 namespace detail {
 
@@ -1090,7 +1144,7 @@ inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
   };
   tensor_slice s;
   for (auto item : detail::split(spec, ':', true)) {
-    if (s.rank() >= max_slice_rank) return bad(errc::limit_exceeded, "rank above 254");
+    if (s.rank() >= max_rank) return bad(errc::limit_exceeded, "rank above 254");
     if (item == "-") {
       s.extents.emplace_back();
       continue;
@@ -1144,7 +1198,7 @@ struct shape_and_slice {
 };
 inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   auto parts = detail::split(spec, ' ', false);
-  if (parts.size() < 2 || parts.size() - 1 > max_slice_rank) {
+  if (parts.size() < 2 || parts.size() - 1 > max_rank) {
     return make_error(errc::invalid_argument, "shape_and_slice '" + std::string(spec) +
                                                   "' needs 1..254 dims and a slice");
   }
@@ -1198,7 +1252,7 @@ inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std
   std::pair<std::string, tensor_slice> r;
   if (!detail::read_num_increasing(in, x) || x != 0) return bad("leading number is not 0");
   if (!detail::read_string(in, r.first)) return bad("bad tensor name");
-  if (!detail::read_num_increasing(in, x) || x == 0 || x > max_slice_rank) return bad("bad rank");
+  if (!detail::read_num_increasing(in, x) || x == 0 || x > max_rank) return bad("bad rank");
   if (x * 2 > in.size()) return bad("truncated extents");  // checked before reserving
   r.second.extents.resize(static_cast<std::size_t>(x));
   for (auto& e : r.second.extents) {
@@ -1475,20 +1529,6 @@ constexpr bool dtype_supports_slicing(dtype t) noexcept {
 
 namespace tfckpt {
 
-using shape_t = std::vector<std::int64_t>;  // num_elements(shape_t) is in slice.hpp
-
-// TensorShape::IsValid: rank <= 254 (kMaxDims), every dim >= 0, element count fits in int64.
-inline constexpr std::size_t max_rank = 254;
-
-inline std::string shape_to_string(const shape_t& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
-
 struct version_def {
   std::int32_t producer = 0;
   std::int32_t min_consumer = 0;
@@ -1517,66 +1557,6 @@ namespace detail {
 
 inline error proto_error(std::string_view what, std::string_view why) {
   return make_error(errc::corruption, "malformed " + std::string(what) + ": " + std::string(why));
-}
-
-// Packed or unpacked repeated int32 (VersionDef.bad_consumers).
-inline bool read_repeated_int32(proto_reader& r, wire_type t, std::vector<std::int32_t>& out) {
-  if (t == wire_type::varint) {
-    std::int32_t v;
-    if (!r.read_int32(v)) return false;
-    out.push_back(v);
-    return true;
-  }
-  if (t != wire_type::length_delimited) return false;
-  std::string_view packed;
-  if (!r.read_bytes(packed)) return false;
-  proto_reader p(packed);
-  while (!p.done()) {
-    std::int32_t v;
-    if (!p.read_int32(v)) return false;
-    out.push_back(v);
-  }
-  return true;
-}
-
-// Into `shape`, reusing its capacity (listing a large index decodes one shape per entry).
-TFCKPT_ALWAYS_INLINE result<void> decode_shape_into(std::string_view bytes, shape_t& shape) {
-  shape.clear();
-  proto_reader r(bytes);
-  std::uint32_t f;
-  wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return proto_error("TensorShapeProto", "bad tag");
-    if (f == 2 && t == wire_type::length_delimited) {
-      std::string_view dim;
-      if (!r.read_bytes(dim)) return proto_error("TensorShapeProto", "truncated dim");
-      std::int64_t size = 0;
-      proto_reader d(dim);
-      while (!d.done()) {
-        std::uint32_t df;
-        wire_type dt;
-        if (!d.next(df, dt)) return proto_error("TensorShapeProto.Dim", "bad tag");
-        if (df == 1 && dt == wire_type::varint) {
-          if (!d.read_int64(size)) return proto_error("TensorShapeProto.Dim", "bad size");
-        } else if (!d.skip(dt)) {
-          return proto_error("TensorShapeProto.Dim", "truncated field");
-        }
-      }
-      if (shape.size() >= max_rank) return proto_error("TensorShapeProto", "rank above 254");
-      shape.push_back(size);
-    } else if (!r.skip(t)) {
-      return proto_error("TensorShapeProto", "truncated field");
-    }
-  }
-  if (num_elements(shape) < 0)
-    return make_error(errc::corruption, "invalid tensor shape " + shape_to_string(shape));
-  return {};
-}
-
-inline result<shape_t> decode_shape(std::string_view bytes) {
-  shape_t shape;
-  TFCKPT_TRY(decode_shape_into(bytes, shape));
-  return shape;
 }
 
 inline result<tensor_slice> decode_slice(std::string_view bytes) {
@@ -1641,22 +1621,236 @@ inline void encode_slice(const tensor_slice& s, std::string& out) {
 
 }  // namespace detail
 
-inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
-  using namespace detail;
-  bundle_header h;
-  h.version = version_def{};
+// ---- allocation-free decoding and checks --------------------------------------------------------
+// One decoder and one set of entry and header checks, used by bundle_reader, list_entries and
+// restore_from_memory; none of them allocates, so the last can use them as they are.
+
+// The scalar fields of a BundleEntryProto. Its dims and slices go to a sink:
+//   void clear();                      start over (both lists)
+//   void clear_shape();                a repeated shape field replaces the earlier one
+//   void dim(std::int64_t size);       the next dimension
+//   fault slice(std::string_view);     one TensorSliceProto, still encoded
+struct entry_fields {
+  ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
+  std::int32_t shard_id = 0;
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+  std::uint32_t crc32c = 0;  // masked; absent on the wire means 0 (FORMAT.md §14.29)
+  std::size_t rank = 0;
+  std::int64_t elements = 1;  // product of the dims, -1 past TensorShape's limits
+  std::size_t slices = 0;
+};
+
+// The fields of a BundleHeaderProto; bad_consumers also go to a callback.
+struct header_fields {
+  std::int32_t num_shards = 1;  // as decoded, 1 when absent (has_num_shards tells)
+  bool has_num_shards = false;
+  tfckpt::endianness endian = endianness::little;
+  std::int32_t producer = 0;
+  std::int32_t min_consumer = 0;
+  bool consumer_1_is_bad = false;  // bad_consumers holds 1 (this reader's version)
+};
+
+inline constexpr fault invalid_shape_fault{errc::corruption, "invalid tensor shape"};
+
+namespace detail {
+
+// n *= d within TensorShape's limits: n becomes -1 on a negative d or a product past int64.
+constexpr void multiply_dim(std::int64_t& n, std::int64_t d) noexcept {
+  if (n < 0) return;
+  if (d < 0 || (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d)) n = -1;
+  else n *= d;
+}
+
+// The layout TF's writer produces, in this order: [08 dtype] 12 shape{12 dim{[08 size]}}*
+// [18 shard_id] [20 offset] [28 size] [35 crc32c], nothing else. Decodes it straight through
+// (listing 10^5 entries spends most of its time here). Returns false for anything else, valid or
+// not: the general decoder then starts over and decides, with its own fault.
+template <class Sink>
+bool canonical_entry_fields(std::string_view bytes, entry_fields& e, Sink& sink) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  auto tag = [&p, end](char t) { return p != end && *p == t ? (++p, true) : false; };
+  std::uint64_t v;
+  e = entry_fields{};
+  sink.clear();
+  if (tag(0x08)) {
+    if (!get_varint64(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
+    e.dtype = static_cast<tfckpt::dtype>(v);
+  }
+  if (!tag(0x12) || !get_varint64(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
+  const char* const shape_end = p + v;
+  while (p != shape_end) {
+    if (*p++ != 0x12 || !get_varint64(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
+    const char* const dim_end = p + v;
+    std::uint64_t size = 0;
+    if (p != dim_end && (*p++ != 0x08 || !get_varint64(p, dim_end, size) || p != dim_end)) return false;
+    if (e.rank >= max_rank) return false;
+    ++e.rank;
+    multiply_dim(e.elements, static_cast<std::int64_t>(size));
+    sink.dim(static_cast<std::int64_t>(size));
+  }
+  if (e.elements < 0) return false;
+  if (tag(0x18)) {
+    if (!get_varint64(p, end, v)) return false;
+    e.shard_id = static_cast<std::int32_t>(static_cast<std::int64_t>(v));  // int32 truncation, as protobuf
+    if (e.shard_id < 0) return false;
+  }
+  if (tag(0x20)) {
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    e.offset = static_cast<std::int64_t>(v);
+  }
+  if (tag(0x28)) {
+    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
+    e.size = static_cast<std::int64_t>(v);
+  }
+  if (tag(0x35)) {
+    if (end - p < 4) return false;
+    e.crc32c = decode_fixed32(p);
+    p += 4;
+  }
+  return p == end;
+}
+
+// TensorShapeProto into the sink (after clear_shape()).
+template <class Sink>
+fault shape_fields(std::string_view bytes, entry_fields& e, Sink& sink) {
+  sink.clear_shape();
+  e.rank = 0;
+  e.elements = 1;
   proto_reader r(bytes);
   std::uint32_t f;
   wire_type t;
   while (!r.done()) {
-    if (!r.next(f, t)) return proto_error("BundleHeaderProto", "bad tag");
+    if (!r.next(f, t)) return {errc::corruption, "malformed TensorShapeProto: bad tag"};
+    if (f == 2 && t == wire_type::length_delimited) {
+      std::string_view dim;
+      if (!r.read_bytes(dim)) return {errc::corruption, "malformed TensorShapeProto: truncated dim"};
+      std::int64_t size = 0;
+      proto_reader d(dim);
+      while (!d.done()) {
+        std::uint32_t df;
+        wire_type dt;
+        if (!d.next(df, dt)) return {errc::corruption, "malformed TensorShapeProto.Dim: bad tag"};
+        if (df == 1 && dt == wire_type::varint) {
+          if (!d.read_int64(size)) return {errc::corruption, "malformed TensorShapeProto.Dim: bad size"};
+        } else if (!d.skip(dt)) {
+          return {errc::corruption, "malformed TensorShapeProto.Dim: truncated field"};
+        }
+      }
+      if (e.rank >= max_rank) return {errc::corruption, "malformed TensorShapeProto: rank above 254"};
+      ++e.rank;
+      multiply_dim(e.elements, size);
+      sink.dim(size);
+    } else if (!r.skip(t)) {
+      return {errc::corruption, "malformed TensorShapeProto: truncated field"};
+    }
+  }
+  if (e.elements < 0) return invalid_shape_fault;
+  return {};
+}
+
+// Any valid encoding (fields in any order, repeated, unknown fields skipped).
+template <class Sink>
+fault general_entry_fields(std::string_view bytes, entry_fields& e, Sink& sink) {
+  constexpr fault truncated{errc::corruption, "malformed BundleEntryProto: truncated field"};
+  e = entry_fields{};
+  sink.clear();
+  proto_reader r(bytes);
+  std::uint32_t f;
+  wire_type t;
+  while (!r.done()) {
+    if (!r.next(f, t)) return {errc::corruption, "malformed BundleEntryProto: bad tag"};
+    bool ok = true;
+    if (f == 1 && t == wire_type::varint) {
+      std::int64_t d = 0;
+      ok = r.read_int64(d);
+      if (ok && !is_storable(d) && d != static_cast<std::int64_t>(dtype::resource))
+        return {errc::corruption, "unknown dtype in bundle entry"};
+      e.dtype = static_cast<tfckpt::dtype>(d);
+    } else if (f == 2 && t == wire_type::length_delimited) {
+      std::string_view s;
+      if (!r.read_bytes(s)) return {errc::corruption, "malformed BundleEntryProto: truncated shape"};
+      if (const fault ok_shape = shape_fields(s, e, sink); !ok_shape) return ok_shape;
+    } else if (f == 3 && t == wire_type::varint) {
+      ok = r.read_int32(e.shard_id);
+    } else if (f == 4 && t == wire_type::varint) {
+      ok = r.read_int64(e.offset);
+    } else if (f == 5 && t == wire_type::varint) {
+      ok = r.read_int64(e.size);
+    } else if (f == 6 && t == wire_type::fixed32) {
+      ok = r.read_fixed32(e.crc32c);
+    } else if (f == 7 && t == wire_type::length_delimited) {
+      std::string_view s;
+      if (!r.read_bytes(s)) return {errc::corruption, "malformed BundleEntryProto: truncated slice"};
+      ++e.slices;
+      if (const fault ok_slice = sink.slice(s); !ok_slice) return ok_slice;
+    } else {
+      ok = r.skip(t);
+    }
+    if (!ok) return truncated;
+  }
+  if (e.shard_id < 0) return {errc::corruption, "malformed BundleEntryProto: negative shard_id"};
+  if (e.offset < 0 || e.size < 0) return {errc::corruption, "malformed BundleEntryProto: negative offset or size"};
+  return {};
+}
+
+}  // namespace detail
+
+// A BundleEntryProto: the canonical layout straight through, anything else field by field.
+template <class Sink>
+fault decode_entry_fields(std::string_view bytes, entry_fields& e, Sink& sink) {
+  if (detail::canonical_entry_fields(bytes, e, sink)) return {};
+  return detail::general_entry_fields(bytes, e, sink);
+}
+
+// What a decoded entry must satisfy before anything is read through it (bundle_reader::open,
+// list_entries, restore_from_memory): a dtype, a shard the header declares. Slices are checked
+// by the caller against the shape (check_slice), which only the allocating paths decode.
+inline fault validate_entry(const entry_fields& e, std::int32_t num_shards) noexcept {
+  if (e.dtype == dtype::invalid) return {errc::corruption, "entry has no dtype"};
+  if (e.shard_id >= num_shards) return {errc::corruption, "entry names a data shard the header does not declare"};
+  return {};
+}
+
+// A fixed-size dtype's record holds exactly elements * dtype_size bytes (tensor_bundle.cc GetValue).
+inline fault check_record_size(dtype type, std::int64_t elements, std::int64_t size) noexcept {
+  const std::size_t elem = dtype_size(type);
+  if (elem != 0 && (elements < 0 || static_cast<std::uint64_t>(elements) > static_cast<std::uint64_t>(INT64_MAX) / elem ||
+                    size != elements * static_cast<std::int64_t>(elem)))
+    return {errc::corruption, "invalid size in bundle entry"};
+  return {};
+}
+
+// [offset, offset + size) lies inside a file of `file_size` bytes (overflow-safe).
+constexpr bool record_within(std::int64_t offset, std::int64_t size, std::uint64_t file_size) noexcept {
+  return offset >= 0 && size >= 0 && static_cast<std::uint64_t>(offset) <= file_size &&
+         static_cast<std::uint64_t>(size) <= file_size - static_cast<std::uint64_t>(offset);
+}
+
+// BundleHeaderProto, without allocating; on_bad_consumer(int32) sees each of bad_consumers.
+template <class OnBadConsumer>
+fault decode_header_fields(std::string_view bytes, header_fields& h, OnBadConsumer&& on_bad_consumer) {
+  using namespace detail;
+  constexpr fault truncated{errc::corruption, "malformed BundleHeaderProto: truncated field"};
+  h = header_fields{};
+  auto bad = [&](std::int32_t b) {
+    h.consumer_1_is_bad = h.consumer_1_is_bad || b == 1;
+    on_bad_consumer(b);
+  };
+  proto_reader r(bytes);
+  std::uint32_t f;
+  wire_type t;
+  while (!r.done()) {
+    if (!r.next(f, t)) return {errc::corruption, "malformed BundleHeaderProto: bad tag"};
     bool ok = true;
     if (f == 1 && t == wire_type::varint) {
       ok = r.read_int32(h.num_shards);
+      h.has_num_shards = true;
     } else if (f == 2 && t == wire_type::varint) {
       std::int32_t e = 0;  // read on the error path too (g++ -O2 -Wmaybe-uninitialized)
       ok = r.read_int32(e);
-      if (ok && e != 0 && e != 1) return proto_error("BundleHeaderProto", "unknown endianness " + std::to_string(e));
+      if (ok && e != 0 && e != 1) return {errc::corruption, "malformed BundleHeaderProto: unknown endianness"};
       h.endian = static_cast<endianness>(e);
     } else if (f == 3 && t == wire_type::length_delimited) {
       std::string_view v;
@@ -1665,17 +1859,62 @@ inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
       while (ok && !vr.done()) {
         std::uint32_t vf;
         wire_type vt;
-        if (!vr.next(vf, vt)) return proto_error("VersionDef", "bad tag");
-        if (vf == 1 && vt == wire_type::varint) ok = vr.read_int32(h.version.producer);
-        else if (vf == 2 && vt == wire_type::varint) ok = vr.read_int32(h.version.min_consumer);
-        else if (vf == 3) ok = read_repeated_int32(vr, vt, h.version.bad_consumers);
-        else ok = vr.skip(vt);
+        if (!vr.next(vf, vt)) return {errc::corruption, "malformed VersionDef: bad tag"};
+        if (vf == 1 && vt == wire_type::varint) {
+          ok = vr.read_int32(h.producer);
+        } else if (vf == 2 && vt == wire_type::varint) {
+          ok = vr.read_int32(h.min_consumer);
+        } else if (vf == 3 && vt == wire_type::varint) {  // bad_consumers, unpacked
+          std::int32_t b = 0;
+          ok = vr.read_int32(b);
+          if (ok) bad(b);
+        } else if (vf == 3 && vt == wire_type::length_delimited) {  // packed
+          std::string_view packed;
+          ok = vr.read_bytes(packed);
+          proto_reader p(packed);
+          while (ok && !p.done()) {
+            std::int32_t b = 0;
+            ok = p.read_int32(b);
+            if (ok) bad(b);
+          }
+        } else {
+          ok = vr.skip(vt);
+        }
       }
     } else {
       ok = r.skip(t);
     }
-    if (!ok) return proto_error("BundleHeaderProto", "truncated field");
+    if (!ok) return truncated;
   }
+  return {};
+}
+
+// A V2 bundle this consumer may read (versions.cc CheckVersions with consumer 1 =
+// kTensorBundleVersion and min producer 0). A legacy V1 TensorSlice table's "" entry is a
+// SavedTensorSlices proto whose field 1 is a length-delimited `meta`: it has no shard count,
+// which every V2 writer emits (>= 1, a varint in field 1).
+inline fault validate_header(const header_fields& h, std::int32_t max_shards) noexcept {
+  if (!h.has_num_shards)
+    return {errc::unsupported, "not a V2 tensor bundle: its header has no shard count (a legacy V1 TensorSlice table?)"};
+  if (h.num_shards == 0 && h.producer == 0)
+    return {errc::unsupported,
+            "not a V2 tensor bundle: its header has no shard count or version (a legacy V1 TensorSlice table?)"};
+  if (h.num_shards < 1 || h.num_shards > max_shards) return {errc::corruption, "bad num_shards in bundle header"};
+  if (h.producer < 0 || h.min_consumer > 1 || h.consumer_1_is_bad)
+    return {errc::version_mismatch, "bundle version is not readable by consumer version 1"};
+  return {};
+}
+
+inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
+  bundle_header h;
+  header_fields f;
+  h.version.bad_consumers.clear();
+  const fault ok = decode_header_fields(bytes, f, [&](std::int32_t b) { h.version.bad_consumers.push_back(b); });
+  if (!ok) return make_error(ok);
+  h.num_shards = f.num_shards;
+  h.endian = f.endian;
+  h.version.producer = f.producer;
+  h.version.min_consumer = f.min_consumer;
   return h;
 }
 
@@ -1699,112 +1938,72 @@ inline std::string encode_bundle_header(const bundle_header& h) {
 
 namespace detail {
 
-// Empty, keeping the vectors' capacity.
-inline void reset_entry(bundle_entry& e) noexcept {
-  e.dtype = dtype::invalid;
-  e.shard_id = 0;
-  e.offset = e.size = 0;
-  e.crc32c = 0;
-  e.shape.clear();
-  e.slices.clear();
-}
-
-// The layout TF's writer produces, in this order: [08 dtype] 12 shape{12 dim{[08 size]}}*
-// [18 shard_id] [20 offset] [28 size] [35 crc32c], nothing else. Decodes it straight through
-// (listing 10^5 entries spends most of its time here). Returns false for anything else, valid or
-// not: the general decoder then starts over and decides, with its own error messages.
-inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) noexcept {
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
-  auto tag = [&p, end](char t) { return p != end && *p == t ? (++p, true) : false; };
-  std::uint64_t v;
-  reset_entry(e);
-  if (tag(0x08)) {
-    if (!get_varint64(p, end, v) || !is_storable(static_cast<std::int64_t>(v))) return false;
-    e.dtype = static_cast<tfckpt::dtype>(v);
+// Fills a bundle_entry (reusing its vectors' capacity: listing a large index decodes one shape
+// per entry); slices are decoded with their own messages, kept in `slice_error`.
+struct bundle_entry_sink {
+  bundle_entry& e;
+  std::optional<error> slice_error;
+  void clear() noexcept {
+    e.shape.clear();
+    e.slices.clear();
   }
-  if (!tag(0x12) || !get_varint64(p, end, v) || v > static_cast<std::uint64_t>(end - p)) return false;
-  const char* const shape_end = p + v;
-  while (p != shape_end) {
-    if (*p++ != 0x12 || !get_varint64(p, shape_end, v) || v > static_cast<std::uint64_t>(shape_end - p)) return false;
-    const char* const dim_end = p + v;
-    std::uint64_t size = 0;
-    if (p != dim_end && (*p++ != 0x08 || !get_varint64(p, dim_end, size) || p != dim_end)) return false;
-    if (e.shape.size() >= max_rank) return false;
-    e.shape.push_back(static_cast<std::int64_t>(size));
-  }
-  if (num_elements(e.shape) < 0) return false;
-  if (tag(0x18)) {
-    if (!get_varint64(p, end, v)) return false;
-    e.shard_id = static_cast<std::int32_t>(static_cast<std::int64_t>(v));  // int32 truncation, as protobuf
-    if (e.shard_id < 0) return false;
-  }
-  if (tag(0x20)) {
-    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
-    e.offset = static_cast<std::int64_t>(v);
-  }
-  if (tag(0x28)) {
-    if (!get_varint64(p, end, v) || static_cast<std::int64_t>(v) < 0) return false;
-    e.size = static_cast<std::int64_t>(v);
-  }
-  if (tag(0x35)) {
-    if (end - p < 4) return false;
-    e.crc32c = decode_fixed32(p);
-    p += 4;
-  }
-  return p == end;
-}
-
-// Any valid encoding (fields in any order, repeated, unknown fields skipped), with an error
-// that says what is wrong otherwise.
-inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
-  reset_entry(e);
-  proto_reader r(bytes);
-  std::uint32_t f;
-  wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return proto_error("BundleEntryProto", "bad tag");
-    bool ok = true;
-    if (f == 1 && t == wire_type::varint) {
-      std::int64_t d = 0;
-      ok = r.read_int64(d);
-      if (ok && !is_storable(d) && d != static_cast<std::int64_t>(dtype::resource))
-        return make_error(errc::corruption, "unknown dtype " + std::to_string(d) + " in bundle entry");
-      e.dtype = static_cast<tfckpt::dtype>(d);
-    } else if (f == 2 && t == wire_type::length_delimited) {
-      std::string_view s;
-      if (!r.read_bytes(s)) return proto_error("BundleEntryProto", "truncated shape");
-      TFCKPT_TRY(decode_shape_into(s, e.shape));
-    } else if (f == 3 && t == wire_type::varint) {
-      ok = r.read_int32(e.shard_id);
-    } else if (f == 4 && t == wire_type::varint) {
-      ok = r.read_int64(e.offset);
-    } else if (f == 5 && t == wire_type::varint) {
-      ok = r.read_int64(e.size);
-    } else if (f == 6 && t == wire_type::fixed32) {
-      ok = r.read_fixed32(e.crc32c);
-    } else if (f == 7 && t == wire_type::length_delimited) {
-      std::string_view s;
-      if (!r.read_bytes(s)) return proto_error("BundleEntryProto", "truncated slice");
-      auto slice = decode_slice(s);
-      if (!slice) return std::move(slice).error();
-      e.slices.push_back(std::move(*slice));
-    } else {
-      ok = r.skip(t);
+  void clear_shape() noexcept { e.shape.clear(); }
+  void dim(std::int64_t d) { e.shape.push_back(d); }
+  fault slice(std::string_view bytes) {
+    auto s = decode_slice(bytes);
+    if (!s) {
+      slice_error = std::move(s).error();
+      return {errc::corruption, "malformed TensorSliceProto"};
     }
-    if (!ok) return proto_error("BundleEntryProto", "truncated field");
+    e.slices.push_back(std::move(*s));
+    return {};
   }
-  if (e.shard_id < 0) return proto_error("BundleEntryProto", "negative shard_id");
-  if (e.offset < 0 || e.size < 0) return proto_error("BundleEntryProto", "negative offset or size");
+  // The decoder's fault as an error (a slice's own message when a slice was at fault).
+  error to_error(fault f) {
+    if (slice_error) return std::move(*slice_error);
+    if (f.what == invalid_shape_fault.what) return make_error(f.code, std::string(f.what) + " " + shape_to_string(e.shape));
+    return make_error(f);
+  }
+  void set(const entry_fields& f) noexcept {
+    e.dtype = f.dtype;
+    e.shard_id = f.shard_id;
+    e.offset = f.offset;
+    e.size = f.size;
+    e.crc32c = f.crc32c;
+  }
+};
+
+// The straight-line decoder alone (tests compare it with the general one).
+inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
+  entry_fields f;
+  bundle_entry_sink sink{e, {}};
+  if (!canonical_entry_fields(bytes, f, sink)) return false;
+  sink.set(f);
+  return true;
+}
+
+// The general decoder alone.
+inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
+  entry_fields f;
+  bundle_entry_sink sink{e, {}};
+  if (const fault ok = general_entry_fields(bytes, f, sink); !ok) return sink.to_error(ok);
+  sink.set(f);
   return {};
 }
 
 }  // namespace detail
 
-// Into `e`, reusing the capacity of its vectors (see decode_shape_into).
+// Into `e`, reusing the capacity of its vectors; `fields` gets the scalar fields and counts.
+inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e, entry_fields& fields) {
+  detail::bundle_entry_sink sink{e, {}};
+  if (const fault ok = decode_entry_fields(bytes, fields, sink); !ok) return sink.to_error(ok);
+  sink.set(fields);
+  return {};
+}
+
 inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
-  if (detail::decode_canonical_entry(bytes, e)) return {};
-  return detail::decode_general_entry(bytes, e);
+  entry_fields fields;
+  return decode_bundle_entry_into(bytes, e, fields);
 }
 
 inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
@@ -2334,45 +2533,33 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
   std::string out;
   proto_writer w(out);
   for (const auto& node : g.nodes) {
-    std::string n;
-    proto_writer nw(n);
-    for (const auto& c : node.children) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, c.node_id);
-      sw.string_field(2, c.local_name);
-      nw.bytes_field_always(1, s);
-    }
-    for (const auto& a : node.attributes) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, a.name);
-      sw.string_field(2, a.full_name);
-      sw.string_field(3, a.checkpoint_key);
-      sw.bool_field(4, a.optional_restore);
-      nw.bytes_field_always(2, s);
-    }
-    for (const auto& sv : node.slot_variables) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, sv.original_variable_node_id);
-      sw.string_field(2, sv.slot_name);
-      sw.int64_field(3, sv.slot_variable_node_id);
-      nw.bytes_field_always(3, s);
-    }
-    if (node.saver) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, node.saver->name);
-      sw.string_field(2, node.saver->object_name);
-      nw.bytes_field_always(4, s);
-    }
-    if (node.has_checkpoint_values) {
-      std::string s;
-      proto_writer(s).bool_field(1, *node.has_checkpoint_values);
-      nw.bytes_field_always(5, s);
-    }
-    w.bytes_field_always(1, n);
+    w.message_field(1, [&](proto_writer& nw) {
+      for (const auto& c : node.children)
+        nw.message_field(1, [&](proto_writer& sw) {
+          sw.int64_field(1, c.node_id);
+          sw.string_field(2, c.local_name);
+        });
+      for (const auto& a : node.attributes)
+        nw.message_field(2, [&](proto_writer& sw) {
+          sw.string_field(1, a.name);
+          sw.string_field(2, a.full_name);
+          sw.string_field(3, a.checkpoint_key);
+          sw.bool_field(4, a.optional_restore);
+        });
+      for (const auto& sv : node.slot_variables)
+        nw.message_field(3, [&](proto_writer& sw) {
+          sw.int64_field(1, sv.original_variable_node_id);
+          sw.string_field(2, sv.slot_name);
+          sw.int64_field(3, sv.slot_variable_node_id);
+        });
+      if (node.saver)
+        nw.message_field(4, [&](proto_writer& sw) {
+          sw.string_field(1, node.saver->name);
+          sw.string_field(2, node.saver->object_name);
+        });
+      if (node.has_checkpoint_values)
+        nw.message_field(5, [&](proto_writer& sw) { sw.bool_field(1, *node.has_checkpoint_values); });
+    });
   }
   return out;
 }
@@ -2396,7 +2583,7 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 class slot_table {
  public:
@@ -2437,7 +2624,11 @@ class slot_table {
   std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
 };
 
-}  // namespace tfckpt::graph
+namespace detail {
+using tfckpt::slot_table;  // for code that still says graph::slot_table
+}  // namespace detail
+
+}  // namespace tfckpt
 // ---- end tfckpt/graph/slot_table.hpp ----
 
 namespace tfckpt {
@@ -2447,12 +2638,10 @@ class bundle_reader;
 class bundle_writer;
 }  // namespace tfckpt
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 template <class T>
 inline constexpr char type_tag = 0;  // one distinct address per type
-}  // namespace detail
 
 struct object_id {
   const void* address = nullptr;
@@ -2560,7 +2749,7 @@ class live_tree {
   std::map<object_id, std::size_t> index_;
 };
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/live_tree.hpp ----
 // ---- begin tfckpt/graph/restore_status.hpp ----
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
@@ -2651,10 +2840,11 @@ namespace tfckpt {
 class bundle_reader;
 class bundle_writer;
 
-namespace graph {
 // Object path -> TF1 variable name (graph/name_map.hpp).
 using name_map = std::map<std::string, std::string>;
-}  // namespace graph
+namespace detail {
+using tfckpt::name_map;
+}  // namespace detail
 
 namespace core {
 
@@ -4298,24 +4488,33 @@ class block {
 
   // Validates the trailer: size >= 4, R <= (size-4)/4, restart offsets strictly increasing,
   // restart[0] == 0 and all inside the entries region (TF's writer always produces this; a
-  // restart array violating it would make seeks read garbage or skip entries).
-  static result<block> parse(std::string_view contents) {
-    if (contents.size() < 4) return block_corruption("block of " + std::to_string(contents.size()) + " bytes has no restart count");
+  // restart array violating it would make seeks read garbage or skip entries). Allocation-free
+  // (restore_from_memory uses it as it is); `bad_restart` gets the restart point at fault.
+  static fault check(std::string_view contents, block& b, std::uint32_t& bad_restart) noexcept {
+    if (contents.size() < 4) return {errc::corruption, "bad block: no restart count"};
     const std::uint32_t r = decode_fixed32(contents.data() + contents.size() - 4);
-    if (r > (contents.size() - 4) / 4)
-      return block_corruption("restart count " + std::to_string(r) + " too large for block of " +
-                              std::to_string(contents.size()) + " bytes");
-    block b;
+    if (r > (contents.size() - 4) / 4) return {errc::corruption, "bad block: restart count too large for the block"};
     b.contents_ = contents;
     b.num_restarts_ = r;
     b.data_end_ = contents.size() - 4 - std::size_t{r} * 4;
-    if (r == 0 && b.data_end_ != 0) return block_corruption("entries but no restart points");
+    if (r == 0 && b.data_end_ != 0) return {errc::corruption, "bad block: entries but no restart points"};
     for (std::uint32_t i = 0; i < r; ++i) {
       const std::uint32_t off = b.restart(i);
       const bool ok = b.data_end_ == 0 ? off == 0
                                        : (i == 0 ? off == 0 : off > b.restart(i - 1)) && off < b.data_end_;
-      if (!ok) return block_corruption("restart point " + std::to_string(i) + " has bad offset " + std::to_string(off));
+      bad_restart = i;
+      if (!ok) return {errc::corruption, "bad block: restart point has a bad offset"};
     }
+    return {};
+  }
+
+  static result<block> parse(std::string_view contents) {
+    block b;
+    std::uint32_t bad = 0;
+    if (const fault ok = check(contents, b, bad); !ok)
+      return make_error(ok.code, std::string(ok.what) + " (block of " + std::to_string(contents.size()) +
+                                     " bytes, " + std::to_string(b.num_restarts_) + " restart points, point " +
+                                     std::to_string(bad) + ")");
     return b;
   }
 
@@ -4694,32 +4893,64 @@ struct block_contents {
   std::shared_ptr<const std::string> owned;
 };
 
+// The footer's two handles, after its magic number. Allocation-free (restore_from_memory
+// walks a table with this and locate_table_block); `at` gets the offset the fault concerns.
+inline fault read_table_footer(std::string_view contents, block_handle& metaindex, block_handle& index,
+                               std::uint64_t& at) noexcept {
+  at = 0;
+  if (contents.size() < table_footer_size) return {errc::corruption, "file is too short to be an sstable"};
+  const std::size_t footer_at = contents.size() - table_footer_size;
+  at = footer_at + table_footer_handles;
+  if (decode_fixed64(contents.data() + at) != table_magic) return {errc::corruption, "not an sstable (bad magic number)"};
+  at = footer_at;
+  std::string_view handles(contents.data() + footer_at, table_footer_handles);  // the rest is padding, unchecked
+  if (!get_block_handle(handles, metaindex) || !get_block_handle(handles, index))
+    return {errc::corruption, "bad block handle in footer"};
+  return {};
+}
+
+// Overflow-safe: compares against what is left rather than adding offset + size.
+constexpr bool block_in_bounds(block_handle h, std::size_t file_size_limit) noexcept {
+  return h.offset <= file_size_limit && h.size <= file_size_limit - h.offset &&
+         block_trailer_size <= file_size_limit - h.offset - h.size;
+}
+
+// A block's stored bytes and type byte: inside the table data (before `file_size_limit`, the
+// footer), its masked CRC32C over contents + type byte checked when `verify`.
+inline fault locate_table_block(std::string_view file, std::size_t file_size_limit, block_handle h, bool verify,
+                                std::string_view& stored, unsigned char& type) noexcept {
+  if (!block_in_bounds(h, file_size_limit)) return {errc::corruption, "block handle extends past the end of the table data"};
+  const auto off = static_cast<std::size_t>(h.offset);
+  const auto n = static_cast<std::size_t>(h.size);
+  stored = file.substr(off, n);
+  const char* trailer = file.data() + off + n;
+  if (verify) {
+    const std::uint32_t expected = crc32c_unmask(decode_fixed32(trailer + 1));
+    if (crc32c_extend(crc32c(stored.data(), n), trailer, 1) != expected)
+      return {errc::checksum_mismatch, "block checksum mismatch"};
+  }
+  type = static_cast<unsigned char>(trailer[0]);
+  return {};
+}
+
 // REQUIRES: `file_size_limit` <= file.size(): blocks must end before it (the footer).
 inline result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
                                                block_handle h, const table_read_options& opts) {
-  // Overflow-safe: compare against what is left rather than adding offset + size.
-  if (h.offset > file_size_limit || h.size > file_size_limit - h.offset ||
-      block_trailer_size > file_size_limit - h.offset - h.size)
-    return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) +
-                                            ", size " + std::to_string(h.size) +
-                                            ") extends past the end of the table data")
+  if (!block_in_bounds(h, file_size_limit))
+    return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
+                                            std::to_string(h.size) + ") extends past the end of the table data")
         .at_offset(h.offset);
   if (h.size > opts.max_block_bytes)
     return make_error(errc::limit_exceeded, "block of " + std::to_string(h.size) +
                                                 " bytes exceeds the limit of " +
                                                 std::to_string(opts.max_block_bytes))
         .at_offset(h.offset);
-  const auto off = static_cast<std::size_t>(h.offset);
-  const auto n = static_cast<std::size_t>(h.size);
-  const std::string_view stored = file.substr(off, n);
-  const char* trailer = file.data() + off + n;
-  if (opts.verify_checksums) {
-    const std::uint32_t expected = crc32c_unmask(decode_fixed32(trailer + 1));
-    if (crc32c_extend(crc32c(stored.data(), n), trailer, 1) != expected)
-      return make_error(errc::checksum_mismatch, "block checksum mismatch").at_offset(h.offset);
-  }
+  std::string_view stored;
+  unsigned char type = 0;
+  if (const fault ok = locate_table_block(file, file_size_limit, h, opts.verify_checksums, stored, type); !ok)
+    return make_error(ok).at_offset(h.offset);
   block_contents out;
-  switch (static_cast<unsigned char>(trailer[0])) {
+  switch (type) {
     case static_cast<unsigned char>(block_type::none):
       out.data = stored;
       return out;
@@ -4732,9 +4963,7 @@ inline result<block_contents> read_table_block(std::string_view file, std::size_
       return out;
     }
     default:
-      return make_error(errc::corruption, "bad block type " +
-                                              std::to_string(static_cast<unsigned char>(trailer[0])))
-          .at_offset(h.offset);
+      return make_error(errc::corruption, "bad block type " + std::to_string(type)).at_offset(h.offset);
   }
 }
 
@@ -4852,21 +5081,17 @@ class table_reader {
   // `contents` = the whole .index file; the caller keeps it alive while the reader and its
   // iterators live. Reads the footer and the index block (like TF's Table::Open).
   static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
-    if (contents.size() < table_footer_size)
-      return make_error(errc::corruption, "file is too short to be an sstable").at_offset(0);
+    std::uint64_t at = 0;
+    block_handle metaindex, index_handle;
+    if (const fault ok = read_table_footer(contents, metaindex, index_handle, at); !ok)
+      return make_error(ok).at_offset(at);
     const std::size_t footer_at = contents.size() - table_footer_size;
-    const char* footer = contents.data() + footer_at;
-    const std::uint64_t magic = decode_fixed64(footer + table_footer_handles);
-    if (magic != table_magic)
-      return make_error(errc::corruption, "not an sstable (bad magic number)")
-          .at_offset(footer_at + table_footer_handles);
     auto s = std::make_shared<state>();
     s->file = contents;
     s->data_end = footer_at;
     s->opts = opts;
-    std::string_view handles(footer, table_footer_handles);  // the rest is padding, unchecked
-    if (!get_block_handle(handles, s->metaindex) || !get_block_handle(handles, s->index_handle))
-      return make_error(errc::corruption, "bad block handle in footer").at_offset(footer_at);
+    s->metaindex = metaindex;
+    s->index_handle = index_handle;
     auto idx = read_table_block(contents, footer_at, s->index_handle, opts);
     if (!idx) return std::move(idx).error();
     auto b = block::parse(idx->data);
@@ -5039,6 +5264,8 @@ class bundle_reader {
   result<void> check_partitioned_size(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;
+  template <class Fn>
+  result<void> for_each_part(const entry& e, Fn&& fn) const;
   error located(error err, const entry& e) const;
 
   // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
@@ -5161,19 +5388,6 @@ inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::st
   return std::nullopt;
 }
 
-// Whether a BundleHeaderProto's bytes carry field 1 (num_shards) as a varint.
-inline bool header_has_num_shards(std::string_view bytes) {
-  proto_reader r(bytes);
-  std::uint32_t f;
-  wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    if (f == 1 && t == wire_type::varint) return true;
-    if (!r.skip(t)) return false;
-  }
-  return false;
-}
-
 inline error legacy_v1_error(const std::string& path) {
   return make_error(errc::unsupported,
                     "legacy V1 (TensorSlice) checkpoint: this format predates TensorFlow's V2 tensor "
@@ -5216,31 +5430,44 @@ inline result<std::string> resolve_prefix(const std::string& path) {
   return path;
 }
 
-// The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read.
+// The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read
+// (validate_header, the check restore_from_memory makes too).
 inline result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
                                         bundle_header& out) {
   auto header = decode_bundle_header(it.value());
   if (!header) return std::move(header).error().at_offset(it.block_offset());
   out = *header;
-  // decode_bundle_header defaults an absent num_shards to 1, so the V1 test below cannot see a
-  // missing field in out: look for it in the raw bytes. Every V2 writer emits num_shards
-  // (>= 1, a varint in field 1); a legacy V1 TensorSlice table's "" entry is a SavedTensorSlices
-  // proto whose field 1 is a length-delimited `meta`, so it has none.
-  if (!detail::header_has_num_shards(it.value()))
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (out.num_shards == 0 && out.version.producer == 0)
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count or version "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (out.num_shards < 1 || out.num_shards > opts.max_shards)
-    return make_error(errc::corruption, "bad num_shards " + std::to_string(out.num_shards) + " in bundle header");
-  // versions.cc CheckVersions with consumer 1 (kTensorBundleVersion) and min producer 0.
-  const auto& v = out.version;
-  if (v.producer < 0 || v.min_consumer > 1 ||
-      std::find(v.bad_consumers.begin(), v.bad_consumers.end(), 1) != v.bad_consumers.end())
-    return make_error(errc::version_mismatch,
-                      "bundle version (producer " + std::to_string(v.producer) + ", min_consumer " +
-                          std::to_string(v.min_consumer) + ") is not readable by consumer version 1");
+  header_fields f;
+  (void)decode_header_fields(it.value(), f, [](std::int32_t) {});  // decoded above: cannot fail
+  if (const fault ok = validate_header(f, opts.max_shards); !ok)
+    return make_error(ok.code, std::string(ok.what) + " (num_shards " + std::to_string(f.num_shards) + ", producer " +
+                                   std::to_string(f.producer) + ", min_consumer " + std::to_string(f.min_consumer) + ")");
+  return {};
+}
+
+// The table's first entry: the bundle header, checked.
+inline result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
+  TFCKPT_TRY(it.seek_to_first());
+  if (!it.valid() || !it.key().empty())
+    return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
+  return check_bundle_header(it, opts, out);
+}
+
+// The iterator's current entry into `info`, with the checks every reader of an index makes
+// (validate_entry, then each slice against the shape). `count` entries came before it.
+inline result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
+  if (count >= opts.max_entries)
+    return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
+  entry_fields fields;
+  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
+    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+  if (const fault ok = validate_entry(fields, header.num_shards); !ok)
+    return make_error(ok.code, std::string(ok.what) + " (shard " + std::to_string(fields.shard_id) + " of " +
+                                   std::to_string(header.num_shards) + ")")
+        .at_key(it.key());
+  for (const tensor_slice& s : info.slices)
+    if (auto ok = check_slice(s, info.shape); !ok) return std::move(ok).error().at_key(it.key());
   return {};
 }
 
@@ -5296,10 +5523,7 @@ inline result<void> bundle_reader::load_index() {
     return std::move(table).error();
   }
   auto it = table->make_iterator();
-  TFCKPT_TRY(it.seek_to_first());
-  if (!it.valid() || !it.key().empty())
-    return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
-  TFCKPT_TRY(detail::check_bundle_header(it, opts_, header_));
+  TFCKPT_TRY(detail::open_bundle_table(it, opts_, header_));
 
   std::vector<entry> all;
   std::unordered_set<std::string> hidden;
@@ -5310,28 +5534,17 @@ inline result<void> bundle_reader::load_index() {
                               (std::uint64_t{64} << 20) + opts_.max_index_expansion * index_view_.size());
   TFCKPT_TRY(it.next());
   for (; it.valid();) {
-    if (all.size() >= opts_.max_entries)
-      return make_error(errc::limit_exceeded, "more than " + std::to_string(opts_.max_entries) + " entries");
-    auto e = decode_bundle_entry(it.value());
-    if (!e) return std::move(e).error().at_key(it.key()).at_offset(it.block_offset());
-    table_bytes += sizeof(entry) + 2 * it.key().size() + e->shape.size() * sizeof(std::int64_t);
-    for (const tensor_slice& s : e->slices)
+    entry e{std::string(it.key()), {}};
+    TFCKPT_TRY(detail::decode_checked_entry(it, header_, opts_, all.size(), e.info));
+    table_bytes += sizeof(entry) + 2 * it.key().size() + e.info.shape.size() * sizeof(std::int64_t);
+    for (const tensor_slice& s : e.info.slices)
       table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + it.key().size() + 64;
     if (table_bytes > table_limit)
       return make_error(errc::limit_exceeded, "the entry table would need more than " + std::to_string(table_limit) +
                                                   " bytes (max_total_bytes / max_index_expansion)")
           .at_key(it.key());
-    if (e->shard_id >= header_.num_shards)
-      return make_error(errc::corruption, "entry names shard " + std::to_string(e->shard_id) + " of " +
-                                              std::to_string(header_.num_shards))
-          .at_key(it.key());
-    if (e->dtype == dtype::invalid)
-      return make_error(errc::corruption, "entry has no dtype").at_key(it.key());
-    for (const tensor_slice& s : e->slices) {
-      if (auto ok = check_slice(s, e->shape); !ok) return std::move(ok).error().at_key(it.key());
-      hidden.insert(encode_tensor_name_slice(it.key(), s));
-    }
-    all.push_back(entry{std::string(it.key()), std::move(*e)});
+    for (const tensor_slice& s : e.info.slices) hidden.insert(encode_tensor_name_slice(it.key(), s));
+    all.push_back(std::move(e));
     TFCKPT_TRY(it.next());
   }
   if (hidden.empty()) {  // no partitioned tensors: the usual case, one move instead of one per entry
@@ -5362,11 +5575,9 @@ inline error bundle_reader::located(error err, const entry& e) const {
 inline result<void> bundle_reader::check_record(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
-  if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(INT64_MAX) / elem ||
-                    e.info.size != n * static_cast<std::int64_t>(elem)))
-    return located(make_error(errc::corruption, "invalid size in bundle entry: " + std::to_string(e.info.size) +
-                                                    " bytes for " + std::string(dtype_name(e.info.dtype)) +
-                                                    shape_to_string(e.info.shape)),
+  if (const fault ok = check_record_size(e.info.dtype, n, e.info.size); !ok)
+    return located(make_error(ok.code, std::string(ok.what) + ": " + std::to_string(e.info.size) + " bytes for " +
+                                           std::string(dtype_name(e.info.dtype)) + shape_to_string(e.info.shape)),
                    e);
   if (static_cast<std::uint64_t>(e.info.size) > opts_.max_tensor_bytes)
     return located(make_error(errc::limit_exceeded, "tensor of " + std::to_string(e.info.size) +
@@ -5412,7 +5623,7 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
   TFCKPT_TRY(check_record(e));
   auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
   if (!sz) return located(std::move(sz).error(), e);
-  if (static_cast<std::uint64_t>(e.info.offset) > *sz || static_cast<std::uint64_t>(e.info.size) > *sz - static_cast<std::uint64_t>(e.info.offset))
+  if (!record_within(e.info.offset, e.info.size, *sz))
     return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
                                                     std::to_string(*sz) + " bytes, record of " +
                                                     std::to_string(e.info.size) + ")"),
@@ -5450,9 +5661,11 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
   return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
-// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
-// record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+// Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
+// with the part holding it, typed and shaped as the slice says. Stops at the first error.
+template <class Fn>
+result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
+  // TF's rules (docs/errors.md): overlapping slices are refused, coverage is checked by volumes.
   if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
@@ -5465,17 +5678,25 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
-    TFCKPT_TRY(check_record(*part));
-    auto sz = shards_->size(part->info.shard_id);
-    if (!sz) return located(std::move(sz).error(), *part);
-    if (static_cast<std::uint64_t>(part->info.offset) > *sz ||
-        static_cast<std::uint64_t>(part->info.size) > *sz - static_cast<std::uint64_t>(part->info.offset))
-      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
-                                                      std::to_string(*sz) + " bytes, record of " +
-                                                      std::to_string(part->info.size) + ")"),
-                     *part);
+    TFCKPT_TRY(fn(s, *part));
   }
   return {};
+}
+
+// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
+// record lies inside its data file. Nothing is allocated from the declared sizes.
+inline result<void> bundle_reader::check_parts(const entry& e) const {
+  return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
+    TFCKPT_TRY(check_record(part));
+    auto sz = shards_->size(part.info.shard_id);
+    if (!sz) return located(std::move(sz).error(), part);
+    if (!record_within(part.info.offset, part.info.size, *sz))
+      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                      std::to_string(*sz) + " bytes, record of " +
+                                                      std::to_string(part.info.size) + ")"),
+                     part);
+    return {};
+  });
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
@@ -5484,25 +5705,13 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
-  for (const tensor_slice& s : e.info.slices) {
-    const std::string part_key = encode_tensor_name_slice(e.key, s);
-    const entry* part = find(part_key);
-    if (!part)
-      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
-                                                      " of partitioned tensor"),
-                     e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
-      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
-                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
-                                                      shape_to_string(part->info.shape)),
-                     e);
-    auto rec = read_record(*part, opts_.verify_checksums);
+  return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
+    auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
     if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
-  }
-  return {};
+    return {};
+  });
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).
@@ -6492,7 +6701,7 @@ inline result<void> detail::deferred_writes::flush(bundle_writer& w) { return w.
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
@@ -6540,7 +6749,7 @@ inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
 // (the rest is reported as unmatched/unresolved, never an endless loop on a hostile graph).
 inline constexpr int max_fill_rounds = 64;
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/bind.hpp ----
 // ---- begin tfckpt/graph/name_map.hpp ----
 // tfckpt graph layer: restore from a TF1 name-based checkpoint (no object graph; keys are TF1
@@ -6571,28 +6780,59 @@ inline constexpr int max_fill_rounds = 64;
 // ---- begin tfckpt/graph/keys.hpp ----
 // tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
 // saveable_object_util.py), docs/format.md §9.3. Keys are derived from object paths, never parsed
-// back by the library except to name nodes in diagnostics.
+// back by the library except to name nodes in diagnostics. Public (tfckpt::): callers name the
+// keys they read with these; the allocation-free escaping core is internal.
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 
-namespace tfckpt::graph {
+
+namespace tfckpt::detail {
+
+// The one escaping rule (trackable/base.py escape_local_name): "." -> ".." first, then "/" ->
+// ".S", so a path can be split on "/" again. Calls put(char) per output character: allocation-
+// free and constexpr, for the run-time key builders below, the compile-time schema and the
+// in-memory restore's object graph check alike.
+template <class Put>
+constexpr void escape_each(std::string_view name, Put&& put) {
+  for (char c : name) {
+    if (c == '.') {
+      put('.');
+      put('.');
+    } else if (c == '/') {
+      put('.');
+      put('S');
+    } else {
+      put(c);
+    }
+  }
+}
+
+// escape_local_name(raw) == escaped, without building the escaped string.
+constexpr bool escaped_equals(std::string_view raw, std::string_view escaped) {
+  std::size_t j = 0;
+  bool same = true;
+  escape_each(raw, [&](char c) { same = same && j < escaped.size() && escaped[j++] == c; });
+  return same && j == escaped.size();
+}
+
+}  // namespace tfckpt::detail
+
+namespace tfckpt {
 
 // The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
 inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
 inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
 inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
+// variable_key's suffix (attribute_key of VARIABLE_VALUE: no character to escape).
+inline constexpr std::string_view variable_key_suffix = "/.ATTRIBUTES/VARIABLE_VALUE";
 
-// escape_local_name: "." -> ".." first, then "/" -> ".S", so a path can be split on "/" again.
 inline std::string escape_local_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  for (char c : name) {
-    if (c == '.') out += "..";
-    else if (c == '/') out += ".S";
-    else out += c;
-  }
+  detail::escape_each(name, [&](char c) { out += c; });
   return out;
 }
 
@@ -6644,10 +6884,25 @@ inline std::string_view path_of_key(std::string_view key) {
   return at == std::string_view::npos ? key : key.substr(0, at);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt
+
+namespace tfckpt::detail {
+// Internal code names them unqualified or as graph::; schema.hpp's constexpr child_path overloads.
+using tfckpt::attribute_key;
+using tfckpt::attributes_marker;
+using tfckpt::child_path;
+using tfckpt::escape_local_name;
+using tfckpt::object_path;
+using tfckpt::optimizer_slot_marker;
+using tfckpt::path_of_key;
+using tfckpt::slot_variable_path;
+using tfckpt::variable_key;
+using tfckpt::variable_key_suffix;
+using tfckpt::variable_value_name;
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/keys.hpp ----
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t no_live = static_cast<std::size_t>(-1);
 
@@ -6664,7 +6919,6 @@ struct built_graph {
   std::size_t bfs_nodes = 0;
 };
 
-namespace detail {
 
 // TF sets has_checkpoint_values on every node: true iff the node or anything reachable through
 // `children` has attributes, slot variables or a registered saver (util.add_checkpoint_values_check).
@@ -6698,7 +6952,6 @@ inline serialized_tensor variable_attribute(const std::string& path, const std::
                            variable_key(path), false};
 }
 
-}  // namespace detail
 
 inline result<built_graph> build_object_graph(const live_tree& tree) {
   built_graph out;
@@ -6760,7 +7013,7 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
   return out;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/build.hpp ----
 // ---- begin tfckpt/graph/restore.hpp ----
 // tfckpt graph layer: restore a live tree from an object-based checkpoint the way TensorFlow
@@ -6777,9 +7030,8 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
 #include <vector>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 
 // Paths of saved nodes for diagnostics: a node with values is named by its key (which also covers
 // slot nodes); others by their first breadth-first edge.
@@ -6963,7 +7215,6 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
   }
 }
 
-}  // namespace detail
 
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
                                            const trackable_object_graph& g) {
@@ -7051,13 +7302,16 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/restore.hpp ----
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 // object path (as `tfckpt graph` / the object graph would name it) -> TF1 variable name
 using name_map = std::map<std::string, std::string>;
+
+namespace detail {
+using tfckpt::name_map;  // for code that still says graph::name_map
 
 inline result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
   auto live = build_object_graph(tree);
@@ -7094,7 +7348,8 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace detail
+}  // namespace tfckpt
 // ---- end tfckpt/graph/name_map.hpp ----
 // ---- begin tfckpt/graph/save.hpp ----
 // tfckpt graph layer: write a live tree as a TF2 object-based checkpoint: every variable under
@@ -7104,7 +7359,7 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
 #include <string>
 
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   auto built = build_object_graph(tree);
@@ -7132,7 +7387,7 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   return w.add_strings(object_graph_key, {}, graph_bytes);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail
 // ---- end tfckpt/graph/save.hpp ----
 
 namespace tfckpt::core {
@@ -7233,9 +7488,9 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 // visitor; no runtime registration. Structs (Boost.Describe or plain aggregates) become nodes
 // whose children are their fields; std::vector<S>/std::array<S,N> become TF lists (children
 // "0", "1", ...), std::map<std::string,S> TF dicts, std::optional an edge only when present,
-// tfckpt::ref an edge to an object owned elsewhere, a graph::slot_table field makes its struct
+// tfckpt::ref an edge to an object owned elsewhere, a detail::slot_table field makes its struct
 // an optimizer with slot variables. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
-// objects of different types. A type with a member `void tfckpt_describe(graph::live_tree&,
+// objects of different types. A type with a member `void tfckpt_describe(detail::live_tree&,
 // std::size_t self)` lists its own children (heterogeneous or shared lists, e.g. keras::adam).
 //
 // On restore, containers take the checkpoint's shape before values are matched (bind.hpp):
@@ -7320,7 +7575,7 @@ struct ref {
 }  // namespace tfckpt
 // ---- end tfckpt/reflect/fixed.hpp ----
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T>
 inline constexpr bool is_numeric = dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string;
@@ -7354,7 +7609,6 @@ struct leaf_traits {
   static constexpr bool is_leaf = false;
 };
 
-namespace detail {
 
 inline shape_t to_shape(std::span<const std::int64_t> d) { return shape_t(d.begin(), d.end()); }
 
@@ -7367,7 +7621,7 @@ struct dense_leaf {
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = true;
   static constexpr auto dims = Dims;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const T&) { return to_shape(Dims); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
@@ -7377,7 +7631,6 @@ struct dense_leaf {
   }
 };
 
-}  // namespace detail
 
 template <class T>
 struct leaf_traits<T, std::enable_if_t<is_numeric<T>>>
@@ -7399,7 +7652,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<E>*>(o);
@@ -7428,7 +7681,7 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<V>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& s = *static_cast<const std::span<E>*>(o);
@@ -7449,7 +7702,7 @@ struct leaf_traits<tensor> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::invalid;  // per object: see dynamic_type()
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
   static dtype dynamic_type(const tensor& t) { return t.dtype(); }
   static shape_t shape(const tensor& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -7473,9 +7726,9 @@ struct leaf_traits<tensor_of<E>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
-  static graph::shape_rule dynamic_rule(const tensor_of<E>& t) {
-    return t.has_shape() ? graph::shape_rule::exact : graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
+  static detail::shape_rule dynamic_rule(const tensor_of<E>& t) {
+    return t.has_shape() ? detail::shape_rule::exact : detail::shape_rule::any;
   }
   static shape_t shape(const tensor_of<E>& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -7524,7 +7777,7 @@ struct leaf_traits<std::string> {
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = true;
   static constexpr std::array<std::int64_t, 0> dims{};
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::string&) { return {}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
@@ -7542,7 +7795,7 @@ struct leaf_traits<std::vector<std::string>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
@@ -7561,10 +7814,10 @@ inline constexpr bool is_leaf = leaf_traits<T>::is_leaf;
 
 // The graph-layer variable describing a live leaf.
 template <class T>
-graph::variable make_variable(T& obj) {
+detail::variable make_variable(T& obj) {
   using L = leaf_traits<T>;
-  static constexpr graph::variable_io io{&L::save, &L::restore};
-  graph::variable v;
+  static constexpr detail::variable_io io{&L::save, &L::restore};
+  detail::variable v;
   if constexpr (requires { L::dynamic_type(obj); }) v.type = L::dynamic_type(obj);
   else v.type = L::type;
   v.shape = L::shape(obj);
@@ -7575,7 +7828,7 @@ graph::variable make_variable(T& obj) {
   return v;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/leaf.hpp ----
 // ---- begin tfckpt/reflect/names.hpp ----
 // tfckpt reflect layer: the local names of a struct's children, decided at compile time.
@@ -7617,7 +7870,7 @@ graph::variable make_variable(T& obj) {
 #include <boost/preprocessor/repetition/enum.hpp>
 #include <boost/preprocessor/repetition/repeat.hpp>
 
-namespace tfckpt::reflect::detail {
+namespace tfckpt::detail {
 
 template <class T>
 struct fake_wrapper {
@@ -7702,16 +7955,15 @@ consteval bool pfr_can_reflect() {
   }
 }
 
-}  // namespace tfckpt::reflect::detail
+}  // namespace tfckpt::detail
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 // False for an aggregate with a C-array field, which Boost.PFR cannot reflect (see
 // detail::braces_init); the visitor then stops with a static_assert saying so.
 template <class T>
 inline constexpr bool aggregate_reflectable = detail::pfr_can_reflect<T>();
 
-namespace detail {
 template <class T>
 consteval auto reflectable_field_names() {
   if constexpr (aggregate_reflectable<T>)
@@ -7719,14 +7971,13 @@ consteval auto reflectable_field_names() {
   else
     return std::array<std::string_view, 0>{};  // no names: nothing below asks PFR for fields
 }
-}  // namespace detail
 
 // Names of T's fields in declaration order. A compiler that hides the name makes a name empty,
 // which the visitor rejects with a static_assert telling the user to annotate the type.
 template <class T>
 inline constexpr auto aggregate_field_names = detail::reflectable_field_names<T>();
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/field_names.hpp ----
 
 namespace tfckpt {
@@ -7736,7 +7987,7 @@ inline constexpr skip_t skip{};  // TFCKPT_NAMES(T, (field, tfckpt::skip)): not 
 
 }  // namespace tfckpt
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t max_names_per_field = 4;
 
@@ -7757,7 +8008,6 @@ struct field_rename {
   constexpr field_rename(std::string_view f, skip_t) : field(f), names{} {}
 };
 
-namespace detail {
 
 // Found by ADL when the type has no TFCKPT_NAMES: nothing renamed.
 constexpr std::array<field_rename, 0> tfckpt_names(const void*) { return {}; }
@@ -7785,11 +8035,10 @@ consteval auto declared_field_names() {
     boost::mp11::mp_for_each<described_members<T>>([&](auto d) { out[i++] = d.name; });
     return out;
   } else {
-    return ::tfckpt::reflect::aggregate_field_names<T>;
+    return ::tfckpt::detail::aggregate_field_names<T>;
   }
 }
 
-}  // namespace detail
 
 // The final local names of each field of T, in declaration order.
 template <class T>
@@ -7840,9 +8089,9 @@ consteval bool all_names_unique() {
   return true;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 
-#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::reflect::field_rename(#field, __VA_ARGS__),
+#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::detail::field_rename(#field, __VA_ARGS__),
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)
@@ -7854,11 +8103,7 @@ consteval bool all_names_unique() {
   }
 // ---- end tfckpt/reflect/names.hpp ----
 
-namespace tfckpt {
-using slot_table = graph::slot_table;
-}
-
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T> struct is_std_vector : std::false_type {};
 template <class E, class A> struct is_std_vector<std::vector<E, A>> : std::true_type {};
@@ -7878,7 +8123,7 @@ template <class T>
 inline constexpr bool is_list = !is_leaf<T> && (is_std_vector<T>::value || is_std_array<T>::value);
 
 template <class T>
-concept describes_itself = requires(T& t, graph::live_tree& tree, std::size_t self) {
+concept describes_itself = requires(T& t, detail::live_tree& tree, std::size_t self) {
   t.tfckpt_describe(tree, self);
 };
 
@@ -7909,9 +8154,8 @@ void for_each_field(T& obj, F&& f) {
 }
 
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj);
+std::size_t add_object(detail::live_tree& tree, T& obj);
 
-namespace detail {
 
 // Length of a saved TF list: its children named "0", "1", ... up to the first gap (bounded by the
 // number of children, so never sized from an untrusted number).
@@ -7981,7 +8225,7 @@ consteval bool fillable_map() {
 }
 
 template <class T>
-graph::container_fill fill_of(T& obj) {
+detail::container_fill fill_of(T& obj) {
   if constexpr (resizable_list<T>()) {
     return {&fill_vector<T>, &obj};
   } else if constexpr (fillable_map<T>()) {
@@ -7993,12 +8237,11 @@ graph::container_fill fill_of(T& obj) {
   }
 }
 
-}  // namespace detail
 
 // One edge `name` from `parent` to the object `member` stands for (if any).
 template <class T>
-void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
-  if constexpr (std::is_same_v<T, graph::slot_table>) {
+void add_child(detail::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
+  if constexpr (std::is_same_v<T, detail::slot_table>) {
     tree.node(parent).slots = &member;
   } else if constexpr (is_optional<T>::value) {
     if (member) add_child(tree, parent, name, *member);
@@ -8012,8 +8255,8 @@ void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name
 
 // The node for `obj`; its children are described the first time the object is seen.
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj) {
-  const auto interned = tree.intern(graph::id_of(obj));
+std::size_t add_object(detail::live_tree& tree, T& obj) {
+  const auto interned = tree.intern(detail::id_of(obj));
   const std::size_t index = interned.first;  // not a structured binding: lambdas capture it (clang 14)
   if (!interned.second) return index;
   tree.node(index).fill = detail::fill_of(obj);
@@ -8041,7 +8284,6 @@ std::size_t add_object(graph::live_tree& tree, T& obj) {
   return index;
 }
 
-namespace detail {
 
 template <class F>
 consteval bool engageable() {
@@ -8068,17 +8310,16 @@ bool fill_optionals(void* o, const trackable_object& saved) {
   return changed;
 }
 
-}  // namespace detail
 
 // The live tree of `root`; node 0 is `root` itself.
 template <class T>
-graph::live_tree make_tree(T& root) {
-  graph::live_tree tree;
+detail::live_tree make_tree(T& root) {
+  detail::live_tree tree;
   (void)add_object(tree, root);
   return tree;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/visit.hpp ----
 
 namespace tfckpt {
@@ -8208,6 +8449,19 @@ result<restore_status> read(const std::string& path, Root& root, const read_opti
 template <class Root>
 result<restore_status> restore(const std::string& path, Root& root, const read_options& opts = {}) {
   return checkpoint<Root>(root).restore(path, opts);
+}
+
+// From an opened reader (source, root): a file's, or bundle_reader::open_memory's for a
+// checkpoint held in memory (any struct; restore_from_memory is the allocation-free variant for
+// fixed ones). read() ignores save_counter, restore() matches it, as above.
+template <class Root>
+result<restore_status> read(const bundle_reader& source, Root& root) {
+  return detail::restore_from_reader(source, root, nullptr);
+}
+template <class Root>
+result<restore_status> restore(const bundle_reader& source, Root& root) {
+  std::int64_t counter = 0;
+  return detail::restore_from_reader(source, root, &counter);
 }
 
 // TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.
@@ -9096,7 +9350,7 @@ struct schema_ref {
 #include <boost/pfr/core.hpp>
 
 
-namespace tfckpt::schema_detail {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -9105,19 +9359,10 @@ using cstr = std::vector<char>;
 
 constexpr void append(cstr& s, std::string_view v) { s.insert(s.end(), v.begin(), v.end()); }
 
-// graph::escape_local_name: "." -> "..", "/" -> ".S".
-constexpr void append_escaped(cstr& s, std::string_view name) {
-  for (char c : name) {
-    if (c == '.') append(s, "..");
-    else if (c == '/') append(s, ".S");
-    else s.push_back(c);
-  }
-}
-
 constexpr cstr child_path(const cstr& parent, std::string_view local_name) {
   cstr out = parent;
   if (!out.empty()) out.push_back('/');
-  append_escaped(out, local_name);
+  detail::escape_each(local_name, [&](char c) { out.push_back(c); });
   return out;
 }
 
@@ -9152,9 +9397,9 @@ struct field_type {
 };
 
 template <class T, std::size_t I>
-  requires reflect::detail::is_described<T>
+  requires detail::is_described<T>
 struct field_type<T, I> {
-  using D = boost::mp11::mp_at_c<reflect::detail::described_members<T>, I>;
+  using D = boost::mp11::mp_at_c<detail::described_members<T>, I>;
   using type = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
 };
 
@@ -9163,16 +9408,16 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(reflect::fields_reflectable<T>(),
+  static_assert(detail::fields_reflectable<T>(),
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(reflect::all_names_nonempty<T>(),
+  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(detail::all_names_nonempty<T>(),
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(reflect::all_names_unique<T>(),
+  static_assert(detail::all_names_unique<T>(),
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
-  constexpr auto names = reflect::child_names<T>().first;
+  constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
@@ -9191,18 +9436,18 @@ constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool o
 
 template <class T>
 constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  if constexpr (reflect::is_leaf<T>) {
-    using L = reflect::leaf_traits<T>;
+  if constexpr (detail::is_leaf<T>) {
+    using L = detail::leaf_traits<T>;
     raw_entry e;
     e.path = path;
     e.key = path;
-    append(e.key, "/.ATTRIBUTES/VARIABLE_VALUE");  // graph::variable_key (no dot to escape)
+    append(e.key, detail::variable_key_suffix);  // detail::variable_key
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
       static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
-    } else if constexpr (L::rule == graph::shape_rule::any) {
+    } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
     } else {
       e.rank = 1;  // std::vector / std::span / vector<string>: rank 1 of run-time length
@@ -9211,27 +9456,27 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
-  } else if constexpr (std::is_same_v<T, graph::slot_table>) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
-  } else if constexpr (reflect::is_optional<T>::value) {
+  } else if constexpr (detail::is_optional<T>::value) {
     walk<typename T::value_type>(out, path, true, is_root);
-  } else if constexpr (reflect::is_ref<T>::value) {
+  } else if constexpr (detail::is_ref<T>::value) {
     // An edge to an object owned elsewhere in the tree: listed where it is owned.
-  } else if constexpr (reflect::is_list<T> && reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_list<T> && detail::is_std_array<T>::value) {
     for (std::size_t i = 0; i < std::tuple_size_v<T>; ++i) {
       cstr name;
       append_number(name, i);
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
-  } else if constexpr (reflect::is_list<T> || reflect::is_string_map<T>::value) {
+  } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
-  } else if constexpr (reflect::describes_itself<T>) {
+  } else if constexpr (detail::describes_itself<T>) {
     static_assert(dependent_false<T>,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
-  } else if constexpr (reflect::is_struct<T>) {
+  } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
     static_assert(dependent_false<T>,
@@ -9245,7 +9490,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(reflect::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -9374,7 +9619,7 @@ constexpr text<N + 1> to_text(const cstr& s) {
   return t;
 }
 
-}  // namespace tfckpt::schema_detail
+}  // namespace tfckpt::detail
 
 // The functions a failing match calls, at global scope so the message reads short. They are not
 // constexpr: calling one during constant evaluation is the compile error, and its template
@@ -9385,10 +9630,10 @@ template <char... Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
 template <char... What> void tfckpt_schema_mismatch_dtype() {}
 template <char... What> void tfckpt_schema_mismatch_static_shape() {}
 #else
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_dtype() {}
-template <tfckpt::schema_detail::text What> void tfckpt_schema_mismatch_static_shape() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_missing_key_in_checkpoint() {}
+template <tfckpt::detail::text Path> void tfckpt_schema_mismatch_extra_key_in_checkpoint() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_dtype() {}
+template <tfckpt::detail::text What> void tfckpt_schema_mismatch_static_shape() {}
 #endif
 
 namespace tfckpt {
@@ -9396,14 +9641,14 @@ namespace tfckpt {
 // The schema of T: entries sorted by checkpoint key; a reference to static constexpr storage.
 template <class T>
 consteval const auto& schema_of() {
-  return schema_detail::storage<T>::entries;
+  return detail::storage<T>::entries;
 }
 
 // T's schema as a schema_ref, to match one type against another: matches<A>(schema_v<B>).
 template <class T>
-inline constexpr schema_ref<schema_detail::storage<T>::entries> schema_v{};
+inline constexpr schema_ref<detail::storage<T>::entries> schema_v{};
 
-namespace schema_detail {
+namespace detail {
 
 template <mismatch Kind, const auto& Mine, std::size_t I, const auto& Theirs, std::size_t J>
 constexpr void report() {
@@ -9491,29 +9736,29 @@ constexpr bool match_ranges(const Mine& mine, const Theirs& theirs, bool partial
   return true;
 }
 
-}  // namespace schema_detail
+}  // namespace detail
 
 // True when T and the checkpoint schema have the same keys, with agreeing dtypes and static
 // shapes (dynamic leaves accept any length). In a static_assert a mismatch is a compile error
 // naming the path (see the top of this file).
 template <class T, const auto& Entries>
 consteval bool matches(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, false>();
+  return detail::match_all<detail::storage<T>::entries, Entries, false>();
 }
 // As matches, but the checkpoint may hold more (optimizer slots, save_counter, parts of the
 // model this build does not restore): TensorFlow's expect_partial().
 template <class T, const auto& Entries>
 consteval bool matches_partial(schema_ref<Entries>) {
-  return schema_detail::match_all<schema_detail::storage<T>::entries, Entries, true>();
+  return detail::match_all<detail::storage<T>::entries, Entries, true>();
 }
 // Any array of entries; no path in the diagnostic (the entries are not template arguments).
 template <class T>
 constexpr bool matches(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, false);
+  return detail::match_ranges(schema_of<T>(), theirs, false);
 }
 template <class T>
 constexpr bool matches_partial(std::span<const schema_entry> theirs) {
-  return schema_detail::match_ranges(schema_of<T>(), theirs, true);
+  return detail::match_ranges(schema_of<T>(), theirs, true);
 }
 
 // True when every leaf of T has a fixed dtype and a fully static shape (what restore_from_memory
@@ -9672,7 +9917,7 @@ struct listed_entry {
 
 // Visits every entry after the header, in key order, slice parts included. fn(const
 // listed_entry&) returns bool: false stops early. Returns the number of entries visited.
-// Checks what bundle_reader::open checks per entry, except that partitioned tensors' parts are
+// Checks what bundle_reader::open checks per entry (the same functions), except that partitioned tensors' parts are
 // not matched up with their full entries (that needs the whole table).
 template <class F>
 result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_options& opts = {}) {
@@ -9688,28 +9933,15 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
   auto table = detail::table_reader::open(file->bytes(), topts);
   if (!table) return fail(std::move(table).error());
   auto it = table->make_iterator();
-  if (auto r = it.seek_to_first(); !r) return fail(std::move(r).error());
-  if (!it.valid() || !it.key().empty())
-    return fail(make_error(errc::corruption, "missing bundle header (the first key must be \"\")"));
   bundle_header header;
-  if (auto r = detail::check_bundle_header(it, opts, header); !r) return fail(std::move(r).error());
+  if (auto r = detail::open_bundle_table(it, opts, header); !r) return fail(std::move(r).error());
 
   bundle_entry info;
   std::uint64_t count = 0;
   for (;;) {
     if (auto r = it.next(); !r) return fail(std::move(r).error());
     if (!it.valid()) break;
-    if (count >= opts.max_entries)
-      return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));
-    if (auto d = decode_bundle_entry_into(it.value(), info); !d)
-      return fail(std::move(d).error().at_key(it.key()).at_offset(it.block_offset()));
-    if (info.shard_id >= header.num_shards)
-      return fail(make_error(errc::corruption, "entry names shard " + std::to_string(info.shard_id) + " of " +
-                                                   std::to_string(header.num_shards))
-                      .at_key(it.key()));
-    if (info.dtype == dtype::invalid) return fail(make_error(errc::corruption, "entry has no dtype").at_key(it.key()));
-    for (const tensor_slice& s : info.slices)
-      if (auto ok = check_slice(s, info.shape); !ok) return fail(std::move(ok).error().at_key(it.key()));
+    if (auto r = detail::decode_checked_entry(it, header, opts, count, info); !r) return fail(std::move(r).error());
     ++count;
     if (!fn(listed_entry{it.key(), info})) break;
   }
@@ -10020,9 +10252,15 @@ class checkpoint_manager {
 // exceptions:
 //
 //   root_fixed r;
-//   auto st = tfckpt::restore_from_memory(r, ckpt_index, {ckpt_data});
+//   auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);   // (source, root)
 //   if (!st) std::printf("%s: %.*s\n", st.what, int(st.path.size()), st.path.data());
 //
+// For any struct (dynamic shapes, strings, optimizer slots), with allocation, open the bytes as a
+// reader and restore from it: tfckpt::restore(*tfckpt::bundle_reader::open_memory(index, {data}), r).
+//
+// The checks are bundle_reader's own, allocation-free functions of the format layer: the footer
+// and block checks of table_reader.hpp / block.hpp, decode_entry_fields + validate_entry +
+// check_record_size for every entry and decode_header_fields + validate_header for the header.
 // How it differs from tfckpt::restore: this walks the .index SSTable in place (uncompressed
 // blocks only: a Snappy block is errc::unsupported here, as its decompressed bytes would need a
 // buffer) and matches tensors by the checkpoint keys tfckpt::schema_of<T>() derives at compile
@@ -10067,15 +10305,12 @@ struct memory_restore_status {
   explicit operator bool() const noexcept { return code == errc::ok; }
 };
 
-namespace memory_detail {
+namespace detail {
 
-inline constexpr std::string_view object_graph_key = "_CHECKPOINTABLE_OBJECT_GRAPH";
-
-inline memory_restore_status fail(errc c, const char* what, std::string_view path = {},
-                                  std::uint64_t offset = no_offset) {
+inline memory_restore_status memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
   memory_restore_status s;
-  s.code = c;
-  s.what = what;
+  s.code = f.code;
+  s.what = f.what;
   s.path = path;
   s.offset = offset;
   return s;
@@ -10084,182 +10319,62 @@ inline memory_restore_status fail(errc c, const char* what, std::string_view pat
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
 void collect_leaves(T& obj, void** out, std::size_t& n) {
-  if constexpr (reflect::is_leaf<T>) {
+  if constexpr (detail::is_leaf<T>) {
     out[n++] = static_cast<void*>(&obj);
-  } else if constexpr (std::is_same_v<T, graph::slot_table> || reflect::is_ref<T>::value) {
+  } else if constexpr (std::is_same_v<T, detail::slot_table> || detail::is_ref<T>::value) {
     // not in the schema
-  } else if constexpr (reflect::is_std_array<T>::value) {
+  } else if constexpr (detail::is_std_array<T>::value) {
     for (auto& e : obj) collect_leaves(e, out, n);
   } else {
-    reflect::for_each_field(obj, [&](const reflect::name_set& names, auto& field) {
+    detail::for_each_field(obj, [&](const detail::name_set& names, auto& field) {
       if (names.count != 0) collect_leaves(field, out, n);
     });
   }
 }
 
-struct stored_entry {
-  dtype type = dtype::invalid;
-  int rank = 0;
+// decode_entry_fields' sink for a fixed struct: the first schema_max_rank dims (a longer shape
+// cannot match any variable; entry_fields::rank says how long it was). Slices are only counted.
+struct fixed_dims_sink {
   std::int64_t dims[schema_max_rank] = {};
-  bool rank_too_large = false;
-  std::int32_t shard = 0;
-  std::int64_t offset = 0, size = 0;
-  std::uint32_t crc = 0;
-  bool sliced = false;
+  std::size_t n = 0;
+  void clear() noexcept { n = 0; }
+  void clear_shape() noexcept { n = 0; }
+  void dim(std::int64_t d) noexcept {
+    if (n < schema_max_rank) dims[n] = d;
+    ++n;
+  }
+  fault slice(std::string_view) noexcept { return {}; }
 };
 
-inline bool decode_entry(std::string_view bytes, stored_entry& e) {
-  detail::proto_reader r(bytes);
-  std::uint32_t f;
-  detail::wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    bool ok = true;
-    if (f == 1 && t == detail::wire_type::varint) {
-      std::int64_t d = 0;
-      ok = r.read_int64(d);
-      e.type = static_cast<dtype>(d);
-    } else if (f == 2 && t == detail::wire_type::length_delimited) {
-      std::string_view s;
-      if (!r.read_bytes(s)) return false;
-      detail::proto_reader sr(s);
-      while (!sr.done()) {
-        std::uint32_t sf;
-        detail::wire_type st;
-        if (!sr.next(sf, st)) return false;
-        if (sf == 2 && st == detail::wire_type::length_delimited) {
-          std::string_view dim;
-          if (!sr.read_bytes(dim)) return false;
-          std::int64_t size = 0;
-          detail::proto_reader dr(dim);
-          while (!dr.done()) {
-            std::uint32_t df;
-            detail::wire_type dt;
-            if (!dr.next(df, dt)) return false;
-            if (df == 1 && dt == detail::wire_type::varint) {
-              if (!dr.read_int64(size)) return false;
-            } else if (!dr.skip(dt)) {
-              return false;
-            }
-          }
-          if (e.rank < static_cast<int>(schema_max_rank)) e.dims[e.rank] = size;
-          else e.rank_too_large = true;
-          ++e.rank;
-        } else if (!sr.skip(st)) {
-          return false;
-        }
-      }
-    } else if (f == 3 && t == detail::wire_type::varint) {
-      ok = r.read_int32(e.shard);
-    } else if (f == 4 && t == detail::wire_type::varint) {
-      ok = r.read_int64(e.offset);
-    } else if (f == 5 && t == detail::wire_type::varint) {
-      ok = r.read_int64(e.size);
-    } else if (f == 6 && t == detail::wire_type::fixed32) {
-      ok = r.read_fixed32(e.crc);
-    } else if (f == 7) {
-      e.sliced = true;
-      ok = r.skip(t);
-    } else {
-      ok = r.skip(t);
-    }
-    if (!ok) return false;
-  }
-  return e.shard >= 0 && e.offset >= 0 && e.size >= 0;
-}
-
-// BundleHeaderProto: little-endian, readable by consumer version 1 (versions.cc CheckVersions).
-inline memory_restore_status check_header(std::string_view bytes, std::size_t shards_given) {
-  detail::proto_reader r(bytes);
-  std::uint32_t f;
-  detail::wire_type t;
-  std::int32_t num_shards = 0, endian = 0, producer = 0, min_consumer = 0;
-  bool bad_consumer = false;
-  while (!r.done()) {
-    if (!r.next(f, t)) return fail(errc::corruption, "malformed bundle header");
-    bool ok = true;
-    if (f == 1 && t == detail::wire_type::varint) ok = r.read_int32(num_shards);
-    else if (f == 2 && t == detail::wire_type::varint) ok = r.read_int32(endian);
-    else if (f == 3 && t == detail::wire_type::length_delimited) {
-      std::string_view v;
-      ok = r.read_bytes(v);
-      detail::proto_reader vr(v);
-      while (ok && !vr.done()) {
-        std::uint32_t vf;
-        detail::wire_type vt;
-        if (!vr.next(vf, vt)) return fail(errc::corruption, "malformed bundle header version");
-        if (vf == 1 && vt == detail::wire_type::varint) ok = vr.read_int32(producer);
-        else if (vf == 2 && vt == detail::wire_type::varint) ok = vr.read_int32(min_consumer);
-        else if (vf == 3 && vt == detail::wire_type::varint) {
-          std::int32_t b = 0;
-          ok = vr.read_int32(b);
-          bad_consumer = bad_consumer || b == 1;
-        } else if (vf == 3 && vt == detail::wire_type::length_delimited) {
-          std::string_view packed;
-          ok = vr.read_bytes(packed);
-          detail::proto_reader pr(packed);
-          while (ok && !pr.done()) {
-            std::int32_t b = 0;
-            ok = pr.read_int32(b);
-            bad_consumer = bad_consumer || b == 1;
-          }
-        } else {
-          ok = vr.skip(vt);
-        }
-      }
-    } else {
-      ok = r.skip(t);
-    }
-    if (!ok) return fail(errc::corruption, "malformed bundle header");
-  }
-  if (endian != 0) return fail(errc::unsupported, "big-endian bundle: not supported by restore_from_memory");
-  if (producer < 0 || min_consumer > 1 || bad_consumer)
-    return fail(errc::version_mismatch, "bundle version is not readable by consumer version 1");
-  if (num_shards < 0 || static_cast<std::size_t>(num_shards) != shards_given)
-    return fail(errc::invalid_argument, "the number of data shards given differs from the header's num_shards");
-  return {};
-}
-
-// A block of the index file: bounds, masked CRC32C over contents + type byte, type "none".
-inline memory_restore_status read_block(std::string_view file, std::size_t limit, detail::block_handle h,
-                                        bool verify, std::string_view& out) {
-  if (h.offset > limit || h.size > limit - h.offset || 5 > limit - h.offset - h.size)
-    return fail(errc::corruption, "block handle extends past the end of the table data", {}, h.offset);
-  const auto off = static_cast<std::size_t>(h.offset);
-  const auto n = static_cast<std::size_t>(h.size);
-  const char* trailer = file.data() + off + n;
-  if (verify) {
-    const std::uint32_t expected = detail::crc32c_unmask(detail::decode_fixed32(trailer + 1));
-    if (detail::crc32c_extend(detail::crc32c(file.data() + off, n), trailer, 1) != expected)
-      return fail(errc::checksum_mismatch, "index block checksum mismatch", {}, h.offset);
-  }
-  if (trailer[0] == 1)
-    return fail(errc::unsupported,
-                "Snappy-compressed index block: restore_from_memory reads uncompressed blocks only "
-                "(write the checkpoint without compression, the TensorFlow default)",
-                {}, h.offset);
-  if (trailer[0] != 0) return fail(errc::corruption, "bad block type", {}, h.offset);
-  out = file.substr(off, n);
-  return {};
-}
-
-// Calls fn(key, value) for every entry of a block, reconstructing keys into a stack buffer.
-// fn returns a status; a failing one stops the walk.
+// Calls fn(key, value) for every entry of a block, reconstructing keys into a stack buffer; the
+// block's restart array is checked by block::check, keys must increase (strictly in data
+// blocks) and restart points hold whole keys, as block_iter requires. fn returns a status; a
+// failing one stops the walk.
 template <class Fn>
-memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, Fn&& fn) {
-  if (contents.size() < 4) return fail(errc::corruption, "bad block: no restart count", {}, block_offset);
-  const std::uint32_t restarts = detail::decode_fixed32(contents.data() + contents.size() - 4);
-  if (restarts > (contents.size() - 4) / 4)
-    return fail(errc::corruption, "bad block: restart count too large", {}, block_offset);
-  const std::string_view entries = contents.substr(0, contents.size() - 4 - std::size_t{restarts} * 4);
+memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
+  block b;
+  std::uint32_t bad_restart = 0;
+  if (const fault ok = block::check(contents, b, bad_restart); !ok) return memory_fail(ok, {}, block_offset);
+  const std::string_view entries = b.entries();
   char key[TFCKPT_MEMORY_RESTORE_MAX_KEY];
   std::size_t key_len = 0;
+  std::uint32_t next_restart = 0;
   for (std::size_t pos = 0; pos < entries.size();) {
-    detail::block_entry e;
-    const std::size_t end = detail::decode_block_entry(entries, pos, e);
-    if (end == 0 || e.shared > key_len) return fail(errc::corruption, "bad block: malformed entry", {}, block_offset);
+    bool at_restart = false;
+    for (; next_restart < b.num_restarts() && b.restart(next_restart) <= pos; ++next_restart) {
+      if (b.restart(next_restart) < pos)
+        return memory_fail({errc::corruption, "bad block: restart point not on an entry boundary"}, {}, block_offset);
+      at_restart = true;
+    }
+    block_entry e;
+    const std::size_t end = decode_block_entry(entries, pos, e);
+    if (end == 0 || e.shared > key_len || (at_restart && e.shared != 0))
+      return memory_fail({errc::corruption, "bad block: malformed entry"}, {}, block_offset);
     if (e.key_delta.size() > sizeof(key) - e.shared)
-      return fail(errc::limit_exceeded, "key longer than TFCKPT_MEMORY_RESTORE_MAX_KEY", {}, block_offset);
+      return memory_fail({errc::limit_exceeded, "key longer than TFCKPT_MEMORY_RESTORE_MAX_KEY"}, {}, block_offset);
+    const int order = e.key_delta.compare(std::string_view(key + e.shared, key_len - e.shared));
+    if (pos != 0 && (order < 0 || (order == 0 && strict)))
+      return memory_fail({errc::corruption, "bad block: keys out of order"}, {}, block_offset);
     if (!e.key_delta.empty()) std::memcpy(key + e.shared, e.key_delta.data(), e.key_delta.size());
     key_len = e.shared + e.key_delta.size();
     if (auto st = fn(std::string_view(key, key_len), e.value); !st) {
@@ -10271,27 +10386,38 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
   return {};
 }
 
+// A block of the index, located and checked by locate_table_block (table_reader's own check);
+// a Snappy block would need a buffer, so it is unsupported here.
+inline memory_restore_status memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+                                          std::string_view& out) {
+  unsigned char type = 0;
+  if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
+  if (type == static_cast<unsigned char>(block_type::snappy))
+    return memory_fail({errc::unsupported,
+                        "Snappy-compressed index block: restore_from_memory reads uncompressed blocks only "
+                        "(write the checkpoint without compression, the TensorFlow default)"},
+                       {}, h.offset);
+  if (type != static_cast<unsigned char>(block_type::none))
+    return memory_fail({errc::corruption, "bad block type"}, {}, h.offset);
+  return {};
+}
+
 // Walks every data block of the table in `index`, calling fn(key, value) per entry.
 template <class Fn>
 memory_restore_status for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
-  constexpr std::size_t footer_size = 48;
-  if (index.size() < footer_size) return fail(errc::corruption, "index is too short to be an sstable", {}, 0);
-  const std::size_t footer_at = index.size() - footer_size;
-  if (detail::decode_fixed64(index.data() + footer_at + 40) != 0xdb4775248b80fb57ull)
-    return fail(errc::corruption, "not an sstable (bad magic number)", {}, footer_at + 40);
-  std::string_view handles = index.substr(footer_at, 40);
-  detail::block_handle meta, idx;
-  if (!detail::get_block_handle(handles, meta) || !detail::get_block_handle(handles, idx))
-    return fail(errc::corruption, "bad block handle in footer", {}, footer_at);
+  block_handle meta, idx;
+  std::uint64_t at = 0;
+  if (const fault ok = read_table_footer(index, meta, idx, at); !ok) return memory_fail(ok, {}, at);
+  const std::size_t limit = index.size() - table_footer_size;
   std::string_view index_block;
-  if (auto st = read_block(index, footer_at, idx, verify, index_block); !st) return st;
-  return for_each_block_entry(index_block, idx.offset, [&](std::string_view, std::string_view handle_bytes) {
-    detail::block_handle h;
-    if (!detail::get_block_handle(handle_bytes, h) || !handle_bytes.empty())
-      return fail(errc::corruption, "bad block handle in index entry");
+  if (auto st = memory_block(index, limit, idx, verify, index_block); !st) return st;
+  return for_each_block_entry(index_block, idx.offset, /*strict=*/false, [&](std::string_view, std::string_view handle_bytes) {
+    block_handle h;
+    if (!get_block_handle(handle_bytes, h) || !handle_bytes.empty())
+      return memory_fail({errc::corruption, "bad block handle in index entry"});
     std::string_view data_block;
-    if (auto st = read_block(index, footer_at, h, verify, data_block); !st) return st;
-    return for_each_block_entry(data_block, h.offset, fn);
+    if (auto st = memory_block(index, limit, h, verify, data_block); !st) return st;
+    return for_each_block_entry(data_block, h.offset, /*strict=*/true, fn);
   });
 }
 
@@ -10299,13 +10425,13 @@ memory_restore_status for_each_table_entry(std::string_view index, bool verify, 
 
 // The bytes of node `id` (TrackableObjectGraph.nodes, field 1), or false.
 inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
-  detail::proto_reader r(graph);
+  proto_reader r(graph);
   std::uint32_t f;
-  detail::wire_type t;
+  wire_type t;
   std::uint64_t i = 0;
   while (!r.done()) {
     if (!r.next(f, t)) return false;
-    if (f == 1 && t == detail::wire_type::length_delimited) {
+    if (f == 1 && t == wire_type::length_delimited) {
       std::string_view b;
       if (!r.read_bytes(b)) return false;
       if (i++ == id) {
@@ -10319,47 +10445,34 @@ inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_vie
   return false;
 }
 
-// escape_local_name(raw) == escaped, without building the escaped string.
-inline bool escaped_equals(std::string_view raw, std::string_view escaped) {
-  std::size_t j = 0;
-  for (char c : raw) {
-    const char a = c == '.' ? '.' : c == '/' ? '.' : c;
-    const char b = c == '.' ? '.' : c == '/' ? 'S' : '\0';
-    if (j >= escaped.size() || escaped[j++] != a) return false;
-    if (b != '\0' && (j >= escaped.size() || escaped[j++] != b)) return false;
-  }
-  return j == escaped.size();
-}
-
-// The child of `node` whose escaped local name is `component`.
-inline bool graph_child(std::string_view node, std::string_view component, std::uint64_t& child) {
-  detail::proto_reader r(node);
+// Calls fn(a, b) for each element of the repeated message field `field` of `msg`, with `a` the
+// bytes of its field `fa` and `b` of its field `fb` (length-delimited; a varint `fa` is returned
+// through `id`). fn returns true to stop. False when malformed or not stopped.
+template <class Fn>
+bool find_in_repeated(std::string_view msg, std::uint32_t field, std::uint32_t fa, std::uint32_t fb, Fn&& fn) {
+  proto_reader r(msg);
   std::uint32_t f;
-  detail::wire_type t;
+  wire_type t;
   while (!r.done()) {
     if (!r.next(f, t)) return false;
-    if (f == 1 && t == detail::wire_type::length_delimited) {
-      std::string_view ref;
-      if (!r.read_bytes(ref)) return false;
-      detail::proto_reader rr(ref);
+    if (f == field && t == wire_type::length_delimited) {
+      std::string_view sub;
+      if (!r.read_bytes(sub)) return false;
+      proto_reader sr(sub);
       std::uint64_t id = 0;
-      std::string_view name;
-      while (!rr.done()) {
+      std::string_view a, b;
+      while (!sr.done()) {
         std::uint32_t g;
-        detail::wire_type u;
-        if (!rr.next(g, u)) return false;
-        if (g == 1 && u == detail::wire_type::varint) {
-          if (!rr.read_varint(id)) return false;
-        } else if (g == 2 && u == detail::wire_type::length_delimited) {
-          if (!rr.read_bytes(name)) return false;
-        } else if (!rr.skip(u)) {
-          return false;
-        }
+        wire_type u;
+        if (!sr.next(g, u)) return false;
+        bool ok = true;
+        if (g == fa && u == wire_type::varint) ok = sr.read_varint(id);
+        else if (g == fa && u == wire_type::length_delimited) ok = sr.read_bytes(a);
+        else if (g == fb && u == wire_type::length_delimited) ok = sr.read_bytes(b);
+        else ok = sr.skip(u);
+        if (!ok) return false;
       }
-      if (escaped_equals(name, component)) {
-        child = id;
-        return true;
-      }
+      if (fn(id, a, b)) return true;
     } else if (!r.skip(t)) {
       return false;
     }
@@ -10367,39 +10480,9 @@ inline bool graph_child(std::string_view node, std::string_view component, std::
   return false;
 }
 
-// Does `node` save VARIABLE_VALUE under `key`?
-inline bool graph_node_has_key(std::string_view node, std::string_view key) {
-  detail::proto_reader r(node);
-  std::uint32_t f;
-  detail::wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    if (f == 2 && t == detail::wire_type::length_delimited) {
-      std::string_view attr;
-      if (!r.read_bytes(attr)) return false;
-      detail::proto_reader ar(attr);
-      std::string_view name, ckey;
-      while (!ar.done()) {
-        std::uint32_t g;
-        detail::wire_type u;
-        if (!ar.next(g, u)) return false;
-        if (g == 1 && u == detail::wire_type::length_delimited) {
-          if (!ar.read_bytes(name)) return false;
-        } else if (g == 3 && u == detail::wire_type::length_delimited) {
-          if (!ar.read_bytes(ckey)) return false;
-        } else if (!ar.skip(u)) {
-          return false;
-        }
-      }
-      if (name == "VARIABLE_VALUE" && ckey == key) return true;
-    } else if (!r.skip(t)) {
-      return false;
-    }
-  }
-  return false;
-}
-
-// Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`.
+// Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`
+// as VARIABLE_VALUE (ObjectReference: node_id 1, local_name 2; SerializedTensor: name 1,
+// checkpoint_key 3).
 inline bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
   std::string_view node;
   if (!graph_node(graph, 0, node)) return false;
@@ -10408,9 +10491,15 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
     const std::string_view component = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
     std::uint64_t child = 0;
-    if (!graph_child(node, component, child) || !graph_node(graph, child, node)) return false;
+    const bool found = find_in_repeated(node, 1, 1, 2, [&](std::uint64_t id, std::string_view, std::string_view name) {
+      child = id;
+      return detail::escaped_equals(name, component);
+    });
+    if (!found || !graph_node(graph, child, node)) return false;
   }
-  return graph_node_has_key(node, key);
+  return find_in_repeated(node, 2, 1, 3, [&](std::uint64_t, std::string_view name, std::string_view ckey) {
+    return name == detail::variable_value_name && ckey == key;
+  });
 }
 
 // The serialized graph inside its scalar DT_STRING record: varint length, masked CRC of the
@@ -10418,11 +10507,11 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
 inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
   std::string_view in = rec;
   std::uint64_t len = 0;
-  if (!detail::get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
+  if (!get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
   if (verify) {
-    std::uint32_t crc = detail::crc_extend_length(0, len, false);
-    crc = detail::crc32c_extend(crc, in.data(), in.size());
-    if (crc != detail::crc32c_unmask(masked_crc)) return false;
+    std::uint32_t crc = crc_extend_length(0, len, false);
+    crc = crc32c_extend(crc, in.data(), in.size());
+    if (crc != crc32c_unmask(masked_crc)) return false;
   }
   out = in.substr(4);
   return true;
@@ -10434,8 +10523,8 @@ inline std::string_view as_view(std::span<const std::byte> b) {
 }
 
 template <class T, class Shard>
-memory_restore_status restore(T& root, std::string_view index, std::initializer_list<Shard> shards,
-                              const memory_restore_options& opts) {
+memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
+                                          const memory_restore_options& opts) {
   constexpr const auto& schema = schema_of<T>();
   constexpr std::size_t n = schema.size();
   static_assert(all_leaves_fixed<T>(),
@@ -10449,31 +10538,47 @@ memory_restore_status restore(T& root, std::string_view index, std::initializer_
     return true;
   }(), "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
   if constexpr (std::endian::native != std::endian::little) {
-    return fail(errc::unsupported, "restore_from_memory needs a little-endian host");
+    return memory_fail({errc::unsupported, "restore_from_memory needs a little-endian host"});
   } else {
     void* dest[n == 0 ? 1 : n];
     bool found[n == 0 ? 1 : n] = {};
     std::size_t leaves = 0;
     collect_leaves(root, dest, leaves);
     bool has_graph = false;
-    stored_entry graph_entry;
+    entry_fields graph_entry;
     memory_restore_status out;
     bool header_seen = false;
+    std::int32_t num_shards = 0;
     auto st = for_each_table_entry(index, opts.verify_checksums, [&](std::string_view key, std::string_view value) {
       if (key.empty()) {
         header_seen = true;
-        return check_header(value, shards.size());
+        header_fields h;
+        if (const fault ok = decode_header_fields(value, h, [](std::int32_t) {}); !ok) return memory_fail(ok);
+        if (const fault ok = validate_header(h, INT32_MAX); !ok) return memory_fail(ok);
+        if (h.endian != endianness::little)
+          return memory_fail({errc::unsupported, "big-endian bundle: not supported by restore_from_memory"});
+        if (static_cast<std::size_t>(h.num_shards) != shards.size())
+          return memory_fail({errc::invalid_argument, "the number of data shards given differs from the header's num_shards"});
+        num_shards = h.num_shards;
+        return memory_restore_status{};
       }
-      if (!header_seen) return fail(errc::corruption, "the index has no bundle header entry first");
+      if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry first"});
       std::size_t lo = 0, hi = n;  // schema keys are sorted: binary search
       while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
         if (schema[mid].key < key) lo = mid + 1;
         else hi = mid;
       }
-      if (lo == n || schema[lo].key != key) {
+      const bool known = lo != n && schema[lo].key == key;
+      const std::string_view path = known ? schema[lo].path : std::string_view{};
+      // Every entry is decoded and checked as bundle_reader::open checks it, used or not.
+      entry_fields e;
+      fixed_dims_sink dims;
+      if (const fault ok = decode_entry_fields(value, e, dims); !ok) return memory_fail(ok, path);
+      if (const fault ok = validate_entry(e, num_shards); !ok) return memory_fail(ok, path);
+      if (!known) {
         if (key == object_graph_key) {
-          if (!decode_entry(value, graph_entry)) return fail(errc::corruption, "malformed bundle entry of the object graph");
+          graph_entry = e;
           has_graph = true;
         } else {
           ++out.unused;
@@ -10481,72 +10586,63 @@ memory_restore_status restore(T& root, std::string_view index, std::initializer_
         return memory_restore_status{};
       }
       const schema_entry& want = schema[lo];
-      if (found[lo]) return fail(errc::corruption, "duplicate key in the index", want.path);
-      stored_entry e;
-      if (!decode_entry(value, e)) return fail(errc::corruption, "malformed bundle entry", want.path);
-      if (e.sliced) return fail(errc::unsupported, "partitioned (sliced) variable: not supported here", want.path);
-      if (e.type != want.dtype) return fail(errc::dtype_mismatch, "stored dtype differs from the variable's", want.path);
-      bool same_shape = !e.rank_too_large && e.rank == want.rank;
-      std::int64_t count = 1;
-      for (int i = 0; same_shape && i < want.rank; ++i) {
-        same_shape = e.dims[i] == want.dims[static_cast<std::size_t>(i)];
-        count *= want.dims[static_cast<std::size_t>(i)];
-      }
-      if (!same_shape) return fail(errc::shape_mismatch, "stored shape differs from the variable's", want.path);
-      const std::int64_t bytes = count * static_cast<std::int64_t>(dtype_size(want.dtype));
-      if (e.size != bytes) return fail(errc::corruption, "stored size does not match dtype and shape", want.path);
-      if (static_cast<std::size_t>(e.shard) >= shards.size())
-        return fail(errc::corruption, "entry names a data shard that was not given", want.path);
-      const std::string_view shard = as_view(shards.begin()[e.shard]);
-      if (static_cast<std::uint64_t>(e.offset) > shard.size() ||
-          static_cast<std::uint64_t>(e.size) > shard.size() - static_cast<std::uint64_t>(e.offset))
-        return fail(errc::corruption, "record extends past the end of its data shard", want.path);
+      if (found[lo]) return memory_fail({errc::corruption, "duplicate key in the index"}, path);
+      if (e.slices != 0) return memory_fail({errc::unsupported, "partitioned (sliced) variable: not supported here"}, path);
+      if (e.dtype != want.dtype) return memory_fail({errc::dtype_mismatch, "stored dtype differs from the variable's"}, path);
+      bool same_shape = e.rank == static_cast<std::size_t>(want.rank);
+      for (int i = 0; same_shape && i < want.rank; ++i)
+        same_shape = dims.dims[i] == want.dims[static_cast<std::size_t>(i)];
+      if (!same_shape) return memory_fail({errc::shape_mismatch, "stored shape differs from the variable's"}, path);
+      if (const fault ok = check_record_size(e.dtype, e.elements, e.size); !ok) return memory_fail(ok, path);
+      const std::string_view shard = as_view(shards.begin()[e.shard_id]);
+      if (!record_within(e.offset, e.size, shard.size()))
+        return memory_fail({errc::corruption, "record extends past the end of its data shard"}, path);
       const char* src = shard.data() + e.offset;
-      if (opts.verify_checksums && detail::crc32c(src, static_cast<std::size_t>(e.size)) != detail::crc32c_unmask(e.crc))
-        return fail(errc::checksum_mismatch, "record checksum mismatch", want.path);
+      if (opts.verify_checksums && crc32c(src, static_cast<std::size_t>(e.size)) != crc32c_unmask(e.crc32c))
+        return memory_fail({errc::checksum_mismatch, "record checksum mismatch"}, path);
       if (e.size) std::memcpy(dest[want.leaf], src, static_cast<std::size_t>(e.size));
       found[lo] = true;
       ++out.restored;
       return memory_restore_status{};
     });
     if (!st) return st;
-    if (!header_seen) return fail(errc::corruption, "the index has no bundle header entry");
+    if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry"});
     for (std::size_t i = 0; i < n; ++i)
-      if (!found[i]) return fail(errc::not_found, "variable not in the checkpoint", schema[i].path);
+      if (!found[i]) return memory_fail({errc::not_found, "variable not in the checkpoint"}, schema[i].path);
     if (has_graph && opts.check_object_graph) {
-      if (graph_entry.type != dtype::string || graph_entry.rank != 0 ||
-          static_cast<std::size_t>(graph_entry.shard) >= shards.size())
-        return fail(errc::corruption, "bad object graph entry");
-      const std::string_view shard = as_view(shards.begin()[graph_entry.shard]);
-      if (static_cast<std::uint64_t>(graph_entry.offset) > shard.size() ||
-          static_cast<std::uint64_t>(graph_entry.size) > shard.size() - static_cast<std::uint64_t>(graph_entry.offset))
-        return fail(errc::corruption, "object graph record extends past the end of its data shard");
+      if (graph_entry.dtype != dtype::string || graph_entry.rank != 0 || graph_entry.slices != 0)
+        return memory_fail({errc::corruption, "bad object graph entry"});
+      const std::string_view shard = as_view(shards.begin()[graph_entry.shard_id]);
+      if (!record_within(graph_entry.offset, graph_entry.size, shard.size()))
+        return memory_fail({errc::corruption, "object graph record extends past the end of its data shard"});
       std::string_view graph;
       if (!graph_bytes(shard.substr(static_cast<std::size_t>(graph_entry.offset), static_cast<std::size_t>(graph_entry.size)),
-                       graph_entry.crc, opts.verify_checksums, graph))
-        return fail(errc::corruption, "object graph record is malformed or fails its checksum");
+                       graph_entry.crc32c, opts.verify_checksums, graph))
+        return memory_fail({errc::corruption, "object graph record is malformed or fails its checksum"});
       for (const auto& e : schema)
         if (!graph_leads_to(graph, e.path, e.key))
-          return fail(errc::unmatched, "the object graph does not lead from the root along this path to its key", e.path);
+          return memory_fail({errc::unmatched, "the object graph does not lead from the root along this path to its key"},
+                             e.path);
       out.graph_checked = true;
     }
     return out;
   }
 }
 
-}  // namespace memory_detail
+}  // namespace detail
 
-// `index`: the .index file's bytes; `shards`: data files 0..N-1 (N = the header's num_shards).
+// (source, root), as every restore: `index` is the .index file's bytes, `shards` the data files
+// 0..N-1 (N = the header's num_shards).
 template <class T>
-memory_restore_status restore_from_memory(T& root, std::string_view index, std::initializer_list<std::string_view> shards,
+memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
                                           const memory_restore_options& opts = {}) {
-  return memory_detail::restore(root, index, shards, opts);
+  return detail::restore_from_memory(index, shards, root, opts);
 }
 template <class T>
-memory_restore_status restore_from_memory(T& root, std::span<const std::byte> index,
-                                          std::initializer_list<std::span<const std::byte>> shards,
+memory_restore_status restore_from_memory(std::span<const std::byte> index,
+                                          std::initializer_list<std::span<const std::byte>> shards, T& root,
                                           const memory_restore_options& opts = {}) {
-  return memory_detail::restore(root, memory_detail::as_view(index), shards, opts);
+  return detail::restore_from_memory(detail::as_view(index), shards, root, opts);
 }
 
 }  // namespace tfckpt

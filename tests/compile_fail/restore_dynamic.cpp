@@ -7,5 +7,5 @@ struct root_dyn {
 };
 int main() {
   root_dyn r;
-  return tfckpt::restore_from_memory(r, std::string_view{}, {std::string_view{}}) ? 0 : 1;
+  return tfckpt::restore_from_memory(std::string_view{}, {std::string_view{}}, r) ? 0 : 1;
 }

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   TFCKPT_FUZZ_CHECK(g2);
   TFCKPT_FUZZ_CHECK(g2->nodes.size() == g->nodes.size());
   TFCKPT_FUZZ_CHECK(encode_object_graph(*g2) == enc);
-  auto paths = graph::detail::saved_paths(*g);
+  auto paths = detail::saved_paths(*g);
   TFCKPT_FUZZ_CHECK(paths.size() == g->nodes.size());
   return 0;
 }

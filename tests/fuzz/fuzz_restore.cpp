@@ -58,9 +58,9 @@ void restore_memory(const tfckpt::bundle_reader* r, const tfckpt_fuzz::memory_ch
   mo.verify_checksums = false;
   memory_restore_status st;
   switch (c.shards.size()) {  // restore_from_memory takes an initializer_list
-    case 1: st = restore_from_memory(root, c.index, {c.shards[0]}, mo); break;
-    case 2: st = restore_from_memory(root, c.index, {c.shards[0], c.shards[1]}, mo); break;
-    default: st = restore_from_memory(root, c.index, {c.shards[0], c.shards[1], c.shards[2]}, mo); break;
+    case 1: st = restore_from_memory(c.index, {c.shards[0]}, root, mo); break;
+    case 2: st = restore_from_memory(c.index, {c.shards[0], c.shards[1]}, root, mo); break;
+    default: st = restore_from_memory(c.index, {c.shards[0], c.shards[1], c.shards[2]}, root, mo); break;
   }
   if (!st) {
     TFCKPT_FUZZ_CHECK(st.what != nullptr);
@@ -71,7 +71,7 @@ void restore_memory(const tfckpt::bundle_reader* r, const tfckpt_fuzz::memory_ch
   if (r == nullptr) return;
   void* leaves[schema.size()];
   std::size_t n = 0;
-  memory_detail::collect_leaves(root, leaves, n);
+  detail::collect_leaves(root, leaves, n);
   TFCKPT_FUZZ_CHECK(n == schema.size());
   for (const auto& e : schema) {
     auto t = r->read(e.key);

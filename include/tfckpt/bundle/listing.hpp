@@ -29,7 +29,7 @@ struct listed_entry {
 
 // Visits every entry after the header, in key order, slice parts included. fn(const
 // listed_entry&) returns bool: false stops early. Returns the number of entries visited.
-// Checks what bundle_reader::open checks per entry, except that partitioned tensors' parts are
+// Checks what bundle_reader::open checks per entry (the same functions), except that partitioned tensors' parts are
 // not matched up with their full entries (that needs the whole table).
 template <class F>
 result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_options& opts = {}) {
@@ -45,28 +45,15 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
   auto table = detail::table_reader::open(file->bytes(), topts);
   if (!table) return fail(std::move(table).error());
   auto it = table->make_iterator();
-  if (auto r = it.seek_to_first(); !r) return fail(std::move(r).error());
-  if (!it.valid() || !it.key().empty())
-    return fail(make_error(errc::corruption, "missing bundle header (the first key must be \"\")"));
   bundle_header header;
-  if (auto r = detail::check_bundle_header(it, opts, header); !r) return fail(std::move(r).error());
+  if (auto r = detail::open_bundle_table(it, opts, header); !r) return fail(std::move(r).error());
 
   bundle_entry info;
   std::uint64_t count = 0;
   for (;;) {
     if (auto r = it.next(); !r) return fail(std::move(r).error());
     if (!it.valid()) break;
-    if (count >= opts.max_entries)
-      return fail(make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries"));
-    if (auto d = decode_bundle_entry_into(it.value(), info); !d)
-      return fail(std::move(d).error().at_key(it.key()).at_offset(it.block_offset()));
-    if (info.shard_id >= header.num_shards)
-      return fail(make_error(errc::corruption, "entry names shard " + std::to_string(info.shard_id) + " of " +
-                                                   std::to_string(header.num_shards))
-                      .at_key(it.key()));
-    if (info.dtype == dtype::invalid) return fail(make_error(errc::corruption, "entry has no dtype").at_key(it.key()));
-    for (const tensor_slice& s : info.slices)
-      if (auto ok = check_slice(s, info.shape); !ok) return fail(std::move(ok).error().at_key(it.key()));
+    if (auto r = detail::decode_checked_entry(it, header, opts, count, info); !r) return fail(std::move(r).error());
     ++count;
     if (!fn(listed_entry{it.key(), info})) break;
   }

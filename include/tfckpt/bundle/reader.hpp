@@ -129,6 +129,8 @@ class bundle_reader {
   result<void> check_partitioned_size(const entry& e) const;
   result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
   result<void> check_parts(const entry& e) const;
+  template <class Fn>
+  result<void> for_each_part(const entry& e, Fn&& fn) const;
   error located(error err, const entry& e) const;
 
   // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on

@@ -50,19 +50,6 @@ inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::st
   return std::nullopt;
 }
 
-// Whether a BundleHeaderProto's bytes carry field 1 (num_shards) as a varint.
-inline bool header_has_num_shards(std::string_view bytes) {
-  proto_reader r(bytes);
-  std::uint32_t f;
-  wire_type t;
-  while (!r.done()) {
-    if (!r.next(f, t)) return false;
-    if (f == 1 && t == wire_type::varint) return true;
-    if (!r.skip(t)) return false;
-  }
-  return false;
-}
-
 inline error legacy_v1_error(const std::string& path) {
   return make_error(errc::unsupported,
                     "legacy V1 (TensorSlice) checkpoint: this format predates TensorFlow's V2 tensor "
@@ -105,31 +92,44 @@ inline result<std::string> resolve_prefix(const std::string& path) {
   return path;
 }
 
-// The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read.
+// The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read
+// (validate_header, the check restore_from_memory makes too).
 inline result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
                                         bundle_header& out) {
   auto header = decode_bundle_header(it.value());
   if (!header) return std::move(header).error().at_offset(it.block_offset());
   out = *header;
-  // decode_bundle_header defaults an absent num_shards to 1, so the V1 test below cannot see a
-  // missing field in out: look for it in the raw bytes. Every V2 writer emits num_shards
-  // (>= 1, a varint in field 1); a legacy V1 TensorSlice table's "" entry is a SavedTensorSlices
-  // proto whose field 1 is a length-delimited `meta`, so it has none.
-  if (!detail::header_has_num_shards(it.value()))
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (out.num_shards == 0 && out.version.producer == 0)
-    return make_error(errc::unsupported, "not a V2 tensor bundle: its header has no shard count or version "
-                                         "(a legacy V1 TensorSlice table?)");
-  if (out.num_shards < 1 || out.num_shards > opts.max_shards)
-    return make_error(errc::corruption, "bad num_shards " + std::to_string(out.num_shards) + " in bundle header");
-  // versions.cc CheckVersions with consumer 1 (kTensorBundleVersion) and min producer 0.
-  const auto& v = out.version;
-  if (v.producer < 0 || v.min_consumer > 1 ||
-      std::find(v.bad_consumers.begin(), v.bad_consumers.end(), 1) != v.bad_consumers.end())
-    return make_error(errc::version_mismatch,
-                      "bundle version (producer " + std::to_string(v.producer) + ", min_consumer " +
-                          std::to_string(v.min_consumer) + ") is not readable by consumer version 1");
+  header_fields f;
+  (void)decode_header_fields(it.value(), f, [](std::int32_t) {});  // decoded above: cannot fail
+  if (const fault ok = validate_header(f, opts.max_shards); !ok)
+    return make_error(ok.code, std::string(ok.what) + " (num_shards " + std::to_string(f.num_shards) + ", producer " +
+                                   std::to_string(f.producer) + ", min_consumer " + std::to_string(f.min_consumer) + ")");
+  return {};
+}
+
+// The table's first entry: the bundle header, checked.
+inline result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
+  TFCKPT_TRY(it.seek_to_first());
+  if (!it.valid() || !it.key().empty())
+    return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
+  return check_bundle_header(it, opts, out);
+}
+
+// The iterator's current entry into `info`, with the checks every reader of an index makes
+// (validate_entry, then each slice against the shape). `count` entries came before it.
+inline result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
+  if (count >= opts.max_entries)
+    return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
+  entry_fields fields;
+  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
+    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+  if (const fault ok = validate_entry(fields, header.num_shards); !ok)
+    return make_error(ok.code, std::string(ok.what) + " (shard " + std::to_string(fields.shard_id) + " of " +
+                                   std::to_string(header.num_shards) + ")")
+        .at_key(it.key());
+  for (const tensor_slice& s : info.slices)
+    if (auto ok = check_slice(s, info.shape); !ok) return std::move(ok).error().at_key(it.key());
   return {};
 }
 
@@ -185,10 +185,7 @@ inline result<void> bundle_reader::load_index() {
     return std::move(table).error();
   }
   auto it = table->make_iterator();
-  TFCKPT_TRY(it.seek_to_first());
-  if (!it.valid() || !it.key().empty())
-    return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
-  TFCKPT_TRY(detail::check_bundle_header(it, opts_, header_));
+  TFCKPT_TRY(detail::open_bundle_table(it, opts_, header_));
 
   std::vector<entry> all;
   std::unordered_set<std::string> hidden;
@@ -199,28 +196,17 @@ inline result<void> bundle_reader::load_index() {
                               (std::uint64_t{64} << 20) + opts_.max_index_expansion * index_view_.size());
   TFCKPT_TRY(it.next());
   for (; it.valid();) {
-    if (all.size() >= opts_.max_entries)
-      return make_error(errc::limit_exceeded, "more than " + std::to_string(opts_.max_entries) + " entries");
-    auto e = decode_bundle_entry(it.value());
-    if (!e) return std::move(e).error().at_key(it.key()).at_offset(it.block_offset());
-    table_bytes += sizeof(entry) + 2 * it.key().size() + e->shape.size() * sizeof(std::int64_t);
-    for (const tensor_slice& s : e->slices)
+    entry e{std::string(it.key()), {}};
+    TFCKPT_TRY(detail::decode_checked_entry(it, header_, opts_, all.size(), e.info));
+    table_bytes += sizeof(entry) + 2 * it.key().size() + e.info.shape.size() * sizeof(std::int64_t);
+    for (const tensor_slice& s : e.info.slices)
       table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + it.key().size() + 64;
     if (table_bytes > table_limit)
       return make_error(errc::limit_exceeded, "the entry table would need more than " + std::to_string(table_limit) +
                                                   " bytes (max_total_bytes / max_index_expansion)")
           .at_key(it.key());
-    if (e->shard_id >= header_.num_shards)
-      return make_error(errc::corruption, "entry names shard " + std::to_string(e->shard_id) + " of " +
-                                              std::to_string(header_.num_shards))
-          .at_key(it.key());
-    if (e->dtype == dtype::invalid)
-      return make_error(errc::corruption, "entry has no dtype").at_key(it.key());
-    for (const tensor_slice& s : e->slices) {
-      if (auto ok = check_slice(s, e->shape); !ok) return std::move(ok).error().at_key(it.key());
-      hidden.insert(encode_tensor_name_slice(it.key(), s));
-    }
-    all.push_back(entry{std::string(it.key()), std::move(*e)});
+    for (const tensor_slice& s : e.info.slices) hidden.insert(encode_tensor_name_slice(it.key(), s));
+    all.push_back(std::move(e));
     TFCKPT_TRY(it.next());
   }
   if (hidden.empty()) {  // no partitioned tensors: the usual case, one move instead of one per entry
@@ -251,11 +237,9 @@ inline error bundle_reader::located(error err, const entry& e) const {
 inline result<void> bundle_reader::check_record(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
-  if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(INT64_MAX) / elem ||
-                    e.info.size != n * static_cast<std::int64_t>(elem)))
-    return located(make_error(errc::corruption, "invalid size in bundle entry: " + std::to_string(e.info.size) +
-                                                    " bytes for " + std::string(dtype_name(e.info.dtype)) +
-                                                    shape_to_string(e.info.shape)),
+  if (const fault ok = check_record_size(e.info.dtype, n, e.info.size); !ok)
+    return located(make_error(ok.code, std::string(ok.what) + ": " + std::to_string(e.info.size) + " bytes for " +
+                                           std::string(dtype_name(e.info.dtype)) + shape_to_string(e.info.shape)),
                    e);
   if (static_cast<std::uint64_t>(e.info.size) > opts_.max_tensor_bytes)
     return located(make_error(errc::limit_exceeded, "tensor of " + std::to_string(e.info.size) +
@@ -301,7 +285,7 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
   TFCKPT_TRY(check_record(e));
   auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
   if (!sz) return located(std::move(sz).error(), e);
-  if (static_cast<std::uint64_t>(e.info.offset) > *sz || static_cast<std::uint64_t>(e.info.size) > *sz - static_cast<std::uint64_t>(e.info.offset))
+  if (!record_within(e.info.offset, e.info.size, *sz))
     return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
                                                     std::to_string(*sz) + " bytes, record of " +
                                                     std::to_string(e.info.size) + ")"),
@@ -339,9 +323,11 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
   return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
-// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
-// record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+// Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
+// with the part holding it, typed and shaped as the slice says. Stops at the first error.
+template <class Fn>
+result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
+  // TF's rules (docs/errors.md): overlapping slices are refused, coverage is checked by volumes.
   if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
@@ -354,17 +340,25 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
                      e);
-    TFCKPT_TRY(check_record(*part));
-    auto sz = shards_->size(part->info.shard_id);
-    if (!sz) return located(std::move(sz).error(), *part);
-    if (static_cast<std::uint64_t>(part->info.offset) > *sz ||
-        static_cast<std::uint64_t>(part->info.size) > *sz - static_cast<std::uint64_t>(part->info.offset))
-      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
-                                                      std::to_string(*sz) + " bytes, record of " +
-                                                      std::to_string(part->info.size) + ")"),
-                     *part);
+    TFCKPT_TRY(fn(s, *part));
   }
   return {};
+}
+
+// Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
+// record lies inside its data file. Nothing is allocated from the declared sizes.
+inline result<void> bundle_reader::check_parts(const entry& e) const {
+  return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
+    TFCKPT_TRY(check_record(part));
+    auto sz = shards_->size(part.info.shard_id);
+    if (!sz) return located(std::move(sz).error(), part);
+    if (!record_within(part.info.offset, part.info.size, *sz))
+      return located(make_error(errc::corruption, "data file is shorter than its entries claim (" +
+                                                      std::to_string(*sz) + " bytes, record of " +
+                                                      std::to_string(part.info.size) + ")"),
+                     part);
+    return {};
+  });
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
@@ -373,25 +367,13 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
-  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
-  for (const tensor_slice& s : e.info.slices) {
-    const std::string part_key = encode_tensor_name_slice(e.key, s);
-    const entry* part = find(part_key);
-    if (!part)
-      return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
-                                                      " of partitioned tensor"),
-                     e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
-      return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
-                                                      std::string(dtype_name(part->info.dtype)) + " shape " +
-                                                      shape_to_string(part->info.shape)),
-                     e);
-    auto rec = read_record(*part, opts_.verify_checksums);
+  return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
+    auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
     if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
-  }
-  return {};
+    return {};
+  });
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).

@@ -59,24 +59,33 @@ class block {
 
   // Validates the trailer: size >= 4, R <= (size-4)/4, restart offsets strictly increasing,
   // restart[0] == 0 and all inside the entries region (TF's writer always produces this; a
-  // restart array violating it would make seeks read garbage or skip entries).
-  static result<block> parse(std::string_view contents) {
-    if (contents.size() < 4) return block_corruption("block of " + std::to_string(contents.size()) + " bytes has no restart count");
+  // restart array violating it would make seeks read garbage or skip entries). Allocation-free
+  // (restore_from_memory uses it as it is); `bad_restart` gets the restart point at fault.
+  static fault check(std::string_view contents, block& b, std::uint32_t& bad_restart) noexcept {
+    if (contents.size() < 4) return {errc::corruption, "bad block: no restart count"};
     const std::uint32_t r = decode_fixed32(contents.data() + contents.size() - 4);
-    if (r > (contents.size() - 4) / 4)
-      return block_corruption("restart count " + std::to_string(r) + " too large for block of " +
-                              std::to_string(contents.size()) + " bytes");
-    block b;
+    if (r > (contents.size() - 4) / 4) return {errc::corruption, "bad block: restart count too large for the block"};
     b.contents_ = contents;
     b.num_restarts_ = r;
     b.data_end_ = contents.size() - 4 - std::size_t{r} * 4;
-    if (r == 0 && b.data_end_ != 0) return block_corruption("entries but no restart points");
+    if (r == 0 && b.data_end_ != 0) return {errc::corruption, "bad block: entries but no restart points"};
     for (std::uint32_t i = 0; i < r; ++i) {
       const std::uint32_t off = b.restart(i);
       const bool ok = b.data_end_ == 0 ? off == 0
                                        : (i == 0 ? off == 0 : off > b.restart(i - 1)) && off < b.data_end_;
-      if (!ok) return block_corruption("restart point " + std::to_string(i) + " has bad offset " + std::to_string(off));
+      bad_restart = i;
+      if (!ok) return {errc::corruption, "bad block: restart point has a bad offset"};
     }
+    return {};
+  }
+
+  static result<block> parse(std::string_view contents) {
+    block b;
+    std::uint32_t bad = 0;
+    if (const fault ok = check(contents, b, bad); !ok)
+      return make_error(ok.code, std::string(ok.what) + " (block of " + std::to_string(contents.size()) +
+                                     " bytes, " + std::to_string(b.num_restarts_) + " restart points, point " +
+                                     std::to_string(bad) + ")");
     return b;
   }
 

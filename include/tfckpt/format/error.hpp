@@ -14,6 +14,13 @@
 
 namespace tfckpt {
 
+// Internals live in tfckpt::detail, whatever their layer; `graph` and `reflect` are the former
+// names of the object graph's and the reflection's part of it, kept so that code written
+// against them (tfckpt_describe members: graph::live_tree, reflect::add_child) still compiles.
+namespace detail {}
+namespace graph = detail;
+namespace reflect = detail;
+
 enum class errc {
   ok = 0,
   io_error,           // open/read/write/rename failed (errno text in the message)
@@ -177,6 +184,17 @@ class [[nodiscard]] result<void> {
 };
 
 inline tfckpt::error make_error(errc c, std::string msg) { return tfckpt::error(c, std::move(msg)); }
+
+// What is wrong, as static text: the checks shared by bundle_reader, list_entries and the
+// allocation-free restore_from_memory return this; the first two turn it into an error (which
+// allocates) with the key, file and offset added, the last reports it as it is.
+struct fault {
+  errc code = errc::ok;
+  const char* what = "ok";
+  constexpr explicit operator bool() const noexcept { return code == errc::ok; }
+};
+
+inline tfckpt::error make_error(fault f) { return tfckpt::error(f.code, f.what); }
 
 }  // namespace tfckpt
 

@@ -218,45 +218,33 @@ inline std::string encode_object_graph(const trackable_object_graph& g) {
   std::string out;
   proto_writer w(out);
   for (const auto& node : g.nodes) {
-    std::string n;
-    proto_writer nw(n);
-    for (const auto& c : node.children) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, c.node_id);
-      sw.string_field(2, c.local_name);
-      nw.bytes_field_always(1, s);
-    }
-    for (const auto& a : node.attributes) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, a.name);
-      sw.string_field(2, a.full_name);
-      sw.string_field(3, a.checkpoint_key);
-      sw.bool_field(4, a.optional_restore);
-      nw.bytes_field_always(2, s);
-    }
-    for (const auto& sv : node.slot_variables) {
-      std::string s;
-      proto_writer sw(s);
-      sw.int64_field(1, sv.original_variable_node_id);
-      sw.string_field(2, sv.slot_name);
-      sw.int64_field(3, sv.slot_variable_node_id);
-      nw.bytes_field_always(3, s);
-    }
-    if (node.saver) {
-      std::string s;
-      proto_writer sw(s);
-      sw.string_field(1, node.saver->name);
-      sw.string_field(2, node.saver->object_name);
-      nw.bytes_field_always(4, s);
-    }
-    if (node.has_checkpoint_values) {
-      std::string s;
-      proto_writer(s).bool_field(1, *node.has_checkpoint_values);
-      nw.bytes_field_always(5, s);
-    }
-    w.bytes_field_always(1, n);
+    w.message_field(1, [&](proto_writer& nw) {
+      for (const auto& c : node.children)
+        nw.message_field(1, [&](proto_writer& sw) {
+          sw.int64_field(1, c.node_id);
+          sw.string_field(2, c.local_name);
+        });
+      for (const auto& a : node.attributes)
+        nw.message_field(2, [&](proto_writer& sw) {
+          sw.string_field(1, a.name);
+          sw.string_field(2, a.full_name);
+          sw.string_field(3, a.checkpoint_key);
+          sw.bool_field(4, a.optional_restore);
+        });
+      for (const auto& sv : node.slot_variables)
+        nw.message_field(3, [&](proto_writer& sw) {
+          sw.int64_field(1, sv.original_variable_node_id);
+          sw.string_field(2, sv.slot_name);
+          sw.int64_field(3, sv.slot_variable_node_id);
+        });
+      if (node.saver)
+        nw.message_field(4, [&](proto_writer& sw) {
+          sw.string_field(1, node.saver->name);
+          sw.string_field(2, node.saver->object_name);
+        });
+      if (node.has_checkpoint_values)
+        nw.message_field(5, [&](proto_writer& sw) { sw.bool_field(1, *node.has_checkpoint_values); });
+    });
   }
   return out;
 }

@@ -125,6 +125,14 @@ class proto_writer {
     put_varint64(out_, v.size());
     out_.append(v);
   }
+  // A sub-message, present even when empty: fill(proto_writer&) writes its fields.
+  template <class Fill>
+  void message_field(std::uint32_t field, Fill&& fill) {
+    std::string sub;
+    proto_writer w(sub);
+    fill(w);
+    bytes_field_always(field, sub);
+  }
 
  private:
   std::string& out_;

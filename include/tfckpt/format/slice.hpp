@@ -15,29 +15,11 @@
 #include <vector>
 
 #include "ordered_code.hpp"
+#include "shape.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
 
 namespace tfckpt {
-
-using shape_t = std::vector<std::int64_t>;  // also declared (identically) by bundle_proto.hpp
-
-// Number of elements, or -1 for a negative dim or a product past int64 (TensorShape's limits).
-inline std::int64_t num_elements(const shape_t& shape) noexcept {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0) return -1;
-    // Both factors below 2^31 cannot overflow: no division in the usual case (once per entry).
-    if (((n | d) >> 31) == 0) {
-      n *= d;
-      continue;
-    }
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) return -1;
-    n *= d;
-  }
-  return n;
-}
-
 
 // One dimension of a slice. A negative length (TF's kFullExtent -1) = the whole dimension.
 struct slice_extent {
@@ -53,9 +35,6 @@ struct tensor_slice {
   static tensor_slice full(std::size_t rank) { return {std::vector<slice_extent>(rank)}; }
   friend bool operator==(const tensor_slice&, const tensor_slice&) = default;
 };
-
-// TensorShape's maximum rank; also bounds what a decoded key may claim.
-inline constexpr std::size_t max_slice_rank = 254;
 
 namespace detail {
 
@@ -107,7 +86,7 @@ inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
   };
   tensor_slice s;
   for (auto item : detail::split(spec, ':', true)) {
-    if (s.rank() >= max_slice_rank) return bad(errc::limit_exceeded, "rank above 254");
+    if (s.rank() >= max_rank) return bad(errc::limit_exceeded, "rank above 254");
     if (item == "-") {
       s.extents.emplace_back();
       continue;
@@ -161,7 +140,7 @@ struct shape_and_slice {
 };
 inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   auto parts = detail::split(spec, ' ', false);
-  if (parts.size() < 2 || parts.size() - 1 > max_slice_rank) {
+  if (parts.size() < 2 || parts.size() - 1 > max_rank) {
     return make_error(errc::invalid_argument, "shape_and_slice '" + std::string(spec) +
                                                   "' needs 1..254 dims and a slice");
   }
@@ -215,7 +194,7 @@ inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std
   std::pair<std::string, tensor_slice> r;
   if (!detail::read_num_increasing(in, x) || x != 0) return bad("leading number is not 0");
   if (!detail::read_string(in, r.first)) return bad("bad tensor name");
-  if (!detail::read_num_increasing(in, x) || x == 0 || x > max_slice_rank) return bad("bad rank");
+  if (!detail::read_num_increasing(in, x) || x == 0 || x > max_rank) return bad("bad rank");
   if (x * 2 > in.size()) return bad("truncated extents");  // checked before reserving
   r.second.extents.resize(static_cast<std::size_t>(x));
   for (auto& e : r.second.extents) {

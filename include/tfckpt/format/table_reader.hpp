@@ -55,32 +55,64 @@ struct block_contents {
   std::shared_ptr<const std::string> owned;
 };
 
+// The footer's two handles, after its magic number. Allocation-free (restore_from_memory
+// walks a table with this and locate_table_block); `at` gets the offset the fault concerns.
+inline fault read_table_footer(std::string_view contents, block_handle& metaindex, block_handle& index,
+                               std::uint64_t& at) noexcept {
+  at = 0;
+  if (contents.size() < table_footer_size) return {errc::corruption, "file is too short to be an sstable"};
+  const std::size_t footer_at = contents.size() - table_footer_size;
+  at = footer_at + table_footer_handles;
+  if (decode_fixed64(contents.data() + at) != table_magic) return {errc::corruption, "not an sstable (bad magic number)"};
+  at = footer_at;
+  std::string_view handles(contents.data() + footer_at, table_footer_handles);  // the rest is padding, unchecked
+  if (!get_block_handle(handles, metaindex) || !get_block_handle(handles, index))
+    return {errc::corruption, "bad block handle in footer"};
+  return {};
+}
+
+// Overflow-safe: compares against what is left rather than adding offset + size.
+constexpr bool block_in_bounds(block_handle h, std::size_t file_size_limit) noexcept {
+  return h.offset <= file_size_limit && h.size <= file_size_limit - h.offset &&
+         block_trailer_size <= file_size_limit - h.offset - h.size;
+}
+
+// A block's stored bytes and type byte: inside the table data (before `file_size_limit`, the
+// footer), its masked CRC32C over contents + type byte checked when `verify`.
+inline fault locate_table_block(std::string_view file, std::size_t file_size_limit, block_handle h, bool verify,
+                                std::string_view& stored, unsigned char& type) noexcept {
+  if (!block_in_bounds(h, file_size_limit)) return {errc::corruption, "block handle extends past the end of the table data"};
+  const auto off = static_cast<std::size_t>(h.offset);
+  const auto n = static_cast<std::size_t>(h.size);
+  stored = file.substr(off, n);
+  const char* trailer = file.data() + off + n;
+  if (verify) {
+    const std::uint32_t expected = crc32c_unmask(decode_fixed32(trailer + 1));
+    if (crc32c_extend(crc32c(stored.data(), n), trailer, 1) != expected)
+      return {errc::checksum_mismatch, "block checksum mismatch"};
+  }
+  type = static_cast<unsigned char>(trailer[0]);
+  return {};
+}
+
 // REQUIRES: `file_size_limit` <= file.size(): blocks must end before it (the footer).
 inline result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
                                                block_handle h, const table_read_options& opts) {
-  // Overflow-safe: compare against what is left rather than adding offset + size.
-  if (h.offset > file_size_limit || h.size > file_size_limit - h.offset ||
-      block_trailer_size > file_size_limit - h.offset - h.size)
-    return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) +
-                                            ", size " + std::to_string(h.size) +
-                                            ") extends past the end of the table data")
+  if (!block_in_bounds(h, file_size_limit))
+    return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
+                                            std::to_string(h.size) + ") extends past the end of the table data")
         .at_offset(h.offset);
   if (h.size > opts.max_block_bytes)
     return make_error(errc::limit_exceeded, "block of " + std::to_string(h.size) +
                                                 " bytes exceeds the limit of " +
                                                 std::to_string(opts.max_block_bytes))
         .at_offset(h.offset);
-  const auto off = static_cast<std::size_t>(h.offset);
-  const auto n = static_cast<std::size_t>(h.size);
-  const std::string_view stored = file.substr(off, n);
-  const char* trailer = file.data() + off + n;
-  if (opts.verify_checksums) {
-    const std::uint32_t expected = crc32c_unmask(decode_fixed32(trailer + 1));
-    if (crc32c_extend(crc32c(stored.data(), n), trailer, 1) != expected)
-      return make_error(errc::checksum_mismatch, "block checksum mismatch").at_offset(h.offset);
-  }
+  std::string_view stored;
+  unsigned char type = 0;
+  if (const fault ok = locate_table_block(file, file_size_limit, h, opts.verify_checksums, stored, type); !ok)
+    return make_error(ok).at_offset(h.offset);
   block_contents out;
-  switch (static_cast<unsigned char>(trailer[0])) {
+  switch (type) {
     case static_cast<unsigned char>(block_type::none):
       out.data = stored;
       return out;
@@ -93,9 +125,7 @@ inline result<block_contents> read_table_block(std::string_view file, std::size_
       return out;
     }
     default:
-      return make_error(errc::corruption, "bad block type " +
-                                              std::to_string(static_cast<unsigned char>(trailer[0])))
-          .at_offset(h.offset);
+      return make_error(errc::corruption, "bad block type " + std::to_string(type)).at_offset(h.offset);
   }
 }
 
@@ -213,21 +243,17 @@ class table_reader {
   // `contents` = the whole .index file; the caller keeps it alive while the reader and its
   // iterators live. Reads the footer and the index block (like TF's Table::Open).
   static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
-    if (contents.size() < table_footer_size)
-      return make_error(errc::corruption, "file is too short to be an sstable").at_offset(0);
+    std::uint64_t at = 0;
+    block_handle metaindex, index_handle;
+    if (const fault ok = read_table_footer(contents, metaindex, index_handle, at); !ok)
+      return make_error(ok).at_offset(at);
     const std::size_t footer_at = contents.size() - table_footer_size;
-    const char* footer = contents.data() + footer_at;
-    const std::uint64_t magic = decode_fixed64(footer + table_footer_handles);
-    if (magic != table_magic)
-      return make_error(errc::corruption, "not an sstable (bad magic number)")
-          .at_offset(footer_at + table_footer_handles);
     auto s = std::make_shared<state>();
     s->file = contents;
     s->data_end = footer_at;
     s->opts = opts;
-    std::string_view handles(footer, table_footer_handles);  // the rest is padding, unchecked
-    if (!get_block_handle(handles, s->metaindex) || !get_block_handle(handles, s->index_handle))
-      return make_error(errc::corruption, "bad block handle in footer").at_offset(footer_at);
+    s->metaindex = metaindex;
+    s->index_handle = index_handle;
     auto idx = read_table_block(contents, footer_at, s->index_handle, opts);
     if (!idx) return std::move(idx).error();
     auto b = block::parse(idx->data);

@@ -11,7 +11,7 @@
 #include "../format/object_graph_proto.hpp"
 #include "live_tree.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
@@ -59,4 +59,4 @@ inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
 // (the rest is reported as unmatched/unresolved, never an endless loop on a hostile graph).
 inline constexpr int max_fill_rounds = 64;
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail

@@ -18,7 +18,7 @@
 #include "keys.hpp"
 #include "live_tree.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t no_live = static_cast<std::size_t>(-1);
 
@@ -35,7 +35,6 @@ struct built_graph {
   std::size_t bfs_nodes = 0;
 };
 
-namespace detail {
 
 // TF sets has_checkpoint_values on every node: true iff the node or anything reachable through
 // `children` has attributes, slot variables or a registered saver (util.add_checkpoint_values_check).
@@ -69,7 +68,6 @@ inline serialized_tensor variable_attribute(const std::string& path, const std::
                            variable_key(path), false};
 }
 
-}  // namespace detail
 
 inline result<built_graph> build_object_graph(const live_tree& tree) {
   built_graph out;
@@ -131,4 +129,4 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
   return out;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail

@@ -26,10 +26,11 @@ namespace tfckpt {
 class bundle_reader;
 class bundle_writer;
 
-namespace graph {
 // Object path -> TF1 variable name (graph/name_map.hpp).
 using name_map = std::map<std::string, std::string>;
-}  // namespace graph
+namespace detail {
+using tfckpt::name_map;
+}  // namespace detail
 
 namespace core {
 

@@ -1,28 +1,60 @@
 // tfckpt graph layer: TensorFlow's checkpoint key naming (trackable/base.py and
 // saveable_object_util.py), docs/format.md §9.3. Keys are derived from object paths, never parsed
-// back by the library except to name nodes in diagnostics.
+// back by the library except to name nodes in diagnostics. Public (tfckpt::): callers name the
+// keys they read with these; the allocation-free escaping core is internal.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 
-namespace tfckpt::graph {
+#include "../format/error.hpp"  // the graph = detail alias
+
+namespace tfckpt::detail {
+
+// The one escaping rule (trackable/base.py escape_local_name): "." -> ".." first, then "/" ->
+// ".S", so a path can be split on "/" again. Calls put(char) per output character: allocation-
+// free and constexpr, for the run-time key builders below, the compile-time schema and the
+// in-memory restore's object graph check alike.
+template <class Put>
+constexpr void escape_each(std::string_view name, Put&& put) {
+  for (char c : name) {
+    if (c == '.') {
+      put('.');
+      put('.');
+    } else if (c == '/') {
+      put('.');
+      put('S');
+    } else {
+      put(c);
+    }
+  }
+}
+
+// escape_local_name(raw) == escaped, without building the escaped string.
+constexpr bool escaped_equals(std::string_view raw, std::string_view escaped) {
+  std::size_t j = 0;
+  bool same = true;
+  escape_each(raw, [&](char c) { same = same && j < escaped.size() && escaped[j++] == c; });
+  return same && j == escaped.size();
+}
+
+}  // namespace tfckpt::detail
+
+namespace tfckpt {
 
 // The attribute every variable saves under (trackable/constants.py VARIABLE_VALUE_KEY).
 inline constexpr std::string_view variable_value_name = "VARIABLE_VALUE";
 inline constexpr std::string_view attributes_marker = "/.ATTRIBUTES/";
 inline constexpr std::string_view optimizer_slot_marker = "/.OPTIMIZER_SLOT/";
+// variable_key's suffix (attribute_key of VARIABLE_VALUE: no character to escape).
+inline constexpr std::string_view variable_key_suffix = "/.ATTRIBUTES/VARIABLE_VALUE";
 
-// escape_local_name: "." -> ".." first, then "/" -> ".S", so a path can be split on "/" again.
 inline std::string escape_local_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  for (char c : name) {
-    if (c == '.') out += "..";
-    else if (c == '/') out += ".S";
-    else out += c;
-  }
+  detail::escape_each(name, [&](char c) { out += c; });
   return out;
 }
 
@@ -74,4 +106,19 @@ inline std::string_view path_of_key(std::string_view key) {
   return at == std::string_view::npos ? key : key.substr(0, at);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt
+
+namespace tfckpt::detail {
+// Internal code names them unqualified or as graph::; schema.hpp's constexpr child_path overloads.
+using tfckpt::attribute_key;
+using tfckpt::attributes_marker;
+using tfckpt::child_path;
+using tfckpt::escape_local_name;
+using tfckpt::object_path;
+using tfckpt::optimizer_slot_marker;
+using tfckpt::path_of_key;
+using tfckpt::slot_variable_path;
+using tfckpt::variable_key;
+using tfckpt::variable_key_suffix;
+using tfckpt::variable_value_name;
+}  // namespace tfckpt::detail

@@ -27,12 +27,10 @@ class bundle_reader;
 class bundle_writer;
 }  // namespace tfckpt
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 template <class T>
 inline constexpr char type_tag = 0;  // one distinct address per type
-}  // namespace detail
 
 struct object_id {
   const void* address = nullptr;
@@ -140,4 +138,4 @@ class live_tree {
   std::map<object_id, std::size_t> index_;
 };
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail

@@ -12,10 +12,13 @@
 #include "build.hpp"
 #include "restore.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 // object path (as `tfckpt graph` / the object graph would name it) -> TF1 variable name
 using name_map = std::map<std::string, std::string>;
+
+namespace detail {
+using tfckpt::name_map;  // for code that still says graph::name_map
 
 inline result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
   auto live = build_object_graph(tree);
@@ -52,4 +55,5 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace detail
+}  // namespace tfckpt

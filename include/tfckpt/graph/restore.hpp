@@ -19,9 +19,8 @@
 #include "live_tree.hpp"
 #include "restore_status.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
-namespace detail {
 
 // Paths of saved nodes for diagnostics: a node with values is named by its key (which also covers
 // slot nodes); others by their first breadth-first edge.
@@ -205,7 +204,6 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
   }
 }
 
-}  // namespace detail
 
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
                                            const trackable_object_graph& g) {
@@ -293,4 +291,4 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   return st;
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail

@@ -8,7 +8,7 @@
 #include "../bundle/writer.hpp"
 #include "build.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt::detail {
 
 inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   auto built = build_object_graph(tree);
@@ -36,4 +36,4 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   return w.add_strings(object_graph_key, {}, graph_bytes);
 }
 
-}  // namespace tfckpt::graph
+}  // namespace tfckpt::detail

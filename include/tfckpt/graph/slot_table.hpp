@@ -16,7 +16,7 @@
 
 #include "../bundle/tensor.hpp"
 
-namespace tfckpt::graph {
+namespace tfckpt {
 
 class slot_table {
  public:
@@ -57,4 +57,8 @@ class slot_table {
   std::map<std::pair<std::string, std::string>, tensor> values_;  // (variable path, slot)
 };
 
-}  // namespace tfckpt::graph
+namespace detail {
+using tfckpt::slot_table;  // for code that still says graph::slot_table
+}  // namespace detail
+
+}  // namespace tfckpt

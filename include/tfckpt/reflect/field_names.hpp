@@ -15,7 +15,7 @@
 #include <boost/preprocessor/repetition/enum.hpp>
 #include <boost/preprocessor/repetition/repeat.hpp>
 
-namespace tfckpt::reflect::detail {
+namespace tfckpt::detail {
 
 template <class T>
 struct fake_wrapper {
@@ -100,16 +100,15 @@ consteval bool pfr_can_reflect() {
   }
 }
 
-}  // namespace tfckpt::reflect::detail
+}  // namespace tfckpt::detail
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 // False for an aggregate with a C-array field, which Boost.PFR cannot reflect (see
 // detail::braces_init); the visitor then stops with a static_assert saying so.
 template <class T>
 inline constexpr bool aggregate_reflectable = detail::pfr_can_reflect<T>();
 
-namespace detail {
 template <class T>
 consteval auto reflectable_field_names() {
   if constexpr (aggregate_reflectable<T>)
@@ -117,11 +116,10 @@ consteval auto reflectable_field_names() {
   else
     return std::array<std::string_view, 0>{};  // no names: nothing below asks PFR for fields
 }
-}  // namespace detail
 
 // Names of T's fields in declaration order. A compiler that hides the name makes a name empty,
 // which the visitor rejects with a static_assert telling the user to annotate the type.
 template <class T>
 inline constexpr auto aggregate_field_names = detail::reflectable_field_names<T>();
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail

@@ -15,7 +15,7 @@
 #include "../bundle/tensor.hpp"
 #include "fixed.hpp"
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T>
 inline constexpr bool is_numeric = dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string;
@@ -49,7 +49,6 @@ struct leaf_traits {
   static constexpr bool is_leaf = false;
 };
 
-namespace detail {
 
 inline shape_t to_shape(std::span<const std::int64_t> d) { return shape_t(d.begin(), d.end()); }
 
@@ -62,7 +61,7 @@ struct dense_leaf {
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = true;
   static constexpr auto dims = Dims;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const T&) { return to_shape(Dims); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
@@ -72,7 +71,6 @@ struct dense_leaf {
   }
 };
 
-}  // namespace detail
 
 template <class T>
 struct leaf_traits<T, std::enable_if_t<is_numeric<T>>>
@@ -94,7 +92,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<E>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<E>*>(o);
@@ -123,7 +121,7 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<V>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::span<E>& s) { return {static_cast<std::int64_t>(s.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& s = *static_cast<const std::span<E>*>(o);
@@ -144,7 +142,7 @@ struct leaf_traits<tensor> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::invalid;  // per object: see dynamic_type()
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
   static dtype dynamic_type(const tensor& t) { return t.dtype(); }
   static shape_t shape(const tensor& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -168,9 +166,9 @@ struct leaf_traits<tensor_of<E>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype_of<E>;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any;
-  static graph::shape_rule dynamic_rule(const tensor_of<E>& t) {
-    return t.has_shape() ? graph::shape_rule::exact : graph::shape_rule::any;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any;
+  static detail::shape_rule dynamic_rule(const tensor_of<E>& t) {
+    return t.has_shape() ? detail::shape_rule::exact : detail::shape_rule::any;
   }
   static shape_t shape(const tensor_of<E>& t) { return t.shape(); }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
@@ -219,7 +217,7 @@ struct leaf_traits<std::string> {
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = true;
   static constexpr std::array<std::int64_t, 0> dims{};
-  static constexpr graph::shape_rule rule = graph::shape_rule::exact;
+  static constexpr detail::shape_rule rule = detail::shape_rule::exact;
   static shape_t shape(const std::string&) { return {}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
@@ -237,7 +235,7 @@ struct leaf_traits<std::vector<std::string>> {
   static constexpr bool is_leaf = true;
   static constexpr dtype type = dtype::string;
   static constexpr bool static_shape = false;
-  static constexpr graph::shape_rule rule = graph::shape_rule::any_length;
+  static constexpr detail::shape_rule rule = detail::shape_rule::any_length;
   static shape_t shape(const std::vector<std::string>& v) { return {static_cast<std::int64_t>(v.size())}; }
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
@@ -256,10 +254,10 @@ inline constexpr bool is_leaf = leaf_traits<T>::is_leaf;
 
 // The graph-layer variable describing a live leaf.
 template <class T>
-graph::variable make_variable(T& obj) {
+detail::variable make_variable(T& obj) {
   using L = leaf_traits<T>;
-  static constexpr graph::variable_io io{&L::save, &L::restore};
-  graph::variable v;
+  static constexpr detail::variable_io io{&L::save, &L::restore};
+  detail::variable v;
   if constexpr (requires { L::dynamic_type(obj); }) v.type = L::dynamic_type(obj);
   else v.type = L::type;
   v.shape = L::shape(obj);
@@ -270,4 +268,4 @@ graph::variable make_variable(T& obj) {
   return v;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail

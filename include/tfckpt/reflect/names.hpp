@@ -30,7 +30,7 @@ inline constexpr skip_t skip{};  // TFCKPT_NAMES(T, (field, tfckpt::skip)): not 
 
 }  // namespace tfckpt
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 inline constexpr std::size_t max_names_per_field = 4;
 
@@ -51,7 +51,6 @@ struct field_rename {
   constexpr field_rename(std::string_view f, skip_t) : field(f), names{} {}
 };
 
-namespace detail {
 
 // Found by ADL when the type has no TFCKPT_NAMES: nothing renamed.
 constexpr std::array<field_rename, 0> tfckpt_names(const void*) { return {}; }
@@ -79,11 +78,10 @@ consteval auto declared_field_names() {
     boost::mp11::mp_for_each<described_members<T>>([&](auto d) { out[i++] = d.name; });
     return out;
   } else {
-    return ::tfckpt::reflect::aggregate_field_names<T>;
+    return ::tfckpt::detail::aggregate_field_names<T>;
   }
 }
 
-}  // namespace detail
 
 // The final local names of each field of T, in declaration order.
 template <class T>
@@ -134,9 +132,9 @@ consteval bool all_names_unique() {
   return true;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 
-#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::reflect::field_rename(#field, __VA_ARGS__),
+#define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::detail::field_rename(#field, __VA_ARGS__),
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)

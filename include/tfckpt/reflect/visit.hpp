@@ -2,9 +2,9 @@
 // visitor; no runtime registration. Structs (Boost.Describe or plain aggregates) become nodes
 // whose children are their fields; std::vector<S>/std::array<S,N> become TF lists (children
 // "0", "1", ...), std::map<std::string,S> TF dicts, std::optional an edge only when present,
-// tfckpt::ref an edge to an object owned elsewhere, a graph::slot_table field makes its struct
+// tfckpt::ref an edge to an object owned elsewhere, a detail::slot_table field makes its struct
 // an optimizer with slot variables. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
-// objects of different types. A type with a member `void tfckpt_describe(graph::live_tree&,
+// objects of different types. A type with a member `void tfckpt_describe(detail::live_tree&,
 // std::size_t self)` lists its own children (heterogeneous or shared lists, e.g. keras::adam).
 //
 // On restore, containers take the checkpoint's shape before values are matched (bind.hpp):
@@ -29,11 +29,7 @@
 #include "leaf.hpp"
 #include "names.hpp"
 
-namespace tfckpt {
-using slot_table = graph::slot_table;
-}
-
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class T> struct is_std_vector : std::false_type {};
 template <class E, class A> struct is_std_vector<std::vector<E, A>> : std::true_type {};
@@ -53,7 +49,7 @@ template <class T>
 inline constexpr bool is_list = !is_leaf<T> && (is_std_vector<T>::value || is_std_array<T>::value);
 
 template <class T>
-concept describes_itself = requires(T& t, graph::live_tree& tree, std::size_t self) {
+concept describes_itself = requires(T& t, detail::live_tree& tree, std::size_t self) {
   t.tfckpt_describe(tree, self);
 };
 
@@ -84,9 +80,8 @@ void for_each_field(T& obj, F&& f) {
 }
 
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj);
+std::size_t add_object(detail::live_tree& tree, T& obj);
 
-namespace detail {
 
 // Length of a saved TF list: its children named "0", "1", ... up to the first gap (bounded by the
 // number of children, so never sized from an untrusted number).
@@ -156,7 +151,7 @@ consteval bool fillable_map() {
 }
 
 template <class T>
-graph::container_fill fill_of(T& obj) {
+detail::container_fill fill_of(T& obj) {
   if constexpr (resizable_list<T>()) {
     return {&fill_vector<T>, &obj};
   } else if constexpr (fillable_map<T>()) {
@@ -168,12 +163,11 @@ graph::container_fill fill_of(T& obj) {
   }
 }
 
-}  // namespace detail
 
 // One edge `name` from `parent` to the object `member` stands for (if any).
 template <class T>
-void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
-  if constexpr (std::is_same_v<T, graph::slot_table>) {
+void add_child(detail::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
+  if constexpr (std::is_same_v<T, detail::slot_table>) {
     tree.node(parent).slots = &member;
   } else if constexpr (is_optional<T>::value) {
     if (member) add_child(tree, parent, name, *member);
@@ -187,8 +181,8 @@ void add_child(graph::live_tree& tree, std::size_t parent, std::string_view name
 
 // The node for `obj`; its children are described the first time the object is seen.
 template <class T>
-std::size_t add_object(graph::live_tree& tree, T& obj) {
-  const auto interned = tree.intern(graph::id_of(obj));
+std::size_t add_object(detail::live_tree& tree, T& obj) {
+  const auto interned = tree.intern(detail::id_of(obj));
   const std::size_t index = interned.first;  // not a structured binding: lambdas capture it (clang 14)
   if (!interned.second) return index;
   tree.node(index).fill = detail::fill_of(obj);
@@ -216,7 +210,6 @@ std::size_t add_object(graph::live_tree& tree, T& obj) {
   return index;
 }
 
-namespace detail {
 
 template <class F>
 consteval bool engageable() {
@@ -243,14 +236,13 @@ bool fill_optionals(void* o, const trackable_object& saved) {
   return changed;
 }
 
-}  // namespace detail
 
 // The live tree of `root`; node 0 is `root` itself.
 template <class T>
-graph::live_tree make_tree(T& root) {
-  graph::live_tree tree;
+detail::live_tree make_tree(T& root) {
+  detail::live_tree tree;
   (void)add_object(tree, root);
   return tree;
 }
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
