@@ -39,7 +39,7 @@ void fill(state& s) {
   for (std::int64_t r = 0; r < s.embedding.row_count; ++r)
     for (std::int64_t c = 0; c < cols; ++c)
       s.embedding.values[static_cast<std::size_t>(r * cols + c)] = static_cast<float>((s.embedding.row_begin + r) * cols + c);
-  for (std::size_t i = 0; i < 640; ++i) s.dense.data[i] = static_cast<float>(i) * 0.5f;
+  for (std::size_t i = 0; i < 640; ++i) s.dense[i] = static_cast<float>(i) * 0.5f;
   s.step = 42;
 }
 
@@ -57,8 +57,8 @@ std::string check(const state& s) {
       }
     }
   for (std::size_t i = 0; i < 640; ++i)
-    if (s.dense.data[i] != static_cast<float>(i) * 0.5f) {
-      std::snprintf(buf, sizeof buf, "dense element %zu = %g, want %g", i, s.dense.data[i], static_cast<float>(i) * 0.5f);
+    if (s.dense[i] != static_cast<float>(i) * 0.5f) {
+      std::snprintf(buf, sizeof buf, "dense element %zu = %g, want %g", i, s.dense[i], static_cast<float>(i) * 0.5f);
       return buf;
     }
   if (s.step != 42) return "step = " + std::to_string(s.step) + ", want 42";

@@ -65,11 +65,11 @@ TEST_CASE("bundle writer shard: two writers' files and a gathered index read bac
   auto emb = rd->read("emb");
   REQUIRE(emb);
   CHECK(emb->shape() == tfckpt::shape_t{4, 3});
-  const auto got = emb->values<float>();
+  const auto got = *emb->values<float>();
   CHECK(std::vector<float>(got.begin(), got.end()) == rows);
   auto v1 = rd->read("v1");
   REQUIRE(v1);
-  CHECK(v1->values<std::int64_t>()[0] == 11);
+  CHECK((*v1->values<std::int64_t>())[0] == 11);
   auto summary = rd->verify();
   REQUIRE(summary);
   CHECK(summary->tensors == 4);

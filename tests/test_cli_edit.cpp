@@ -170,7 +170,7 @@ TEST_CASE("rename: the tree edge is renamed and keys follow; moving under anothe
 
 TEST_CASE("stats: finite min/max/mean/std, NaN/Inf counts, zero fraction; integers exact") {
   const float v[] = {0.0f, 1.0f, NAN, INFINITY, 3.0f, 0.0f};
-  const auto t = tensor::from_values<float>({6}, v);
+  const auto t = *tensor::from_values<float>({6}, v);
   const auto s = ed::compute_stats(t);
   CHECK(s.nan == 1);
   CHECK(s.inf == 1);
@@ -181,7 +181,8 @@ TEST_CASE("stats: finite min/max/mean/std, NaN/Inf counts, zero fraction; intege
   CHECK(std::sqrt(s.m2 / 4) == doctest::Approx(std::sqrt(1.5)));
   CHECK(s.zeros == 2);
   const std::int64_t big[] = {INT64_MIN, INT64_MAX};
-  const auto j = ed::stats_json("k", tensor::from_values<std::int64_t>({2}, big), ed::compute_stats(tensor::from_values<std::int64_t>({2}, big)));
+  const auto big_t = *tensor::from_values<std::int64_t>({2}, big);
+  const auto j = ed::stats_json("k", big_t, ed::compute_stats(big_t));
   CHECK(j["min"].get<std::int64_t>() == INT64_MIN);
   CHECK(j["max"].get<std::int64_t>() == INT64_MAX);
   CHECK(j["zero_fraction"].get<double>() == 0.0);

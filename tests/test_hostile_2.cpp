@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
+#include "bundle_test_util.hpp"
 #include "tfckpt/bundle/reader.hpp"
 #include "tfckpt/bundle/writer.hpp"
 #include "tfckpt/checkpoint_manager.hpp"
@@ -174,12 +175,12 @@ TEST_CASE("hostile 2 / class 2: default read limits stay under the machine's phy
 }
 
 TEST_CASE("hostile 2 / class 2: a record larger than memory on a sparse data file is limit_exceeded, not an abort") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   // Four times the default limit (so twice the physical memory), rounded to whole floats.
   const std::uint64_t bytes = (detail::default_read_limit() * 4) / 4 * 4;
   const auto n = static_cast<std::int64_t>(bytes / 4);
-  craft::write_bytes(dir / "big.index", make_index({{"w", make_entry(dtype::float32, {n}, 0, static_cast<std::int64_t>(bytes))}}));
+  REQUIRE(tfckpt_test::write_all(dir / "big.index", make_index({{"w", make_entry(dtype::float32, {n}, 0, static_cast<std::int64_t>(bytes))}})));
   REQUIRE(hostile2::sparse_file(dir / "big.data-00000-of-00001", bytes));
   for (const bool verify : {false, true}) {
     auto o = bounded([&]() -> result<void> {
@@ -200,12 +201,12 @@ TEST_CASE("hostile 2 / class 2: a record larger than memory on a sparse data fil
 }
 
 TEST_CASE("hostile 2 / class 2: read holds one copy of a record, verify streams it") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   const std::uint64_t bytes = std::uint64_t{192} << 20;
   const auto n = static_cast<std::int64_t>(bytes / 4);
-  craft::write_bytes(dir / "m.index", make_index({{"w", make_entry(dtype::float32, {n}, 0, static_cast<std::int64_t>(bytes), 0,
-                                                                   hostile2::zeros_crc(bytes))}}));
+  REQUIRE(tfckpt_test::write_all(dir / "m.index", make_index({{"w", make_entry(dtype::float32, {n}, 0, static_cast<std::int64_t>(bytes), 0,
+                                                                   hostile2::zeros_crc(bytes))}})));
   REQUIRE(hostile2::sparse_file(dir / "m.data-00000-of-00001", bytes));
   auto rd = bounded([&]() -> result<void> {
     auto r = bundle_reader::open(dir / "m");
@@ -298,8 +299,8 @@ TEST_CASE("hostile 2 / class 3: tables written by table_builder still open (bloc
 
 // ---- class 9: FIFOs, and probes reading whole files ----------------------------------------
 TEST_CASE("hostile 2 / class 9: a FIFO as .index, as the state file or in a scanned directory is an error, not a hang") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   REQUIRE(::mkfifo((dir / "f.index").c_str(), 0644) == 0);
   auto a = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(dir / "f")); });
   report("FIFO as .index", a);
@@ -307,19 +308,19 @@ TEST_CASE("hostile 2 / class 9: a FIFO as .index, as the state file or in a scan
   CHECK_FALSE(a.ok);
   CHECK(a.message.find("not a regular file") != std::string::npos);
 
-  craft::temp_dir d2;
+  tfckpt_test::temp_dir d2;
   REQUIRE(::mkfifo((d2 / "checkpoint").c_str(), 0644) == 0);
-  auto b = bounded([&]() -> result<void> { return hostile2::as_void(latest_checkpoint(d2.path)); });
+  auto b = bounded([&]() -> result<void> { return hostile2::as_void(latest_checkpoint(d2.path())); });
   report("FIFO as the checkpoint state file", b);
   REQUIRE(b.finished);
   CHECK_FALSE(b.ok);
   CHECK(b.message.find("not a regular file") != std::string::npos);
-  auto b2 = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(d2.path)); });
+  auto b2 = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(d2.path())); });
   REQUIRE(b2.finished);
   CHECK_FALSE(b2.ok);
 
   // No .index: the legacy-V1 probe scans the directory for "x-*" files and must skip FIFOs.
-  craft::temp_dir d3;
+  tfckpt_test::temp_dir d3;
   REQUIRE(::mkfifo((d3 / "x-1").c_str(), 0644) == 0);
   REQUIRE(::mkfifo((d3 / "x").c_str(), 0644) == 0);
   auto c = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(d3 / "x")); });
@@ -327,7 +328,7 @@ TEST_CASE("hostile 2 / class 9: a FIFO as .index, as the state file or in a scan
   REQUIRE(c.finished);
   CHECK_FALSE(c.ok);
   CHECK(c.code == errc::not_found);
-  auto c2 = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(d3.path)); });
+  auto c2 = bounded([&]() -> result<void> { return hostile2::as_void(bundle_reader::open(d3.path())); });
   REQUIRE(c2.finished);
   CHECK_FALSE(c2.ok);
 
@@ -338,8 +339,8 @@ TEST_CASE("hostile 2 / class 9: a FIFO as .index, as the state file or in a scan
 }
 
 TEST_CASE("hostile 2 / class 9: the legacy-V1 probe reads 8 bytes, not whole files") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   // Two 1 GiB sparse files next to a missing checkpoint: each used to be read whole.
   REQUIRE(hostile2::sparse_file(dir / "c-1", std::uint64_t{1} << 30));
   REQUIRE(hostile2::sparse_file(dir / "c-2", std::uint64_t{1} << 30));
@@ -353,19 +354,19 @@ TEST_CASE("hostile 2 / class 9: the legacy-V1 probe reads 8 bytes, not whole fil
 
 // ---- class 10: NUL and control characters in paths ------------------------------------------
 TEST_CASE("hostile 2 / class 10: a NUL inside a state-file path is refused") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
-  craft::write_bytes(dir / "ckpt.index", make_index({}));
-  craft::write_bytes(dir / "checkpoint", "model_checkpoint_path: \"ckpt\\000/etc/passwd\"\n");
-  auto st = get_checkpoint_state(dir.path);
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
+  REQUIRE(tfckpt_test::write_all(dir / "ckpt.index", make_index({})));
+  REQUIRE(tfckpt_test::write_all(dir / "checkpoint", "model_checkpoint_path: \"ckpt\\000/etc/passwd\"\n"));
+  auto st = get_checkpoint_state(dir.path());
   REQUIRE_FALSE(st);
   CHECK(st.error().code == errc::corruption);
   CHECK(st.error().message.find("NUL") != std::string::npos);
   CHECK(st.error().to_string().find('\0') == std::string::npos);
-  craft::write_bytes(dir / "checkpoint",
-                     "model_checkpoint_path: \"ckpt\"\nall_model_checkpoint_paths: \"a\\000b\"\n");
-  CHECK_FALSE(get_checkpoint_state(dir.path));
-  auto r = bundle_reader::open(dir.path);
+  REQUIRE(tfckpt_test::write_all(dir / "checkpoint",
+                     "model_checkpoint_path: \"ckpt\"\nall_model_checkpoint_paths: \"a\\000b\"\n"));
+  CHECK_FALSE(get_checkpoint_state(dir.path()));
+  auto r = bundle_reader::open(dir.path());
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("NUL") != std::string::npos);
   // The reader refuses a path holding a NUL too (open() would stop at it).
@@ -375,10 +376,10 @@ TEST_CASE("hostile 2 / class 10: a NUL inside a state-file path is refused") {
 }
 
 TEST_CASE("hostile 2 / class 10: control characters from paths reach messages escaped") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
-  craft::write_bytes(dir / "checkpoint", "model_checkpoint_path: \"evil\\033[2J\\nforged line\"\n");
-  auto r = bundle_reader::open(dir.path);
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
+  REQUIRE(tfckpt_test::write_all(dir / "checkpoint", "model_checkpoint_path: \"evil\\033[2J\\nforged line\"\n"));
+  auto r = bundle_reader::open(dir.path());
   REQUIRE_FALSE(r);
   const std::string s = r.error().to_string();
   CHECK(s.find('\033') == std::string::npos);
@@ -403,23 +404,23 @@ struct state {
 }  // namespace hostile2
 
 TEST_CASE("hostile 2 / class 11: the checkpoint manager never deletes outside its directory") {
-  craft::temp_dir root;
-  REQUIRE(!root.path.empty());
+  tfckpt_test::temp_dir root;
+  REQUIRE(!root.path().empty());
   const std::string dir = root / "run";
   REQUIRE(detail::make_directories(dir));
   REQUIRE(detail::make_directories(root / "elsewhere"));
-  craft::write_bytes(root / "victim.index", "precious");
-  craft::write_bytes(root / "victim.data-00000-of-00001", "precious");
-  craft::write_bytes(root / "elsewhere/abs.index", "precious");
+  REQUIRE(tfckpt_test::write_all(root / "victim.index", "precious"));
+  REQUIRE(tfckpt_test::write_all(root / "victim.data-00000-of-00001", "precious"));
+  REQUIRE(tfckpt_test::write_all(root / "elsewhere/abs.index", "precious"));
   // A state file listing ../victim and an absolute path, both with timestamps (so managed).
-  craft::write_bytes(dir + "/checkpoint", "model_checkpoint_path: \"../victim\"\n"
+  REQUIRE(tfckpt_test::write_all(dir + "/checkpoint", "model_checkpoint_path: \"../victim\"\n"
                                           "all_model_checkpoint_paths: \"../victim\"\n"
                                           "all_model_checkpoint_paths: \"" + root / "elsewhere/abs" + "\"\n"
                                           "all_model_checkpoint_paths: \"../victim\"\n"
                                           "all_model_checkpoint_timestamps: 2.0\n"
                                           "all_model_checkpoint_timestamps: 3.0\n"
                                           "all_model_checkpoint_timestamps: 4.0\n"
-                                          "last_preserved_timestamp: 1.0\n");
+                                          "last_preserved_timestamp: 1.0\n"));
   checkpoint_manager mgr(dir, {.max_to_keep = 1});
   REQUIRE(mgr.status());
   hostile2::state s;
@@ -639,8 +640,8 @@ TEST_CASE("hostile 2 / class 6: 200k children of one node are checked for unique
 }
 
 TEST_CASE("hostile 2 / class 6: import --object-graph of 20k slot names is linear and verifies") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   tfckpt_convert::in_file in;
   const std::string one(4, '\0');
   const int n = 20000;
@@ -671,8 +672,8 @@ TEST_CASE("hostile 2 / class 6: import --object-graph of 20k slot names is linea
 }
 
 TEST_CASE("hostile 2 / class 6: an object path deeper than a reader accepts is refused by import") {
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   tfckpt_convert::in_file in;
   std::string path;
   for (int i = 0; i < 50000; ++i) path += (i ? "/" : "") + std::string("a");
@@ -728,8 +729,8 @@ inline int run_cli(const std::vector<std::string>& args, const std::string& out_
 TEST_CASE("hostile 2 / class 1: print --json of an empty [1e9, 1e9, 0] tensor is bounded") {
   const std::string cli = std::string(TFCKPT_BINARY_DIR) + "/tfckpt";
   REQUIRE_MESSAGE(detail::file_exists(cli), "build the CLI (target tfckpt_cli) first: " << cli);
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   {
     auto w = bundle_writer::create(dir / "ck");
     REQUIRE(w);
@@ -738,7 +739,7 @@ TEST_CASE("hostile 2 / class 1: print --json of an empty [1e9, 1e9, 0] tensor is
     REQUIRE(w->finish());
   }
   const int rc = hostile2::run_cli({"print", dir / "ck", "--json"}, dir / "out.json");
-  const auto out = craft::read_bytes(dir / "out.json");
+  const auto out = tfckpt_test::read_file(dir / "out.json");
   MESSAGE("print --json: rc " << rc << ", " << out.size() << " bytes of output");
   CHECK(rc == 0);
   CHECK(out.size() < 4096);
@@ -749,8 +750,8 @@ TEST_CASE("hostile 2 / class 1: print --json of an empty [1e9, 1e9, 0] tensor is
 TEST_CASE("hostile 2 / class 5: graph of 10k unreachable nodes with empty-key attributes is linear") {
   const std::string cli = std::string(TFCKPT_BINARY_DIR) + "/tfckpt";
   REQUIRE_MESSAGE(detail::file_exists(cli), "build the CLI (target tfckpt_cli) first: " << cli);
-  craft::temp_dir dir;
-  REQUIRE(!dir.path.empty());
+  tfckpt_test::temp_dir dir;
+  REQUIRE(!dir.path().empty());
   const int n = 10000;
   {
     auto w = bundle_writer::create(dir / "ck");
@@ -769,7 +770,7 @@ TEST_CASE("hostile 2 / class 5: graph of 10k unreachable nodes with empty-key at
   const auto t0 = std::chrono::steady_clock::now();
   const int rc = hostile2::run_cli({"graph", dir / "ck"}, dir / "out.txt");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto out = craft::read_bytes(dir / "out.txt");
+  const auto out = tfckpt_test::read_file(dir / "out.txt");
   MESSAGE("graph: rc " << rc << ", " << out.size() << " bytes of output, " << secs << " s");
   CHECK(rc == 0);
   CHECK(out.size() < 10 * 1024 * 1024);  // was 2.2 GB: every entry listed per attribute

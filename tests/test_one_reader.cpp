@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "bundle_craft.hpp"
+#include "bundle_test_util.hpp"
 #include "tfckpt/bundle/listing.hpp"
 #include "tfckpt/bundle/reader.hpp"
 #include "tfckpt/checkpoint.hpp"
 #include "tfckpt/memory_restore.hpp"
 
-using craft::read_bytes;
-using craft::temp_dir;
-using craft::write_bytes;
+using tfckpt_test::temp_dir;
+
 using tfckpt::errc;
 
 namespace one_reader {
@@ -57,8 +57,8 @@ outcome run_all(const std::string& index, const std::string& data) {
   auto r = tfckpt::bundle_reader::open_memory(index, {data});
   o.reader = r ? errc::ok : r.error().code;
   temp_dir dir;
-  write_bytes(dir / "ckpt.index", index);
-  write_bytes(dir / "ckpt.data-00000-of-00001", data);
+  REQUIRE(tfckpt_test::write_all(dir / "ckpt.index", index));
+  REQUIRE(tfckpt_test::write_all(dir / "ckpt.data-00000-of-00001", data));
   auto l = tfckpt::list_entries(dir / "ckpt", [](const tfckpt::listed_entry&) { return true; });
   o.listing = l ? errc::ok : l.error().code;
   one x;
@@ -161,8 +161,8 @@ TEST_CASE("one reader: a struct restores from an opened bundle_reader over memor
   in.step = 7;
   auto path = tfckpt::write(dir / "ckpt", in);
   REQUIRE(path);
-  const std::string index = read_bytes(*path + ".index");
-  const std::string data = read_bytes(*path + ".data-00000-of-00001");
+  const std::string index = tfckpt_test::read_file(*path + ".index");
+  const std::string data = tfckpt_test::read_file(*path + ".data-00000-of-00001");
   auto reader = tfckpt::bundle_reader::open_memory(index, {data});
   REQUIRE(reader);
   one_reader::model out;

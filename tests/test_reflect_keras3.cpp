@@ -24,7 +24,7 @@ using seq_adam = with_optimizer<mlp_seq, k3::adam>;
 
 tfckpt::tensor pattern(tfckpt::shape_t shape, int salt) {
   tfckpt::tensor t(tfckpt::dtype::float32, std::move(shape));
-  auto v = t.values<float>();
+  auto v = *t.values<float>();
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((salt * 31 + static_cast<int>(i) * 7) % 97) / 64.0f;
   return t;
 }

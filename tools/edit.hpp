@@ -63,7 +63,7 @@ inline std::vector<std::optional<std::string>> child_paths(const trackable_objec
       if (c.node_id < 0 || static_cast<std::size_t>(c.node_id) >= g.nodes.size()) continue;
       const auto v = static_cast<std::size_t>(c.node_id);
       if (p[v]) continue;
-      p[v] = tfckpt::graph::child_path(*p[u], c.local_name);
+      p[v] = tfckpt::child_path(*p[u], c.local_name);
       q.push_back(v);
     }
   }
@@ -79,7 +79,7 @@ inline std::vector<std::optional<std::string>> key_paths(const trackable_object_
       const auto v = static_cast<std::size_t>(s.original_variable_node_id);
       const auto sl = static_cast<std::size_t>(s.slot_variable_node_id);
       if (v >= g.nodes.size() || sl >= g.nodes.size() || p[sl] || !p[v] || !p[o]) continue;
-      p[sl] = tfckpt::graph::slot_variable_path(*p[v], *p[o], s.slot_name);
+      p[sl] = tfckpt::slot_variable_path(*p[v], *p[o], s.slot_name);
     }
   return p;
 }
@@ -94,7 +94,7 @@ inline result<void> rekey(const trackable_object_graph& old_g, trackable_object_
   for (std::size_t i = 0; i < new_g.nodes.size(); ++i) {
     for (auto& a : new_g.nodes[i].attributes) {
       const auto& op = old_p[old_of[i]];
-      const std::string marker(tfckpt::graph::attributes_marker);
+      const std::string marker(tfckpt::attributes_marker);
       if (op && new_p[i] && a.checkpoint_key.size() >= op->size() + marker.size() &&
           a.checkpoint_key.compare(0, op->size(), *op) == 0 &&
           a.checkpoint_key.compare(op->size(), marker.size(), marker) == 0 && *op != *new_p[i]) {

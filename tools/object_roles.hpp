@@ -62,7 +62,7 @@ inline object_roles classify_objects(const tfckpt::trackable_object_graph& g) {
       if (r.model_reachable[v] || r.optimizer[v]) continue;
       r.model_reachable[v] = 1;
       r.tree_parent[v] = u;
-      r.model_path[v] = tfckpt::graph::child_path(r.model_path[static_cast<std::size_t>(u)], c.local_name);
+      r.model_path[v] = tfckpt::child_path(r.model_path[static_cast<std::size_t>(u)], c.local_name);
       q.push_back(c.node_id);
     }
   }
@@ -73,9 +73,9 @@ inline object_roles classify_objects(const tfckpt::trackable_object_graph& g) {
         continue;
       }
       // TF's key: <shortest path>/.ATTRIBUTES/<name>; the model path may be longer.
-      const std::string_view path = tfckpt::graph::path_of_key(a.checkpoint_key);
+      const std::string_view path = tfckpt::path_of_key(a.checkpoint_key);
       if (path != a.checkpoint_key && path != r.model_path[i] &&
-          a.checkpoint_key.find(tfckpt::graph::optimizer_slot_marker) == std::string::npos)
+          a.checkpoint_key.find(tfckpt::optimizer_slot_marker) == std::string::npos)
         r.model_key[a.checkpoint_key] = r.model_path[i] + std::string(a.checkpoint_key.substr(path.size()));
     }
   }

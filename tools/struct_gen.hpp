@@ -257,7 +257,7 @@ class generator {
 
   // A leaf when the node's value is a variable the bundle holds.
   const tfckpt::entry* leaf_entry(const tfckpt::trackable_object& node) const {
-    if (node.attributes.empty() || node.attributes.front().name != tfckpt::graph::variable_value_name) return nullptr;
+    if (node.attributes.empty() || node.attributes.front().name != tfckpt::variable_value_name) return nullptr;
     return r_.find(node.attributes.front().checkpoint_key);
   }
 

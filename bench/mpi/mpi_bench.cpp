@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   s.embedding = tfckpt::mpi::sharded_rows<float>::even({rows, cols}, rank, size);
   for (std::size_t i = 0; i < s.embedding.values.size(); ++i) s.embedding.values[i] = static_cast<float>(i % 1000);
   for (auto* w : replicated(s)) {
-    *w = tfckpt::tensor_of<float>({512, 1024});
+    *w = *tfckpt::tensor_of<float>::zeros({512, 1024});
     for (std::size_t i = 0; i < w->size(); ++i) w->values()[i] = static_cast<float>(i % 77);
   }
   const double total_mib = static_cast<double>(mib) + 16.0;
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
 
   if (size == 1) {  // Baselines: single-process save of the same state, write() of the same bytes.
     static single one;
-    one.embedding = tfckpt::tensor_of<float>({rows, cols}, s.embedding.values);
+    one.embedding = *tfckpt::tensor_of<float>::from_values({rows, cols}, s.embedding.values);
     one.w0 = s.w0, one.w1 = s.w1, one.w2 = s.w2, one.w3 = s.w3, one.w4 = s.w4, one.w5 = s.w5, one.w6 = s.w6, one.w7 = s.w7;
     int j = 0;
     const double t_single = timed(3, [&] {

@@ -194,7 +194,7 @@ inline result<void> read_rows(const bundle_reader& r, const std::string& key, co
 }  // namespace detail
 }  // namespace tfckpt::mpi
 
-namespace tfckpt::reflect {
+namespace tfckpt::detail {
 
 template <class E>
 struct leaf_traits<mpi::sharded_rows<E>, std::enable_if_t<is_numeric<E> && !std::is_same_v<E, bool>>> {
@@ -224,7 +224,7 @@ struct leaf_traits<mpi::sharded_rows<E>, std::enable_if_t<is_numeric<E> && !std:
   }
 };
 
-}  // namespace tfckpt::reflect
+}  // namespace tfckpt::detail
 
 namespace tfckpt::mpi {
 

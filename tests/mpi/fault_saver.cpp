@@ -32,7 +32,7 @@ constexpr std::int64_t rows = 40000, cols = 64;
 void fill(state& s, std::int64_t n) {
   for (std::int64_t i = 0; i < s.embedding.row_count * cols; ++i)
     s.embedding.values[static_cast<std::size_t>(i)] = static_cast<float>(s.embedding.row_begin * cols + i + n);
-  for (std::size_t i = 0; i < 256 * 256; ++i) s.dense.data[i] = static_cast<float>(i) * 0.5f + static_cast<float>(n);
+  for (std::size_t i = 0; i < 256 * 256; ++i) s.dense[i] = static_cast<float>(i) * 0.5f + static_cast<float>(n);
   s.step = n;
 }
 
@@ -42,7 +42,7 @@ bool exact(const state& s) {
     if (s.embedding.values[static_cast<std::size_t>(i)] != static_cast<float>(s.embedding.row_begin * cols + i + n))
       return false;
   for (std::size_t i = 0; i < 256 * 256; ++i)
-    if (s.dense.data[i] != static_cast<float>(i) * 0.5f + static_cast<float>(n)) return false;
+    if (s.dense[i] != static_cast<float>(i) * 0.5f + static_cast<float>(n)) return false;
   return true;
 }
 

@@ -171,7 +171,7 @@ void run(const std::string& dir) {
       plain p;
       std::vector<float> all(36);
       for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<float>(i);
-      p.embedding = tfckpt::tensor_of<float>({12, 3}, all);
+      p.embedding = *tfckpt::tensor_of<float>::from_values({12, 3}, all);
       for (std::size_t i = 0; i < 8; ++i) p.dense[i] = static_cast<float>(i);
       p.step = 5;
       auto w = tfckpt::write(dir + "/plain", p);

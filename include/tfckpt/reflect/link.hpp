@@ -26,7 +26,7 @@ namespace tfckpt {
 template <auto First, auto... Rest>
 struct member_path;
 
-namespace reflect::detail {
+namespace detail {
 template <class M>
 struct member_pointer_traits;
 template <class C, class T>
@@ -34,15 +34,15 @@ struct member_pointer_traits<T C::*> {
   using owner = C;
   using type = T;
 };
-}  // namespace reflect::detail
+}  // namespace detail
 
-namespace reflect {
+namespace detail {
 
 // The object of type Owner in `tree` whose storage contains [self, self + size), or nullptr.
 // The innermost (most recently added) one wins when owners nest.
 template <class Owner>
 Owner* find_enclosing(const graph::live_tree& tree, const void* self, std::size_t size) {
-  const auto* tag = &graph::detail::type_tag<Owner>;
+  const auto* tag = &detail::type_tag<Owner>;
   const auto s = reinterpret_cast<std::uintptr_t>(self);
   for (std::size_t i = tree.size(); i-- > 0;) {
     const graph::object_id& id = tree.node(i).id;
@@ -53,16 +53,16 @@ Owner* find_enclosing(const graph::live_tree& tree, const void* self, std::size_
   return nullptr;
 }
 
-}  // namespace reflect
+}  // namespace detail
 
 // A path of member pointers from the nearest enclosing object of the first pointer's class.
 template <auto First, auto... Rest>
 struct member_path {
-  using owner = typename reflect::detail::member_pointer_traits<decltype(First)>::owner;
+  using owner = typename detail::member_pointer_traits<decltype(First)>::owner;
 
   template <class Self>
   static auto* resolve(const graph::live_tree& tree, const Self& self) {
-    owner* o = reflect::find_enclosing<owner>(tree, &self, sizeof(Self));
+    owner* o = detail::find_enclosing<owner>(tree, &self, sizeof(Self));
     return o ? follow(&(o->*First)) : nullptr;
   }
 
@@ -85,7 +85,7 @@ template <class Owner>
 struct enclosing {
   template <class Self>
   static Owner* resolve(const graph::live_tree& tree, const Self& self) {
-    return reflect::find_enclosing<Owner>(tree, &self, sizeof(Self));
+    return detail::find_enclosing<Owner>(tree, &self, sizeof(Self));
   }
 };
 
