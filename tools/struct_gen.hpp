@@ -147,7 +147,8 @@ inline typed leaf_type(const tfckpt::bundle_entry& e, bool fixed) {
     return {t + ">", "{}", sig};
   }
   if (e.dtype == tfckpt::dtype::bool_) return {"tfckpt::tensor", "", sig};  // no tensor_of<bool>
-  return {"tfckpt::tensor_of<" + el + ">", "{tfckpt::shape_t{" + shape_list(e.shape) + "}}", sig};
+  // zeros() of a shape read from a valid entry cannot fail: deref is safe in the generated code.
+  return {"tfckpt::tensor_of<" + el + ">", "{*tfckpt::tensor_of<" + el + ">::zeros({" + shape_list(e.shape) + "})}", sig};
 }
 
 struct field {
@@ -316,7 +317,7 @@ class generator {
                    "    std::size_t at = 0;\n"
                    "    for (auto& e : a) {\n"
                    "      const auto rank = static_cast<std::size_t>(shapes[at]);\n"
-                   "      e = " + el + "(tfckpt::shape_t(shapes + at + 1, shapes + at + 1 + rank));\n"
+                   "      e = *" + el + "::zeros(tfckpt::shape_t(shapes + at + 1, shapes + at + 1 + rank));\n"
                    "      at += 1 + rank;\n"
                    "    }\n"
                    "    return a;\n"
