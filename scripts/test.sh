@@ -121,7 +121,8 @@ section_asan() {
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
   run cmake --build build/clang-asan -j "$JOBS"
-  run_ctest build/clang-asan "${CTEST_ARGS[@]}" -LE interop
+  # cli_struct_gen compiles generated headers with g++/clang++ (no sanitizer in them): run once, in gcc.
+  run_ctest build/clang-asan "${CTEST_ARGS[@]}" -LE interop -E '^cli_struct_gen$'
   end
 }
 
