@@ -15,7 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "graph/core_io.hpp"
 #include "graph/live_tree.hpp"
@@ -90,6 +92,86 @@ result<restore_status> restore_checkpoint(const std::string& path, Root& root, s
 
 }  // namespace detail
 
+class pending_restore;
+
+namespace detail {
+template <class Root>
+result<pending_restore> make_pending(Root& root, std::int64_t* save_counter, const std::string* path,
+                                     const read_options& opts, const bundle_reader* reader);
+
+}  // namespace detail
+
+// A deferred restore (TF's "restore, then create the variables"): what restore_deferred() could
+// not restore yet because its objects do not exist (optimizer slots created on the first step, a
+// layer built later). Create them, then attach(root): the root's tree is rebuilt and bound again,
+// and only the values no earlier round read are read, so values set in between are kept. It
+// holds no pointer into the root (copy or move the root freely; attach the object you keep) and
+// shares the open checkpoint files (the reader it came from may go). Move-only.
+//
+//   state s;                                          // optimizer slot lists still empty
+//   auto p = tfckpt::restore_deferred("runs/exp1", s);
+//   if (!p) ...;                                      // p->status(): what was restored now
+//   create_slots(s);                                  // zeros, shaped like the model's variables
+//   auto st = p->attach(s);                           // the slots' values from the checkpoint
+//   if (st) auto ok = st->assert_consumed();          // accounts for both rounds
+class pending_restore {
+ public:
+  pending_restore(pending_restore&&) noexcept = default;
+  pending_restore& operator=(pending_restore&&) noexcept = default;
+  pending_restore(const pending_restore&) = delete;
+  pending_restore& operator=(const pending_restore&) = delete;
+
+  // The latest round's outcome: after restore_deferred(), its checks list what waits (as
+  // unresolved checkpoint objects); after attach(), both rounds together.
+  const restore_status& status() const noexcept { return status_; }
+  // Checkpoint objects still waiting for a live object.
+  const std::vector<std::string>& waiting() const noexcept { return status_.unresolved_nodes; }
+
+  // Restores what the root's new objects match. Bad input is reported as restore() reports it
+  // (every dtype/shape mismatch at once); a failed round restores nothing for later rounds.
+  template <class Root>
+  result<restore_status> attach(Root& root) {
+    if (!state_)
+      return error(errc::invalid_argument, "pending_restore::attach: this object was moved from; attach through "
+                                           "the pending_restore it was moved to");
+    if (root_type_ != &detail::type_tag<Root>)
+      return error(errc::invalid_argument, "pending_restore::attach: the root is not of the type that "
+                                           "restore_deferred() restored").in_file(status_.checkpoint);
+    std::int64_t counter = 0;  // already restored by the first round; only bound again
+    detail::tree_context<Root> c{&root, with_counter_ ? &counter : nullptr};
+    auto st = core::attach_pending(*state_, {&detail::build_checkpoint_tree<Root>, &c});
+    if (st) status_ = *st;
+    return st;
+  }
+
+ private:
+  template <class Root>
+  friend result<pending_restore> detail::make_pending(Root&, std::int64_t*, const std::string*, const read_options&,
+                                                      const bundle_reader*);
+  pending_restore() = default;
+
+  std::shared_ptr<detail::pending_state> state_;
+  restore_status status_;
+  const void* root_type_ = nullptr;
+  bool with_counter_ = false;
+};
+
+// From a path (reader opened here) or an open reader (copied; it may be destroyed afterwards).
+template <class Root>
+result<pending_restore> detail::make_pending(Root& root, std::int64_t* save_counter, const std::string* path,
+                                             const read_options& opts, const bundle_reader* reader) {
+  pending_restore p;
+  detail::tree_context<Root> c{&root, save_counter};
+  const core::tree_builder b{&detail::build_checkpoint_tree<Root>, &c};
+  auto st = path ? core::restore_deferred_checkpoint(*path, opts, b, p.state_)
+                 : core::restore_deferred(*reader, b, p.state_);
+  if (!st) return std::move(st).error();
+  p.status_ = std::move(*st);
+  p.root_type_ = &detail::type_tag<Root>;
+  p.with_counter_ = save_counter != nullptr;
+  return p;
+}
+
 // A checkpoint over a root struct, holding the save_counter tf.train.Checkpoint keeps.
 template <class Root>
 class checkpoint {
@@ -127,6 +209,13 @@ class checkpoint {
     if (st) save_counter_ = counter;
     return st;
   }
+  // restore() without creating objects: what has none yet waits in the pending_restore.
+  result<pending_restore> restore_deferred(const std::string& path, const read_options& opts = {}) {
+    std::int64_t counter = save_counter_;
+    auto p = detail::make_pending(*root_, &counter, &path, opts, nullptr);
+    if (p) save_counter_ = counter;
+    return p;
+  }
 
  private:
   Root* root_;
@@ -163,6 +252,20 @@ template <class Root>
 result<restore_status> restore(const bundle_reader& source, Root& root) {
   std::int64_t counter = 0;
   return detail::restore_from_reader(source, root, &counter);
+}
+
+// restore() that creates nothing (no list is resized, no optional engaged): values whose objects
+// do not exist yet wait in the returned pending_restore until attach(root). save_counter is
+// matched (and discarded) as by restore().
+template <class Root>
+result<pending_restore> restore_deferred(const std::string& path, Root& root, const read_options& opts = {}) {
+  std::int64_t counter = 0;
+  return detail::make_pending(root, &counter, &path, opts, nullptr);
+}
+template <class Root>
+result<pending_restore> restore_deferred(const bundle_reader& source, Root& root) {
+  std::int64_t counter = 0;
+  return detail::make_pending(root, &counter, nullptr, read_options{}, &source);
 }
 
 // TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@ class bundle_writer;
 using name_map = std::map<std::string, std::string>;
 namespace detail {
 using tfckpt::name_map;
+struct pending_state;  // graph/pending.hpp: what a deferred restore keeps between rounds
 }  // namespace detail
 
 namespace core {
@@ -71,6 +73,14 @@ TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std:
 TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
                                                       tree_builder builder);
 TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder);
+// Deferred restore (graph/pending.hpp): the first round, no container growth; `state` receives
+// what later rounds need (also when some values wait). attach_pending runs a later round.
+TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+                                                    std::shared_ptr<graph::pending_state>& state);
+TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+                                                               tree_builder builder,
+                                                               std::shared_ptr<graph::pending_state>& state);
+TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder);
 // Name-based restore of a TF1 checkpoint.
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names);

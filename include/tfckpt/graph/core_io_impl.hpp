@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "bind.hpp"
 #include "core_io.hpp"
 #include "name_map.hpp"
+#include "pending.hpp"
 #include "restore.hpp"
 #include "save.hpp"
 
@@ -95,6 +97,30 @@ TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, c
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();
   return restore_from_reader(*reader, builder);
+}
+
+TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+                                                    std::shared_ptr<graph::pending_state>& state) {
+  auto s = std::make_shared<graph::pending_state>(r);
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  auto st = graph::begin_deferred(*s, *tree);
+  if (st) state = std::move(s);
+  return st;
+}
+
+TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+                                                               tree_builder builder,
+                                                               std::shared_ptr<graph::pending_state>& state) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return restore_deferred(*reader, builder, state);
+}
+
+TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  return graph::restore_round(state, *tree);
 }
 
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,

@@ -205,8 +205,18 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
 }
 
 
+// What earlier rounds of a deferred restore (pending.hpp) restored, per saved node id. A round
+// reads only what is not marked yet; its marks are kept only when it succeeds.
+struct restore_progress {
+  std::vector<bool> used;           // the node's value was read into a live object
+  std::vector<bool> slot_restored;  // a slot node was restored into a slot table
+};
+
+// Without `progress` a single round (every bound value is read); with it, values read by an
+// earlier round are not read again: their live objects count as restored.
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
-                                           const trackable_object_graph& g) {
+                                           const trackable_object_graph& g,
+                                           restore_progress* progress = nullptr) {
   auto live = build_object_graph(tree);  // live paths and the slot-table keys
   if (!live) return std::move(live).error();
   std::vector<std::string> live_path(tree.size());
@@ -216,7 +226,9 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   const std::vector<std::size_t> bound = bind_saved(tree, g);  // breadth-first, by local name
   std::vector<bool> restored(tree.size(), false);
   // A node is consumed as a whole, as TF's _serialize_to_tensors restore does.
-  std::vector<bool> used(n, false);
+  std::vector<bool> used = progress && progress->used.size() == n ? progress->used : std::vector<bool>(n, false);
+  std::vector<bool> slot_restored =
+      progress && progress->slot_restored.size() == n ? progress->slot_restored : std::vector<bool>(n, false);
   restore_status st;
   st.checkpoint = r.prefix();
   const auto saved_path = detail::saved_paths(g);
@@ -226,6 +238,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     ++st.matched_nodes;
     live_node& ln = tree.node(bound[sid]);
     if (!ln.value) continue;
+    if (used[sid]) {  // an earlier round read it (into this object, or the one it was copied from)
+      restored[bound[sid]] = true;
+      continue;
+    }
     auto key = detail::value_key(g.nodes[sid], variable_value_name);
     if (!key) return std::move(key).error().in_file(r.prefix());
     if (key->empty()) continue;
@@ -242,7 +258,6 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     used[sid] = true;
     restored[bound[sid]] = true;
   }
-  std::vector<bool> slot_restored(n, false);
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (bound[sid] == no_live || !tree.node(bound[sid]).slots) continue;
     slot_table& table = *tree.node(bound[sid]).slots;
@@ -250,6 +265,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       const auto orig = static_cast<std::size_t>(ref.original_variable_node_id);
       const auto slot = static_cast<std::size_t>(ref.slot_variable_node_id);
       if (bound[orig] == no_live || !tree.node(bound[orig]).value) continue;
+      if (slot_restored[slot]) {  // an earlier round
+        ++st.matched_nodes;
+        continue;
+      }
       auto key = detail::value_key(g.nodes[slot], variable_value_name);
       if (!key) return std::move(key).error().in_file(r.prefix());
       if (key->empty()) continue;
@@ -270,6 +289,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
+  if (progress) *progress = restore_progress{used, slot_restored};
   std::vector<std::size_t> unresolved_ids;
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (g.nodes[sid].attributes.empty()) continue;

@@ -43,6 +43,8 @@ void for_each_trainable(T& obj, F&& f) {
     std::apply([&](auto&... e) { (keras3::for_each_trainable(e, f), ...); }, obj);
   } else if constexpr (reflect::is_list<T>) {
     for (auto& e : obj) keras3::for_each_trainable(e, f);
+  } else if constexpr (reflect::is_optional<T>::value) {
+    if (obj) keras3::for_each_trainable(*obj, f);  // a layer built later: nothing until it is
   } else if constexpr (reflect::is_struct<T> && !reflect::describes_itself<T>) {
     reflect::for_each_field(obj, [&](const auto&, auto& field) { keras3::for_each_trainable(field, f); });
   }
