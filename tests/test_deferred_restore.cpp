@@ -328,3 +328,25 @@ TEST_CASE("deferred restore: checkpoint::restore_deferred restores save_counter;
   CHECK(again->assert_consumed());
   CHECK(same(s.optimizer.momentums[1], src.optimizer.momentums[1]));
 }
+
+TEST_CASE("deferred restore: read_deferred takes a write() output (no save_counter), as read() does") {
+  using namespace deferred_test;
+  temp_dir dir;
+  const seq_adam src = trained();
+  const std::string prefix = dir.path() + "/ckpt";
+  seq_adam w = src;
+  REQUIRE(tfckpt::write(prefix, w));
+  seq_adam s;
+  auto with_counter = tfckpt::restore_deferred(prefix, s);  // expects save_counter
+  REQUIRE(with_counter);
+  CHECK_FALSE(with_counter->status().assert_existing_objects_matched());
+  auto p = tfckpt::read_deferred(prefix, s);
+  REQUIRE_MESSAGE(p, (p ? "" : p.error().to_string()));
+  CHECK(p->status().assert_existing_objects_matched());
+  CHECK(p->waiting().size() == 8);
+  create_slots(s.optimizer, s.model);
+  auto st = p->attach(s);
+  REQUIRE(st);
+  CHECK(st->assert_consumed());
+  CHECK(same(s.optimizer.momentums[3], src.optimizer.momentums[3]));
+}

@@ -209,7 +209,10 @@ class checkpoint {
     if (st) save_counter_ = counter;
     return st;
   }
-  // restore() without creating objects: what has none yet waits in the pending_restore.
+  // read() / restore() without creating objects: what has none yet waits in the pending_restore.
+  result<pending_restore> read_deferred(const std::string& path, const read_options& opts = {}) {
+    return detail::make_pending(*root_, nullptr, &path, opts, nullptr);
+  }
   result<pending_restore> restore_deferred(const std::string& path, const read_options& opts = {}) {
     std::int64_t counter = save_counter_;
     auto p = detail::make_pending(*root_, &counter, &path, opts, nullptr);
@@ -256,7 +259,15 @@ result<restore_status> restore(const bundle_reader& source, Root& root) {
 
 // restore() that creates nothing (no list is resized, no optional engaged): values whose objects
 // do not exist yet wait in the returned pending_restore until attach(root). save_counter is
-// matched (and discarded) as by restore().
+// matched (and discarded) as by restore(); read_deferred() leaves it, as read() does.
+template <class Root>
+result<pending_restore> read_deferred(const std::string& path, Root& root, const read_options& opts = {}) {
+  return detail::make_pending(root, nullptr, &path, opts, nullptr);
+}
+template <class Root>
+result<pending_restore> read_deferred(const bundle_reader& source, Root& root) {
+  return detail::make_pending(root, nullptr, nullptr, read_options{}, &source);
+}
 template <class Root>
 result<pending_restore> restore_deferred(const std::string& path, Root& root, const read_options& opts = {}) {
   std::int64_t counter = 0;
