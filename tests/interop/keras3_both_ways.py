@@ -92,6 +92,8 @@ CASES = {
     "seq_sgd": (lambda: mlp("seq"), lambda: O.SGD(0.01), "mo"),
     "seq_sgdm": (lambda: mlp("seq"), lambda: O.SGD(0.01, momentum=0.9), "mo"),
     "seq_adamw": (lambda: mlp("seq"), lambda: O.AdamW(0.01), "mo"),
+    "seq_adam_ams": (lambda: mlp("seq"), lambda: O.Adam(0.01, amsgrad=True), "mo"),
+    "func_adam_ams_m": (lambda: mlp("func"), lambda: O.Adam(0.01, amsgrad=True), "m"),
     "seq_rmsprop": (lambda: mlp("seq"), lambda: O.RMSprop(0.01), "mo"),
     "seq_rmsprop_cm": (lambda: mlp("seq"), lambda: O.RMSprop(0.01, momentum=0.9, centered=True), "mo"),
     "seq_adagrad": (lambda: mlp("seq"), lambda: O.Adagrad(0.01), "mo"),
@@ -225,7 +227,8 @@ def main():
     # Deferred restoration: Keras trained a step; C++ restores into a root whose slots (and for
     # sub_adam the layer `b`) do not exist yet, creates them, attaches, checks assert_consumed()
     # and writes the root; every value must equal Keras', and Keras restores and trains on.
-    for case in ["seq_adam", "seq_adamw", "sub_adam_m", "seq_sgdm", "seq_rmsprop_cm", "seq_adagrad", "sub_adam"]:
+    for case in ["seq_adam", "seq_adamw", "seq_adam_ams", "sub_adam_m", "seq_sgdm", "seq_rmsprop_cm", "seq_adagrad",
+                 "sub_adam"]:
         if not only or case in only:
             python_writes_cpp_restores(binary, work, case, mode="deferred")
     return interop_check.summary()

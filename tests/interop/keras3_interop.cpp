@@ -148,6 +148,8 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
     {"seq_sgd", restore_and_save<with_optimizer<mlp_seq, k3::sgd>>},
     {"seq_sgdm", restore_and_save<with_optimizer<mlp_seq, k3::sgd>>},
     {"seq_adamw", restore_and_save<with_optimizer<mlp_seq, k3::adamw>>},
+    {"seq_adam_ams", restore_and_save<with_optimizer<mlp_seq, k3::adam_amsgrad>>},
+    {"func_adam_ams_m", restore_and_save<model_only<mlp_func, k3::adam_amsgrad>>},
     {"seq_rmsprop", restore_and_save<with_optimizer<mlp_seq, k3::rmsprop>>},
     {"seq_rmsprop_cm", restore_and_save<with_optimizer<mlp_seq, k3::rmsprop>>},
     {"seq_adagrad", restore_and_save<with_optimizer<mlp_seq, k3::adagrad>>},
@@ -208,6 +210,14 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
        using R = with_optimizer<mlp_seq, k3::adamw>;
        return deferred_and_save<R>(
            in, out, {[](R& r) { zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities); }});
+     }},
+    {"seq_adam_ams",
+     [](const std::string& in, const std::string& out) {
+       using R = with_optimizer<mlp_seq, k3::adam_amsgrad>;
+       return deferred_and_save<R>(in, out, {[](R& r) {
+                                     zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities,
+                                                r.optimizer.velocity_hats);
+                                   }});
      }},
     {"sub_adam_m",
      [](const std::string& in, const std::string& out) {

@@ -12,7 +12,8 @@
 //                                  nodes belong to the model)
 //     _trainable_variables_indices an empty dict
 //     _iterations, _learning_rate  int64 / float32 scalars (the same nodes as _variables/0, /1)
-//     Adam, AdamW:  _momentums, _velocities   (AdamW also an empty _exclude_from_weight_decay_cache)
+//     Adam, AdamW:  _momentums, _velocities   (AdamW also an empty _exclude_from_weight_decay_cache;
+//                   amsgrad=True also _velocity_hats, its group last in _variables)
 //     SGD:          momentums (sic), empty with momentum=0
 //     RMSprop:      _velocities, _momentums (empty with momentum=0), _average_gradients
 //                   (empty without centered)
@@ -21,7 +22,7 @@
 // Keys are TF's shortest paths: with the optimizer a child of the checkpoint root, the model's
 // weights are keyed optimizer/_trainable_variables/K/... . Hyper-parameters other than the
 // learning rate (beta_1, epsilon, momentum, weight_decay, ...) are Python floats, not saved.
-// amsgrad=True (Adam's _velocity_hats) is not covered.
+// Adam(amsgrad=True) adds `_velocity_hats` (keras3::adam_amsgrad); AdamW(amsgrad=True) is not covered.
 //
 // `Locator` names the model whose variables the optimizer lists, as a compile-time path
 // (reflect/link.hpp), never a run-time pointer:
@@ -139,6 +140,24 @@ struct adam : optimizer_state {
     });
     reflect::add_child(tree, self, "_momentums", momentums);
     reflect::add_child(tree, self, "_velocities", velocities);
+  }
+};
+
+// keras.optimizers.Adam(amsgrad=True): Adam's layout plus `_velocity_hats` (v-hat per trainable
+// variable), listed after `_velocities` and in `_variables` as a group of its own after the
+// interleaved m/v group (TF 2.21 / Keras 3: iterations, lr, m0 v0 m1 v1 ..., vhat0 vhat1 ...).
+template <class Locator, class Slots = std::vector<tensor>>
+struct adam_amsgrad : adam<Locator, Slots> {
+  Slots velocity_hats{};  // `_velocity_hats`
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, this->momentums, this->velocities);
+      detail::add_group(tree, list, next, velocity_hats);
+    });
+    reflect::add_child(tree, self, "_momentums", this->momentums);
+    reflect::add_child(tree, self, "_velocities", this->velocities);
+    reflect::add_child(tree, self, "_velocity_hats", velocity_hats);
   }
 };
 
