@@ -2282,7 +2282,9 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 // with it. Errors are values; nothing throws.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 // ---- begin tfckpt/graph/core_io.hpp ----
 // tfckpt graph layer: the calls from code generated per struct (reflect/leaf.hpp's save and restore
@@ -2295,6 +2297,7 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -2844,6 +2847,7 @@ class bundle_writer;
 using name_map = std::map<std::string, std::string>;
 namespace detail {
 using tfckpt::name_map;
+struct pending_state;  // graph/pending.hpp: what a deferred restore keeps between rounds
 }  // namespace detail
 
 namespace core {
@@ -2885,6 +2889,14 @@ TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std:
 TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
                                                       tree_builder builder);
 TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder);
+// Deferred restore (graph/pending.hpp): the first round, no container growth; `state` receives
+// what later rounds need (also when some values wait). attach_pending runs a later round.
+TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+                                                    std::shared_ptr<graph::pending_state>& state);
+TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+                                                               tree_builder builder,
+                                                               std::shared_ptr<graph::pending_state>& state);
+TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder);
 // Name-based restore of a TF1 checkpoint.
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names);
@@ -2912,6 +2924,7 @@ static const char* const require_core_unit = &core_impl_hpp_must_be_compiled_in_
 // including core_impl.hpp, with TFCKPT_SEPARATE_COMPILATION).
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -7216,8 +7229,18 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
 }
 
 
+// What earlier rounds of a deferred restore (pending.hpp) restored, per saved node id. A round
+// reads only what is not marked yet; its marks are kept only when it succeeds.
+struct restore_progress {
+  std::vector<bool> used;           // the node's value was read into a live object
+  std::vector<bool> slot_restored;  // a slot node was restored into a slot table
+};
+
+// Without `progress` a single round (every bound value is read); with it, values read by an
+// earlier round are not read again: their live objects count as restored.
 inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
-                                           const trackable_object_graph& g) {
+                                           const trackable_object_graph& g,
+                                           restore_progress* progress = nullptr) {
   auto live = build_object_graph(tree);  // live paths and the slot-table keys
   if (!live) return std::move(live).error();
   std::vector<std::string> live_path(tree.size());
@@ -7227,7 +7250,9 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   const std::vector<std::size_t> bound = bind_saved(tree, g);  // breadth-first, by local name
   std::vector<bool> restored(tree.size(), false);
   // A node is consumed as a whole, as TF's _serialize_to_tensors restore does.
-  std::vector<bool> used(n, false);
+  std::vector<bool> used = progress && progress->used.size() == n ? progress->used : std::vector<bool>(n, false);
+  std::vector<bool> slot_restored =
+      progress && progress->slot_restored.size() == n ? progress->slot_restored : std::vector<bool>(n, false);
   restore_status st;
   st.checkpoint = r.prefix();
   const auto saved_path = detail::saved_paths(g);
@@ -7237,6 +7262,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     ++st.matched_nodes;
     live_node& ln = tree.node(bound[sid]);
     if (!ln.value) continue;
+    if (used[sid]) {  // an earlier round read it (into this object, or the one it was copied from)
+      restored[bound[sid]] = true;
+      continue;
+    }
     auto key = detail::value_key(g.nodes[sid], variable_value_name);
     if (!key) return std::move(key).error().in_file(r.prefix());
     if (key->empty()) continue;
@@ -7253,7 +7282,6 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     used[sid] = true;
     restored[bound[sid]] = true;
   }
-  std::vector<bool> slot_restored(n, false);
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (bound[sid] == no_live || !tree.node(bound[sid]).slots) continue;
     slot_table& table = *tree.node(bound[sid]).slots;
@@ -7261,6 +7289,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       const auto orig = static_cast<std::size_t>(ref.original_variable_node_id);
       const auto slot = static_cast<std::size_t>(ref.slot_variable_node_id);
       if (bound[orig] == no_live || !tree.node(bound[orig]).value) continue;
+      if (slot_restored[slot]) {  // an earlier round
+        ++st.matched_nodes;
+        continue;
+      }
       auto key = detail::value_key(g.nodes[slot], variable_value_name);
       if (!key) return std::move(key).error().in_file(r.prefix());
       if (key->empty()) continue;
@@ -7281,6 +7313,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
+  if (progress) *progress = restore_progress{used, slot_restored};
   std::vector<std::size_t> unresolved_ids;
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (g.nodes[sid].attributes.empty()) continue;
@@ -7351,6 +7384,62 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
 }  // namespace detail
 }  // namespace tfckpt
 // ---- end tfckpt/graph/name_map.hpp ----
+// ---- begin tfckpt/graph/pending.hpp ----
+// tfckpt graph layer: deferred restoration, TensorFlow's "restore, then create the variables"
+// (docs/annotating.md, "Deferred restoration"). TF keeps the saved nodes nothing was bound to and
+// restores each when the object that matches it is attached to a restored parent. Here the state
+// of a deferred restore keeps the open reader, the saved graph and which saved values were read;
+// attaching rebinds the whole (grown) live tree against the saved graph and reads only the values
+// not read yet. Nothing points into the user's objects between rounds, so the root may be copied
+// or moved before it is attached. Containers are not grown from the checkpoint (TF creates no
+// objects either): what does not exist yet waits for its object.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace tfckpt::detail {
+
+struct pending_state {
+  explicit pending_state(bundle_reader r) : reader(std::move(r)) {}
+
+  bundle_reader reader;  // a copy: it shares the open files, so the caller's reader may go
+  trackable_object_graph graph;
+  restore_progress progress;
+};
+
+// The saved values still waiting for an object, for the status: one hint naming how many and
+// what to call, before the per-object hints (a misspelt field waits forever).
+inline void note_pending(restore_status& st) {
+  if (st.unresolved_nodes.empty()) return;
+  st.hints.insert(st.hints.begin(), std::to_string(st.unresolved_nodes.size()) +
+                     " checkpoint object(s) wait for live objects that do not exist yet: create them "
+                     "(resize the list, engage the optional), then call attach(root) on the pending_restore");
+}
+
+// One round: binds `tree` against the saved graph and reads what earlier rounds did not.
+inline result<restore_status> restore_round(pending_state& s, live_tree& tree) {
+  auto st = restore_tree(tree, s.reader, s.graph, &s.progress);
+  if (st) note_pending(*st);
+  return st;
+}
+
+// The first round; `s.reader` is set, the graph is read from it.
+inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) {
+  if (!s.reader.has_object_graph())
+    return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint cannot be restored "
+                                         "deferred; use tfckpt::restore_by_names").in_file(s.reader.prefix());
+  auto g = s.reader.object_graph();
+  if (!g) return std::move(g).error().in_file(s.reader.prefix());
+  s.graph = std::move(*g);
+  s.progress = restore_progress{std::vector<bool>(s.graph.nodes.size(), false),
+                                std::vector<bool>(s.graph.nodes.size(), false)};
+  return restore_round(s, tree);
+}
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/graph/pending.hpp ----
 // ---- begin tfckpt/graph/save.hpp ----
 // tfckpt graph layer: write a live tree as a TF2 object-based checkpoint: every variable under
 // its `<path>/.ATTRIBUTES/VARIABLE_VALUE` key, every slot under its `.OPTIMIZER_SLOT` key and the
@@ -7470,6 +7559,30 @@ TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, c
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();
   return restore_from_reader(*reader, builder);
+}
+
+TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+                                                    std::shared_ptr<graph::pending_state>& state) {
+  auto s = std::make_shared<graph::pending_state>(r);
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  auto st = graph::begin_deferred(*s, *tree);
+  if (st) state = std::move(s);
+  return st;
+}
+
+TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+                                                               tree_builder builder,
+                                                               std::shared_ptr<graph::pending_state>& state) {
+  auto reader = bundle_reader::open(path, opts);
+  if (!reader) return std::move(reader).error();
+  return restore_deferred(*reader, builder, state);
+}
+
+TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
+  auto tree = builder.build(builder.context);
+  if (!tree) return std::move(tree).error();
+  return graph::restore_round(state, *tree);
 }
 
 TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
@@ -8389,6 +8502,86 @@ result<restore_status> restore_checkpoint(const std::string& path, Root& root, s
 
 }  // namespace detail
 
+class pending_restore;
+
+namespace detail {
+template <class Root>
+result<pending_restore> make_pending(Root& root, std::int64_t* save_counter, const std::string* path,
+                                     const read_options& opts, const bundle_reader* reader);
+
+}  // namespace detail
+
+// A deferred restore (TF's "restore, then create the variables"): what restore_deferred() could
+// not restore yet because its objects do not exist (optimizer slots created on the first step, a
+// layer built later). Create them, then attach(root): the root's tree is rebuilt and bound again,
+// and only the values no earlier round read are read, so values set in between are kept. It
+// holds no pointer into the root (copy or move the root freely; attach the object you keep) and
+// shares the open checkpoint files (the reader it came from may go). Move-only.
+//
+//   state s;                                          // optimizer slot lists still empty
+//   auto p = tfckpt::restore_deferred("runs/exp1", s);
+//   if (!p) ...;                                      // p->status(): what was restored now
+//   create_slots(s);                                  // zeros, shaped like the model's variables
+//   auto st = p->attach(s);                           // the slots' values from the checkpoint
+//   if (st) auto ok = st->assert_consumed();          // accounts for both rounds
+class pending_restore {
+ public:
+  pending_restore(pending_restore&&) noexcept = default;
+  pending_restore& operator=(pending_restore&&) noexcept = default;
+  pending_restore(const pending_restore&) = delete;
+  pending_restore& operator=(const pending_restore&) = delete;
+
+  // The latest round's outcome: after restore_deferred(), its checks list what waits (as
+  // unresolved checkpoint objects); after attach(), both rounds together.
+  const restore_status& status() const noexcept { return status_; }
+  // Checkpoint objects still waiting for a live object.
+  const std::vector<std::string>& waiting() const noexcept { return status_.unresolved_nodes; }
+
+  // Restores what the root's new objects match. Bad input is reported as restore() reports it
+  // (every dtype/shape mismatch at once); a failed round restores nothing for later rounds.
+  template <class Root>
+  result<restore_status> attach(Root& root) {
+    if (!state_)
+      return error(errc::invalid_argument, "pending_restore::attach: this object was moved from; attach through "
+                                           "the pending_restore it was moved to");
+    if (root_type_ != &detail::type_tag<Root>)
+      return error(errc::invalid_argument, "pending_restore::attach: the root is not of the type that "
+                                           "restore_deferred() restored").in_file(status_.checkpoint);
+    std::int64_t counter = 0;  // already restored by the first round; only bound again
+    detail::tree_context<Root> c{&root, with_counter_ ? &counter : nullptr};
+    auto st = core::attach_pending(*state_, {&detail::build_checkpoint_tree<Root>, &c});
+    if (st) status_ = *st;
+    return st;
+  }
+
+ private:
+  template <class Root>
+  friend result<pending_restore> detail::make_pending(Root&, std::int64_t*, const std::string*, const read_options&,
+                                                      const bundle_reader*);
+  pending_restore() = default;
+
+  std::shared_ptr<detail::pending_state> state_;
+  restore_status status_;
+  const void* root_type_ = nullptr;
+  bool with_counter_ = false;
+};
+
+// From a path (reader opened here) or an open reader (copied; it may be destroyed afterwards).
+template <class Root>
+result<pending_restore> detail::make_pending(Root& root, std::int64_t* save_counter, const std::string* path,
+                                             const read_options& opts, const bundle_reader* reader) {
+  pending_restore p;
+  detail::tree_context<Root> c{&root, save_counter};
+  const core::tree_builder b{&detail::build_checkpoint_tree<Root>, &c};
+  auto st = path ? core::restore_deferred_checkpoint(*path, opts, b, p.state_)
+                 : core::restore_deferred(*reader, b, p.state_);
+  if (!st) return std::move(st).error();
+  p.status_ = std::move(*st);
+  p.root_type_ = &detail::type_tag<Root>;
+  p.with_counter_ = save_counter != nullptr;
+  return p;
+}
+
 // A checkpoint over a root struct, holding the save_counter tf.train.Checkpoint keeps.
 template <class Root>
 class checkpoint {
@@ -8426,6 +8619,16 @@ class checkpoint {
     if (st) save_counter_ = counter;
     return st;
   }
+  // read() / restore() without creating objects: what has none yet waits in the pending_restore.
+  result<pending_restore> read_deferred(const std::string& path, const read_options& opts = {}) {
+    return detail::make_pending(*root_, nullptr, &path, opts, nullptr);
+  }
+  result<pending_restore> restore_deferred(const std::string& path, const read_options& opts = {}) {
+    std::int64_t counter = save_counter_;
+    auto p = detail::make_pending(*root_, &counter, &path, opts, nullptr);
+    if (p) save_counter_ = counter;
+    return p;
+  }
 
  private:
   Root* root_;
@@ -8462,6 +8665,28 @@ template <class Root>
 result<restore_status> restore(const bundle_reader& source, Root& root) {
   std::int64_t counter = 0;
   return detail::restore_from_reader(source, root, &counter);
+}
+
+// restore() that creates nothing (no list is resized, no optional engaged): values whose objects
+// do not exist yet wait in the returned pending_restore until attach(root). save_counter is
+// matched (and discarded) as by restore(); read_deferred() leaves it, as read() does.
+template <class Root>
+result<pending_restore> read_deferred(const std::string& path, Root& root, const read_options& opts = {}) {
+  return detail::make_pending(root, nullptr, &path, opts, nullptr);
+}
+template <class Root>
+result<pending_restore> read_deferred(const bundle_reader& source, Root& root) {
+  return detail::make_pending(root, nullptr, nullptr, read_options{}, &source);
+}
+template <class Root>
+result<pending_restore> restore_deferred(const std::string& path, Root& root, const read_options& opts = {}) {
+  std::int64_t counter = 0;
+  return detail::make_pending(root, &counter, &path, opts, nullptr);
+}
+template <class Root>
+result<pending_restore> restore_deferred(const bundle_reader& source, Root& root) {
+  std::int64_t counter = 0;
+  return detail::make_pending(root, &counter, nullptr, read_options{}, &source);
 }
 
 // TF1 name-based checkpoint: `names` maps object paths of `root` to TF1 variable names.
@@ -8955,6 +9180,8 @@ void for_each_trainable(T& obj, F&& f) {
     std::apply([&](auto&... e) { (keras3::for_each_trainable(e, f), ...); }, obj);
   } else if constexpr (reflect::is_list<T>) {
     for (auto& e : obj) keras3::for_each_trainable(e, f);
+  } else if constexpr (reflect::is_optional<T>::value) {
+    if (obj) keras3::for_each_trainable(*obj, f);  // a layer built later: nothing until it is
   } else if constexpr (reflect::is_struct<T> && !reflect::describes_itself<T>) {
     reflect::for_each_field(obj, [&](const auto&, auto& field) { keras3::for_each_trainable(field, f); });
   }
@@ -9077,7 +9304,8 @@ struct compiled : Model {
 //                                  nodes belong to the model)
 //     _trainable_variables_indices an empty dict
 //     _iterations, _learning_rate  int64 / float32 scalars (the same nodes as _variables/0, /1)
-//     Adam, AdamW:  _momentums, _velocities   (AdamW also an empty _exclude_from_weight_decay_cache)
+//     Adam, AdamW:  _momentums, _velocities   (AdamW also an empty _exclude_from_weight_decay_cache;
+//                   amsgrad=True also _velocity_hats, its group last in _variables)
 //     SGD:          momentums (sic), empty with momentum=0
 //     RMSprop:      _velocities, _momentums (empty with momentum=0), _average_gradients
 //                   (empty without centered)
@@ -9086,7 +9314,7 @@ struct compiled : Model {
 // Keys are TF's shortest paths: with the optimizer a child of the checkpoint root, the model's
 // weights are keyed optimizer/_trainable_variables/K/... . Hyper-parameters other than the
 // learning rate (beta_1, epsilon, momentum, weight_decay, ...) are Python floats, not saved.
-// amsgrad=True (Adam's _velocity_hats) is not covered.
+// Adam(amsgrad=True) adds `_velocity_hats` (keras3::adam_amsgrad); AdamW(amsgrad=True) is not covered.
 //
 // `Locator` names the model whose variables the optimizer lists, as a compile-time path
 // (reflect/link.hpp), never a run-time pointer:
@@ -9198,6 +9426,24 @@ struct adam : optimizer_state {
     });
     reflect::add_child(tree, self, "_momentums", momentums);
     reflect::add_child(tree, self, "_velocities", velocities);
+  }
+};
+
+// keras.optimizers.Adam(amsgrad=True): Adam's layout plus `_velocity_hats` (v-hat per trainable
+// variable), listed after `_velocities` and in `_variables` as a group of its own after the
+// interleaved m/v group (TF 2.21 / Keras 3: iterations, lr, m0 v0 m1 v1 ..., vhat0 vhat1 ...).
+template <class Locator, class Slots = std::vector<tensor>>
+struct adam_amsgrad : adam<Locator, Slots> {
+  Slots velocity_hats{};  // `_velocity_hats`
+
+  void tfckpt_describe(graph::live_tree& tree, std::size_t self) {
+    detail::describe_common<Locator>(tree, self, *this, [&](std::size_t list, std::size_t& next) {
+      detail::add_group(tree, list, next, this->momentums, this->velocities);
+      detail::add_group(tree, list, next, velocity_hats);
+    });
+    reflect::add_child(tree, self, "_momentums", this->momentums);
+    reflect::add_child(tree, self, "_velocities", this->velocities);
+    reflect::add_child(tree, self, "_velocity_hats", velocity_hats);
   }
 };
 
