@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <tuple>
 
 #include "tfckpt/checkpoint.hpp"
@@ -26,6 +27,21 @@ TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weig
 template <class Optimizer>
 struct state {
   mlp model;
+  Optimizer optimizer;
+  std::int64_t step = 0;
+};
+
+// The same model with its second layer built later (deferred restoration: tfckpt::read_deferred,
+// then emplace l1 and attach).
+struct mlp_late {
+  dense<4, 8> l0;
+  std::optional<dense<8, 3>> l1;
+};
+TFCKPT_NAMES(mlp_late, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
+
+template <class Optimizer>
+struct state_late {
+  mlp_late model;
   Optimizer optimizer;
   std::int64_t step = 0;
 };

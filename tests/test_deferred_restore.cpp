@@ -68,6 +68,14 @@ std::string saved(const temp_dir& dir, seq_adam s) {
   return *p;
 }
 
+// A trained Keras 3 state saved with save_counter, and an empty root to restore it into.
+struct saved_state {
+  temp_dir dir;
+  const seq_adam src = trained();
+  const std::string path = saved(dir, src);
+  seq_adam s;
+};
+
 // A subclassed Keras 3 model whose second layer is built later (self.b created on first call).
 struct late_model {
   k3::dense<> a;
@@ -87,26 +95,13 @@ struct full_state {
 };
 
 // tf_keras: the second Dense of the 4-8-3 MLP built later, legacy Adam (slot variables).
-struct late_mlp {
-  keras_mlp_4_8_3::dense<4, 8> l0;
-  std::optional<keras_mlp_4_8_3::dense<8, 3>> l1;
-};
-TFCKPT_NAMES(late_mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
-struct late_legacy {
-  late_mlp model;
-  tfckpt::keras::legacy::adam optimizer;
-  std::int64_t step = 0;
-};
+using late_legacy = keras_mlp_4_8_3::state_late<tfckpt::keras::legacy::adam>;
 
 }  // namespace deferred_test
 
-TEST_CASE("deferred restore: Keras 3 Adam slots created after the restore, attached to a moved root") {
+TEST_CASE_FIXTURE(deferred_test::saved_state, "deferred restore: Keras 3 Adam slots created after the restore, attached to a moved root") {
   using namespace deferred_test;
-  temp_dir dir;
-  const seq_adam src = trained();
-  const std::string path = saved(dir, src);
-
-  seq_adam s;  // model variables exist (untyped tensors), slot lists are empty
+  // s: model variables exist (untyped tensors), slot lists are empty
   auto p = tfckpt::restore_deferred(path, s);
   REQUIRE_MESSAGE(p, (p ? "" : p.error().to_string()));
   CHECK(s.optimizer.momentums.empty());  // nothing was created
@@ -139,12 +134,8 @@ TEST_CASE("deferred restore: Keras 3 Adam slots created after the restore, attac
   CHECK((*s.optimizer.momentums[0].values<float>())[0] == 0.0f);
 }
 
-TEST_CASE("deferred restore: a second attach reads nothing again and keeps values set in between") {
+TEST_CASE_FIXTURE(deferred_test::saved_state, "deferred restore: a second attach reads nothing again and keeps values set in between") {
   using namespace deferred_test;
-  temp_dir dir;
-  const seq_adam src = trained();
-  const std::string path = saved(dir, src);
-  seq_adam s;
   auto p = tfckpt::restore_deferred(path, s);
   REQUIRE(p);
   create_slots(s.optimizer, s.model);
@@ -161,12 +152,8 @@ TEST_CASE("deferred restore: a second attach reads nothing again and keeps value
   CHECK(s.optimizer.iterations == 8);
 }
 
-TEST_CASE("deferred restore: the reader it came from may be moved and destroyed before attach") {
+TEST_CASE_FIXTURE(deferred_test::saved_state, "deferred restore: the reader it came from may be moved and destroyed before attach") {
   using namespace deferred_test;
-  temp_dir dir;
-  const seq_adam src = trained();
-  const std::string path = saved(dir, src);
-  seq_adam s;
   std::optional<tfckpt::pending_restore> p;
   {
     auto r = tfckpt::bundle_reader::open(path);
@@ -191,12 +178,8 @@ TEST_CASE("deferred restore: the reader it came from may be moved and destroyed 
   CHECK(taken.attach(s));
 }
 
-TEST_CASE("deferred restore: mismatches after attach are reported like restore's, and nothing is kept") {
+TEST_CASE_FIXTURE(deferred_test::saved_state, "deferred restore: mismatches after attach are reported like restore's, and nothing is kept") {
   using namespace deferred_test;
-  temp_dir dir;
-  const seq_adam src = trained();
-  const std::string path = saved(dir, src);
-  seq_adam s;
   auto p = tfckpt::restore_deferred(path, s);
   REQUIRE(p);
   create_slots(s.optimizer, s.model, tfckpt::dtype::float64);  // the wrong dtype

@@ -13,8 +13,8 @@ Then:
   * check(ok, what) counts one check; summary() prints "N passed, M failed" as the last line and
     gives the exit status, which is 1 if anything failed OR NOTHING WAS CHECKED (a script that
     found no inputs must not pass).
-Also: bit-exact array comparison, the value pattern the C++ writers fill variables with, and
-TensorFlow's object graph of a checkpoint.
+Also: bit-exact array comparison (of two checkpoints too), the value pattern the C++ writers fill
+variables with, TensorFlow's object graph of a checkpoint, assert_consumed() as a check.
 """
 import importlib
 import os
@@ -116,6 +116,30 @@ def pattern(salt, shape):
     i = np.arange(n)
     vals = ((salt * 31 + i * 7) % 97).astype(np.float32) / np.float32(64.0) - np.float32(0.75)
     return vals.astype(np.float32).reshape(shape)
+
+
+def checkpoint_tensors(prefix):
+    """Every stored tensor of the checkpoint at `prefix` by key, the object graph left out."""
+    r = tensorflow().train.load_checkpoint(prefix)
+    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+
+
+def check_same_tensors(theirs, ours, what):
+    """The two checkpoints hold the same keys, each value bit for bit (one check per key)."""
+    a, b = checkpoint_tensors(theirs), checkpoint_tensors(ours)
+    check(sorted(a) == sorted(b), f"{what}: keys differ: {sorted(set(a) ^ set(b))}")
+    for k in a:
+        if k in b:
+            check(same_bits(a[k], b[k]), f"{what}: {k} differs after the C++ round trip")
+
+
+def check_consumed(status, what):
+    """TensorFlow's assert_consumed() on a restore status, as one check."""
+    try:
+        status.assert_consumed()
+        check(True, "")
+    except AssertionError as e:
+        check(False, f"{what}: TF assert_consumed: {e}")
 
 
 def graph_of(prefix):

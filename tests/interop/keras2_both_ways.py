@@ -19,11 +19,10 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import interop_check  # noqa: E402  (the shared prologue; this directory is on sys.path)
-from interop_check import check, same_bits  # noqa: E402
+from interop_check import check, check_consumed, check_same_tensors, same_bits  # noqa: E402
+from graph_tf_restores_ours_optimizers import mlp, train_step  # noqa: E402  (the same model and step)
 
 tf = interop_check.tensorflow()
 K = interop_check.keras2()
@@ -42,18 +41,6 @@ CASES = {
     "legacy_rmsprop_cm": lambda: LO.RMSprop(0.01, momentum=0.9, centered=True),
 }
 DEFERRED = ["adam", "sgdm", "rmsprop_cm", "legacy_adam", "legacy_rmsprop_cm"]
-
-
-def mlp():
-    return K.Sequential([K.Input(shape=(4,)), K.layers.Dense(8, activation="relu"), K.layers.Dense(3)])
-
-
-def train_step(model, opt):
-    x = tf.constant(np.linspace(-1.0, 1.0, 32, dtype=np.float32).reshape(8, 4))
-    y = tf.constant(np.linspace(0.0, 2.0, 24, dtype=np.float32).reshape(8, 3))
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(model(x) - y))
-    opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
 
 
 def make(case, train):
@@ -78,11 +65,6 @@ def state_of(model, opt, step):
     return [v.numpy() for v in model.weights] + [v.numpy() for v in variables(opt)] + [step.numpy()]
 
 
-def tensors(prefix):
-    r = tf.train.load_checkpoint(prefix)
-    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"}
-
-
 def both_ways(binary, work, case, mode):
     name = case if mode == "restore" else f"{case} ({mode})"
     tf.random.set_seed(7)
@@ -93,19 +75,10 @@ def both_ways(binary, work, case, mode):
     if not check(p.returncode == 0, f"{name}: C++ {mode}: {p.stderr.strip()}"):
         return
     ours = os.path.join(out, "ckpt-1")
-    a, b = tensors(theirs), tensors(ours)
-    check(sorted(a) == sorted(b), f"{name}: keys differ: {sorted(set(a) ^ set(b))}")
-    for k in a:
-        if k in b:
-            check(same_bits(a[k], b[k]), f"{name}: {k} differs after the C++ round trip")
+    check_same_tensors(theirs, ours, name)
     tf.random.set_seed(99)
     model2, opt2, step2, ckpt2 = make(case, train=False)
-    status = ckpt2.read(ours)
-    try:
-        status.assert_consumed()
-        check(True, "")
-    except AssertionError as e:
-        check(False, f"{name}: TF assert_consumed: {e}")
+    check_consumed(ckpt2.read(ours), name)
     s1, s2 = state_of(model, opt, step), state_of(model2, opt2, step2)
     check(len(s1) == len(s2), f"{name}: variable count {len(s1)} vs {len(s2)}")
     for i, (x, y) in enumerate(zip(s1, s2)):

@@ -18,31 +18,14 @@
 #include "tfckpt/checkpoint.hpp"
 #include "tfckpt/keras/optimizers.hpp"
 #include "../keras_mlp_4_8_3.hpp"
-
-// A named namespace: aggregate field names need external linkage (clang 14).
-namespace keras2_late {
-// The MLP with its second layer built later.
-struct mlp {
-  keras_mlp_4_8_3::dense<4, 8> l0;
-  std::optional<keras_mlp_4_8_3::dense<8, 3>> l1;
-};
-TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
-template <class Optimizer>
-struct state {
-  mlp model;
-  Optimizer optimizer;
-  std::int64_t step = 0;
-};
-}  // namespace keras2_late
+#include "deferred_driver.hpp"
 
 namespace {
 namespace kk = tfckpt::keras;
 using keras_mlp_4_8_3::state;
 
-int fail(const char* what, const tfckpt::error& e) {
-  std::fprintf(stderr, "%s: %s\n", what, e.to_string().c_str());
-  return 1;
-}
+using interop_deferred::fail;
+using interop_deferred::restore_attach_write;
 
 template <class Root>
 int write_copy(const Root& root, const std::string& out) {
@@ -69,24 +52,6 @@ void zero_slots(Lists&... lists) {
   for (const auto& s : shapes) (lists.emplace_back(tfckpt::dtype::float32, s), ...);
 }
 
-template <class Root>
-int deferred_and_write(const std::string& in, const std::string& out, const std::function<void(Root&)>& create) {
-  Root root{};
-  auto p = tfckpt::read_deferred(in, root);
-  if (!p) return fail("read_deferred", p.error());
-  if (auto e = p->status().assert_existing_objects_matched(); !e) return fail("existing objects", e.error());
-  if (p->waiting().empty()) {
-    std::fprintf(stderr, "nothing was deferred: the case does not test attach\n");
-    return 1;
-  }
-  Root moved = std::move(root);
-  create(moved);
-  auto st = p->attach(moved);
-  if (!st) return fail("attach", st.error());
-  if (auto c = st->assert_consumed(); !c) return fail("assert_consumed after attach", c.error());
-  return write_copy(moved, out);
-}
-
 using restore_fn = std::function<int(const std::string&, const std::string&)>;
 
 const std::map<std::string, restore_fn> restore_cases{
@@ -105,30 +70,30 @@ const std::map<std::string, restore_fn> deferred_cases{
     {"adam",
      [](const std::string& in, const std::string& out) {
        using R = state<kk::adam<>>;
-       return deferred_and_write<R>(in, out, [](R& r) { zero_slots(r.optimizer.momentums, r.optimizer.velocities); });
+       return restore_attach_write<R>(in, out, {[](R& r) { zero_slots(r.optimizer.momentums, r.optimizer.velocities); }});
      }},
     {"sgdm",
      [](const std::string& in, const std::string& out) {
        using R = state<kk::sgd<>>;
-       return deferred_and_write<R>(in, out, [](R& r) { zero_slots(r.optimizer.momentums); });
+       return restore_attach_write<R>(in, out, {[](R& r) { zero_slots(r.optimizer.momentums); }});
      }},
     {"rmsprop_cm",
      [](const std::string& in, const std::string& out) {
        using R = state<kk::rmsprop<>>;
-       return deferred_and_write<R>(in, out, [](R& r) {
+       return restore_attach_write<R>(in, out, {[](R& r) {
          zero_slots(r.optimizer.velocities, r.optimizer.momentums, r.optimizer.average_gradients);
-       });
+       }});
      }},
     // Legacy slots live in a slot_table keyed by variable: they wait for the layer.
     {"legacy_adam",
      [](const std::string& in, const std::string& out) {
-       using R = keras2_late::state<kk::legacy::adam>;
-       return deferred_and_write<R>(in, out, [](R& r) { r.model.l1.emplace(); });
+       using R = keras_mlp_4_8_3::state_late<kk::legacy::adam>;
+       return restore_attach_write<R>(in, out, {[](R& r) { r.model.l1.emplace(); }});
      }},
     {"legacy_rmsprop_cm",
      [](const std::string& in, const std::string& out) {
-       using R = keras2_late::state<kk::legacy::rmsprop>;
-       return deferred_and_write<R>(in, out, [](R& r) { r.model.l1.emplace(); });
+       using R = keras_mlp_4_8_3::state_late<kk::legacy::rmsprop>;
+       return restore_attach_write<R>(in, out, {[](R& r) { r.model.l1.emplace(); }});
      }},
 };
 

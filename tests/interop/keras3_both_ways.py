@@ -28,7 +28,7 @@ import keras
 
 sys.dont_write_bytecode = True
 import interop_check  # noqa: E402
-from interop_check import check, pattern, same_bits  # noqa: E402
+from interop_check import check, check_consumed, check_same_tensors, pattern, same_bits  # noqa: E402
 
 L = keras.layers
 
@@ -137,18 +137,8 @@ def make(case, train):
     return model, opt, tf.train.Checkpoint(**kw)
 
 
-def tensors(prefix):
-    r = tf.train.load_checkpoint(prefix)
-    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"}
-
-
 def restore_checked(ckpt, path, what):
-    status = ckpt.read(path)
-    try:
-        status.assert_consumed()
-        check(True, "")
-    except AssertionError as e:
-        check(False, f"{what}: Keras assert_consumed: {e}")
+    check_consumed(ckpt.read(path), what)
 
 
 def state_of(model, opt):
@@ -173,11 +163,7 @@ def python_writes_cpp_restores(binary, work, case, mode="restore"):
         return
     name = case if mode == "restore" else f"{case} ({mode})"
     ours = os.path.join(out, "ckpt-1")
-    a, b = tensors(theirs), tensors(ours)
-    check(sorted(a) == sorted(b), f"{name}: keys differ: {sorted(set(a) ^ set(b))}")
-    for k in a:
-        if k in b:
-            check(same_bits(a[k], b[k]), f"{name}: {k} differs after the C++ round trip")
+    check_same_tensors(theirs, ours, name)
     # Keras restores what C++ wrote.
     keras.utils.set_random_seed(99)
     model2, opt2, ckpt2 = make(case, train=False)

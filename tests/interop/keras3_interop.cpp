@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../keras3_cases.hpp"
+#include "deferred_driver.hpp"
 
 // A subclassed model whose second layer is built later (Sub in keras3_both_ways.py: self.b).
 // A named namespace: aggregate field names need external linkage (clang 14).
@@ -32,6 +33,7 @@ struct mlp_sub_late {
 namespace {
 namespace k3 = tfckpt::keras3;
 using namespace keras3_cases;
+using interop_deferred::restore_attach_write;
 using keras3_late::mlp_sub_late;
 
 // ((salt*31 + i*7) % 97) / 64 - 0.75, as interop_check.pattern.
@@ -169,52 +171,23 @@ void zero_slots(Model& m, Lists&... lists) {
   k3::for_each_trainable(m, [&](tfckpt::tensor& v) { (lists.emplace_back(v.dtype(), v.shape()), ...); });
 }
 
-int fail(const char* what, const tfckpt::error& e) {
-  std::fprintf(stderr, "%s: %s\n", what, e.to_string().c_str());
-  return 1;
-}
-
-// Deferred restore, then `steps` (each followed by attach), then assert_consumed() and a save.
-template <class Root>
-int deferred_and_save(const std::string& in, const std::string& out,
-                      const std::vector<std::function<void(Root&)>>& steps) {
-  Root root{};
-  auto p = tfckpt::read_deferred(in, root);
-  if (!p) return fail("read_deferred", p.error());
-  if (auto e = p->status().assert_existing_objects_matched(); !e) return fail("existing objects", e.error());
-  if (p->waiting().empty()) {
-    std::fprintf(stderr, "nothing was deferred: the case does not test attach\n");
-    return 1;
-  }
-  std::printf("round 1: %zu checkpoint objects wait\n", p->waiting().size());
-  Root moved = std::move(root);  // no pointer into the first root may survive
-  for (const auto& step : steps) {
-    step(moved);
-    auto st = p->attach(moved);
-    if (!st) return fail("attach", st.error());
-    std::printf("attach: %zu wait\n", p->waiting().size());
-  }
-  if (auto c = p->status().assert_consumed(); !c) return fail("assert_consumed after attach", c.error());
-  return save(moved, out);
-}
-
 const std::map<std::string, std::function<int(const std::string&, const std::string&)>> deferred_cases{
     {"seq_adam",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::adam>;
-       return deferred_and_save<R>(
+       return restore_attach_write<R>(
            in, out, {[](R& r) { zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities); }});
      }},
     {"seq_adamw",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::adamw>;
-       return deferred_and_save<R>(
+       return restore_attach_write<R>(
            in, out, {[](R& r) { zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities); }});
      }},
     {"seq_adam_ams",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::adam_amsgrad>;
-       return deferred_and_save<R>(in, out, {[](R& r) {
+       return restore_attach_write<R>(in, out, {[](R& r) {
                                      zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities,
                                                 r.optimizer.velocity_hats);
                                    }});
@@ -222,18 +195,18 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
     {"sub_adam_m",
      [](const std::string& in, const std::string& out) {
        using R = model_only<mlp_sub, k3::adam>;
-       return deferred_and_save<R>(
+       return restore_attach_write<R>(
            in, out, {[](R& r) { zero_slots(r.model, r.model.optimizer.momentums, r.model.optimizer.velocities); }});
      }},
     {"seq_sgdm",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::sgd>;
-       return deferred_and_save<R>(in, out, {[](R& r) { zero_slots(r.model, r.optimizer.momentums); }});
+       return restore_attach_write<R>(in, out, {[](R& r) { zero_slots(r.model, r.optimizer.momentums); }});
      }},
     {"seq_rmsprop_cm",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::rmsprop>;
-       return deferred_and_save<R>(in, out, {[](R& r) {
+       return restore_attach_write<R>(in, out, {[](R& r) {
                                      zero_slots(r.model, r.optimizer.velocities, r.optimizer.momentums,
                                                 r.optimizer.average_gradients);
                                    }});
@@ -241,13 +214,13 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
     {"seq_adagrad",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_seq, k3::adagrad>;
-       return deferred_and_save<R>(in, out, {[](R& r) { zero_slots(r.model, r.optimizer.accumulators); }});
+       return restore_attach_write<R>(in, out, {[](R& r) { zero_slots(r.model, r.optimizer.accumulators); }});
      }},
     // The layer first (its variables, and their entries in _trainable_variables), then the slots.
     {"sub_adam",
      [](const std::string& in, const std::string& out) {
        using R = with_optimizer<mlp_sub_late, k3::adam>;
-       return deferred_and_save<R>(
+       return restore_attach_write<R>(
            in, out,
            {[](R& r) { r.model.b.emplace(); },
             [](R& r) { zero_slots(r.model, r.optimizer.momentums, r.optimizer.velocities); }});
