@@ -24,9 +24,9 @@ struct mlp {
 };
 TFCKPT_NAMES(mlp, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
 
-template <class Optimizer>
+template <class Optimizer, class Model = mlp>
 struct state {
-  mlp model;
+  Model model;
   Optimizer optimizer;
   std::int64_t step = 0;
 };
@@ -40,11 +40,7 @@ struct mlp_late {
 TFCKPT_NAMES(mlp_late, (l0, "layer_with_weights-0", "layer-0"), (l1, "layer_with_weights-1", "layer-1"))
 
 template <class Optimizer>
-struct state_late {
-  mlp_late model;
-  Optimizer optimizer;
-  std::int64_t step = 0;
-};
+using state_late = state<Optimizer, mlp_late>;
 
 // Optimizer slots with the variables' static shapes, in model.trainable_variables order: no heap.
 using fixed_slots = std::tuple<tfckpt::fixed<float, 4, 8>, std::array<float, 8>, tfckpt::fixed<float, 8, 3>,

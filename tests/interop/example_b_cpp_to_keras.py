@@ -27,7 +27,7 @@ import numpy as np
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import interop_check  # noqa: E402  (the shared prologue; this directory is on sys.path)
-from interop_check import check  # noqa: E402
+from interop_check import check, check_consumed as assert_consumed  # noqa: E402
 
 tf = interop_check.tensorflow()
 tf_keras = interop_check.keras2()
@@ -85,14 +85,6 @@ def train(model, opt, steps):
             loss = tf.reduce_mean(tf.square(model(x) - y))
         opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     return float(loss)
-
-
-def assert_consumed(status, what):
-    try:
-        status.assert_consumed()
-        check(True, "")
-    except AssertionError as e:
-        check(False, f"{what}: assert_consumed: {e}")
 
 
 def main():
