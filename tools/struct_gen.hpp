@@ -512,7 +512,7 @@ inline tfckpt::result<struct_gen_output> generate_struct_header(const tfckpt::bu
     return tfckpt::make_error(tfckpt::errc::unsupported,
                               "a TF1 name-based checkpoint (no _CHECKPOINTABLE_OBJECT_GRAPH): no object graph to "
                               "mirror. Declare a struct yourself and restore it with tfckpt::restore_by_names(path, "
-                              "root, names) (a graph::name_map from object paths to the TF1 names `tfckpt ls` "
+                              "root, names) (a tfckpt::name_map, std::map<std::string, std::string> from object paths to the TF1 names `tfckpt ls` "
                               "lists), or read tensors by name with tfckpt::bundle_reader")
         .in_file(r.prefix());
   auto g = r.object_graph();
