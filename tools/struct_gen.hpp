@@ -201,6 +201,9 @@ class generator {
         const tfckpt::entry* le = owned_by(c, id, i) ? leaf_entry(g_.nodes[c]) : nullptr;
         if (le) leaf_shapes.push_back(le->info.shape);
         else all_tensor_of = false;
+        // Ready-made types stay out of lists: g++ 12 crashes (an internal compiler error in
+        // Boost.PFR's field counting) on a std::array of tfckpt::keras::adam inside an aggregate.
+        if (owned_by(c, id, i)) ready_.erase(c);
         // Element access is decided once the list is known to be an array or a tuple.
         const std::string el = expr + "\x03" + std::to_string(id) + ":" + std::to_string(i) + "\x04";
         elems.push_back(owned_by(c, id, i) ? describe(c, el, base_name + "_item") : ref_to(c, el));
@@ -241,7 +244,7 @@ class generator {
         } else if (init) {
           t.init = "{{";
           for (std::size_t i = 0; i < elems.size(); ++i)
-            t.init += (i ? ", " : "") + elems[i].type + (elems[i].init.empty() ? "{}" : elems[i].init);
+            t.init += (i ? ", " : "") + element_init(elems[i]);
           t.init += "}}";
         }
       } else {
@@ -257,7 +260,7 @@ class generator {
         if (init) {
           t.init = "{";
           for (std::size_t i = 0; i < elems.size(); ++i)
-            t.init += (i ? ", " : "") + elems[i].type + (elems[i].init.empty() ? "{}" : elems[i].init);
+            t.init += (i ? ", " : "") + element_init(elems[i]);
           t.init += "}";
         }
         tuples_.insert(id);
@@ -323,6 +326,13 @@ class generator {
     memo_[id] = t;
     done_[id] = 1;
     return t;
+  }
+
+  // The initializer of one list element: `T{...}`, or the expression of a ready-made type's
+  // ` = [] {...}()` initializer.
+  static std::string element_init(const typed& e) {
+    if (e.init.rfind(" = ", 0) == 0) return e.init.substr(3);
+    return e.type + (e.init.empty() ? "{}" : e.init);
   }
 
   // An access expression with its element tokens (\x03 list:i \x04, postfix) spelled out:
