@@ -10,8 +10,8 @@
 // Anything else stays generic. Recognised:
 //   tf_keras / Keras 2, TF >= 2.11 layout   keras::adam<S>, keras::sgd<S>, keras::rmsprop<V, M, A>
 //   tf_keras legacy (optimizer_v2)          keras::legacy::adam, ::sgd, ::rmsprop
-//   Keras 3 models of Dense/Conv/Embedding/ keras3::sequential<...>, keras3::functional<...>
-//   LayerNorm/BatchNorm/weightless layers
+//   Keras 3 models of Dense/Conv/Embedding/ keras3::sequential<...>, keras3::functional<...>,
+//   LayerNorm/BatchNorm/weightless layers   keras3::compiled<Model, keras3::adam> (vector slots)
 //   Keras 3 optimizers next to such a model keras3::adam/adamw/sgd/rmsprop/adagrad<member_path<&root::model>, ...>
 // Slot containers are std::array<leaf, N> (shapes preset by the field's initializer, checked by
 // a restore) or, when the leaf types differ (--fixed), std::tuple<leaf...>; empty: std::tuple<>.
@@ -361,11 +361,12 @@ class keras_matcher {
 
   // A Functional's bookkeeping children (_tracked, _inbound_nodes, ...) carry nothing; its
   // `_operations` list holds the layers. Returns that list.
-  std::optional<ids> operations(std::size_t id) const {
+  std::optional<ids> operations(std::size_t id, std::size_t first_children) const {
     const auto& n = node(id);
     if (!n.attributes.empty() || !n.slot_variables.empty()) return std::nullopt;
     std::optional<std::size_t> ops;
-    for (const auto& c : n.children) {
+    for (std::size_t j = 0; j < first_children && j < n.children.size(); ++j) {
+      const auto& c = n.children[j];
       const auto v = static_cast<std::size_t>(c.node_id);
       if (v >= g_.nodes.size()) return std::nullopt;
       if (c.local_name == "_operations" && !ops) ops = v;
@@ -377,8 +378,37 @@ class keras_matcher {
   // keras3::sequential (model -> _functional -> _operations, 0 the InputLayer) or
   // keras3::functional (model -> _operations).
   bool keras3_model(std::size_t id, model& m) const {
-    const bool seq = names_are(id, {"_functional"});
-    const auto ops = operations(seq ? *child(id, "_functional") : id);
+    // A compiled model also lists `optimizer` and an empty `_compiled_trainable_state`, last:
+    // keras3::compiled<Model, Optimizer> with the optimizer's default (vector) slots.
+    const auto& ch = node(id).children;
+    const std::size_t n = ch.size();
+    if (n >= 2 && ch[n - 2].local_name == "optimizer" && ch[n - 1].local_name == "_compiled_trainable_state" &&
+        node(id).attributes.empty() && node(id).slot_variables.empty()) {
+      const auto opt = static_cast<std::size_t>(ch[n - 2].node_id), state = static_cast<std::size_t>(ch[n - 1].node_id);
+      if (opt >= g_.nodes.size() || state >= g_.nodes.size() || !empty(state)) return false;
+      std::vector<std::string> rest;
+      for (std::size_t i = 0; i + 2 < n; ++i) rest.push_back(ch[i].local_name);
+      if (!layers(id, rest, m)) return false;
+      ids trainables;
+      std::string kind;
+      if (!keras3_optimizer(opt, "", trainables, &kind) || trainables != m.trainables) return false;
+      m.type = "tfckpt::keras3::compiled<" + m.type + ", " + kind + ">";
+      return true;
+    }
+    std::vector<std::string> all;
+    for (const auto& c : ch) all.push_back(c.local_name);
+    return layers(id, all, m);
+  }
+
+  // The model part of node `id`, whose children (without a compiled model's last two) are `names`.
+  bool layers(std::size_t id, const std::vector<std::string>& names, model& m) const {
+    const bool seq = names.size() == 1 && names[0] == "_functional";
+    std::optional<ids> ops;
+    if (seq) {
+      ops = operations(*child(id, "_functional"), node(*child(id, "_functional")).children.size());
+    } else {
+      ops = operations(id, names.size());
+    }
     if (!ops || ops->empty() || (seq && !empty((*ops)[0]))) return false;
     std::string args;
     for (std::size_t i = seq ? 1 : 0; i < ops->size(); ++i) {
@@ -395,7 +425,9 @@ class keras_matcher {
   }
 
   // Keras 3 optimizers, root children next to the model whose variables they list.
-  std::optional<ready_type> keras3_optimizer(std::size_t id, const std::string& locator, ids& trainables) const {
+  // `name`, when given, receives the template's name alone (for keras3::compiled).
+  std::optional<ready_type> keras3_optimizer(std::size_t id, const std::string& locator, ids& trainables,
+                                             std::string* name = nullptr) const {
     const std::vector<std::string> head = {"_variables", "_trainable_variables", "_trainable_variables_indices",
                                            "_iterations", "_learning_rate"};
     struct kind {
@@ -451,6 +483,7 @@ class keras_matcher {
         return std::nullopt;
       }
       trainables = *tv;
+      if (name) *name = k.type;
       const std::string type = std::string(k.type) + "<" + locator + ", " + args + ">";
       return ready_type{type, lambda_init(type, assigns)};
     }
@@ -468,6 +501,7 @@ class keras_matcher {
         const auto mid = static_cast<std::size_t>(root.children[i].node_id);
         model m;
         if (mid == 0 || mid >= g_.nodes.size() || mid == p || !keras3_model(mid, m)) continue;
+        if (m.type.rfind("tfckpt::keras3::compiled<", 0) == 0) continue;  // holds its optimizer itself
         // The field of the model edge: identifier_for() of the local name, as the generator names it.
         const std::string locator =
             "tfckpt::member_path<&\x01" "0\x02::" + identifier_for(root.children[i].local_name) + ">";

@@ -51,6 +51,12 @@ def k3_func():
     return keras.Model(i, L.Dense(3, use_bias=False)(h))
 
 
+def k3_compiled():
+    m = k3_seq()
+    m.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="mse")
+    return m
+
+
 def k2_seq():
     return tf_keras.Sequential([tf_keras.Input(shape=(4,)), tf_keras.layers.Dense(8, activation="relu"),
                                 tf_keras.layers.Dense(3)])
@@ -71,6 +77,9 @@ CASES = {
     "k3_func_rmsprop": (k3_func, lambda: keras.optimizers.RMSprop(0.01, momentum=0.9, centered=True), build_new,
                         ["tfckpt::keras3::functional<", "tfckpt::keras3::layer_normalization<",
                          "tfckpt::keras3::none", "tfckpt::keras3::rmsprop<"]),
+    # Checkpoint(model=compiled_model): the model holds its optimizer (keras3::compiled).
+    "k3_compiled_sgd": (k3_compiled, lambda: None, build_new,
+                        ["tfckpt::keras3::compiled<tfckpt::keras3::sequential<", ", tfckpt::keras3::sgd> model"]),
     "k2_adam": (k2_seq, lambda: tf_keras.optimizers.Adam(0.01), build_new, ["tfckpt::keras::adam<"]),
     "k2_sgd": (k2_seq, lambda: tf_keras.optimizers.SGD(0.01, momentum=0.9), build_new, ["tfckpt::keras::sgd<"]),
     "k2_legacy_adam": (k2_seq, lambda: tf_keras.optimizers.legacy.Adam(0.01), build_legacy,
@@ -83,8 +92,17 @@ CASES = {
 
 
 def pairs(model, opt):
-    """(model, optimizer) pairs of a case: one, or one per list element."""
-    return list(zip(model, opt)) if isinstance(model, list) else [(model, opt)]
+    """(model, optimizer) pairs of a case: one, or one per list element; a compiled model's own."""
+    if isinstance(model, list):
+        return list(zip(model, opt))
+    return [(model, model.optimizer if opt is None else opt)]
+
+
+def checkpoint(model, opt, step):
+    """tf.train.Checkpoint of a case (model=compiled_model alone when the model holds the optimizer)."""
+    if opt is None:
+        return tf.train.Checkpoint(model=model, step=step)
+    return tf.train.Checkpoint(model=model, optimizer=opt, step=step)
 
 DRIVER_MAIN = r"""
 template <class Root>
@@ -124,7 +142,7 @@ def main():
         for m, o in pairs(model, opt):
             train(m, o)
         step = tf.Variable(3, dtype=tf.int64)
-        prefix = tf.train.Checkpoint(model=model, optimizer=opt, step=step).save(os.path.join(work, name, "ckpt"))
+        prefix = checkpoint(model, opt, step).save(os.path.join(work, name, "ckpt"))
         written[name] = (prefix, [v.numpy() for m, o in pairs(model, opt) for v in variables_of(m, o, "legacy" in name)])
 
     # Generate, check the ready-made types, and write one driver for every case.
@@ -176,7 +194,7 @@ def main():
                 m(X[:1])
             build(m, o)
         step = tf.Variable(0, dtype=tf.int64)
-        status = tf.train.Checkpoint(model=model, optimizer=opt, step=step).restore(out)
+        status = checkpoint(model, opt, step).restore(out)
         try:
             status.assert_consumed()
             check(True, "")
