@@ -77,6 +77,10 @@ CASES = {
     "k3_func_rmsprop": (k3_func, lambda: keras.optimizers.RMSprop(0.01, momentum=0.9, centered=True), build_new,
                         ["tfckpt::keras3::functional<", "tfckpt::keras3::layer_normalization<",
                          "tfckpt::keras3::none", "tfckpt::keras3::rmsprop<"]),
+    # Adam(amsgrad=True) has a _velocity_hats list no ready-made type holds: the optimizer and
+    # the model whose variables it lists stay generic structs, and still round-trip.
+    "k3_adam_amsgrad": (k3_seq, lambda: keras.optimizers.Adam(0.01, amsgrad=True), build_new,
+                        ["!tfckpt::keras3::adam<", "!tfckpt::keras3::sequential<", "tfckpt::ref<"]),
     # Checkpoint(model=compiled_model): the model holds its optimizer (keras3::compiled).
     "k3_compiled_sgd": (k3_compiled, lambda: None, build_new,
                         ["tfckpt::keras3::compiled<tfckpt::keras3::sequential<", ", tfckpt::keras3::sgd> model"]),
