@@ -219,6 +219,36 @@ class keras_matcher {
     return true;
   }
 
+  // The slot lists of an optimizer (child name -> member name), checked against `_variables`
+  // after its `lead` scalars; `count`: every non-empty list has that many items. The result's
+  // `type` is the slot template arguments: one shared `Slots` (`one_type`: every list must come
+  // out as the same container type, as m and v do) or one per list.
+  std::optional<slots> optimizer_lists(std::size_t id, const std::vector<std::pair<std::string, std::string>>& names,
+                                       const ids& vars, std::size_t lead, bool interleaved, bool one_type,
+                                       std::optional<std::size_t> count) const {
+    std::vector<ids> lists;
+    std::vector<std::pair<std::string, ids>> members;
+    for (const auto& [child_name, member] : names) {
+      auto it = items(child(id, child_name));
+      if (!it || (count && !it->empty() && it->size() != *count)) return std::nullopt;
+      lists.push_back(*it);
+      members.emplace_back(member, *it);
+    }
+    if (!slot_order(vars, lead, lists, interleaved)) return std::nullopt;
+    slots out;
+    if (!one_type) {
+      if (!slot_args(members, out.type, out.assigns)) return std::nullopt;
+      return out;
+    }
+    for (const auto& [member, vs] : members) {
+      std::string a;
+      if (!slot_args({{member, vs}}, a, out.assigns)) return std::nullopt;
+      if (out.type.empty()) out.type = a;
+      else if (a != out.type) return std::nullopt;
+    }
+    return out;
+  }
+
   // tf_keras optimizers of TF >= 2.11 (keras/optimizers.hpp).
   std::optional<ready_type> keras2_optimizer(std::size_t id) const {
     const std::vector<std::string> head = {"_variables", "_iterations", "_learning_rate", "_index_dict"};
@@ -245,31 +275,10 @@ class keras_matcher {
       if (!scalar(iterations, tfckpt::dtype::int64) || !scalar(child(id, "_learning_rate"), tfckpt::dtype::float32) ||
           !vars || vars->empty() || (*vars)[0] != *iterations || !index_dict || !empty(*index_dict))
         return std::nullopt;
-      std::vector<ids> lists;
-      std::vector<std::pair<std::string, ids>> members;
-      for (const auto& l : k.lists) {
-        auto it = items(child(id, l.first));
-        if (!it) return std::nullopt;
-        lists.push_back(*it);
-        members.emplace_back(l.second, *it);
-      }
-      if (!slot_order(*vars, 1, lists, k.interleaved)) return std::nullopt;
-      std::string args;
-      std::vector<std::string> assigns;
-      if (k.one_type) {
-        std::string first;
-        for (const auto& [member, vs] : members) {
-          std::string a;
-          if (!slot_args({{member, vs}}, a, assigns)) return std::nullopt;
-          if (first.empty()) first = a;
-          else if (a != first) return std::nullopt;  // m and v must share one container type
-        }
-        args = first;
-      } else if (!slot_args(members, args, assigns)) {
-        return std::nullopt;
-      }
-      const std::string type = std::string(k.type) + "<" + args + ">";
-      return ready_type{type, lambda_init(type, assigns)};
+      const auto sl = optimizer_lists(id, k.lists, *vars, 1, k.interleaved, k.one_type, std::nullopt);
+      if (!sl) return std::nullopt;
+      const std::string type = std::string(k.type) + "<" + sl->type + ">";
+      return ready_type{type, lambda_init(type, sl->assigns)};
     }
     return std::nullopt;
   }
@@ -459,33 +468,12 @@ class keras_matcher {
           vars->size() < 2 || (*vars)[0] != *iterations || (*vars)[1] != *lr || !tv || !indices || !empty(*indices) ||
           (k.adamw && !empty(*child(id, "_exclude_from_weight_decay_cache"))))
         return std::nullopt;
-      std::vector<ids> lists;
-      std::vector<std::pair<std::string, ids>> members;
-      for (const auto& l : k.lists) {
-        auto it = items(child(id, l.first));
-        if (!it || (!it->empty() && it->size() != tv->size())) return std::nullopt;
-        lists.push_back(*it);
-        members.emplace_back(l.second, *it);
-      }
-      if (!slot_order(*vars, 2, lists, k.interleaved)) return std::nullopt;
-      std::string args;
-      std::vector<std::string> assigns;
-      if (k.one_type) {
-        std::string first;
-        for (const auto& [member, vs] : members) {
-          std::string a;
-          if (!slot_args({{member, vs}}, a, assigns)) return std::nullopt;
-          if (first.empty()) first = a;
-          else if (a != first) return std::nullopt;
-        }
-        args = first;
-      } else if (!slot_args(members, args, assigns)) {
-        return std::nullopt;
-      }
+      const auto sl = optimizer_lists(id, k.lists, *vars, 2, k.interleaved, k.one_type, tv->size());
+      if (!sl) return std::nullopt;
       trainables = *tv;
       if (name) *name = k.type;
-      const std::string type = std::string(k.type) + "<" + locator + ", " + args + ">";
-      return ready_type{type, lambda_init(type, assigns)};
+      const std::string type = std::string(k.type) + "<" + locator + ", " + sl->type + ">";
+      return ready_type{type, lambda_init(type, sl->assigns)};
     }
     return std::nullopt;
   }
