@@ -18,6 +18,9 @@
 //   elements have one type, else std::tuple<...>.
 // - Structs of the same shape (same field names, types and tensor shapes) are emitted once.
 // - An optimizer with slot variables (optimizer_v2 layout) gets a tfckpt::slot_table field.
+// - A Keras subtree that fits one of the library's ready-made types exactly (tf_keras
+//   optimizers, Keras 3 models and optimizers) is that type (struct_gen_keras.hpp); not inside
+//   TF lists (g++ 12 cannot reflect a std::array of them in an aggregate).
 // - The root's save_counter is left to tfckpt::restore / tfckpt::checkpoint.
 // - Attributes other than VARIABLE_VALUE (OBJECT_CONFIG_JSON, ITERATOR_STATE, ...) cannot be
 //   restored by the library: they are listed in the header and on stderr (assert_consumed()
