@@ -18,6 +18,9 @@
 //   elements have one type, else std::tuple<...>.
 // - Structs of the same shape (same field names, types and tensor shapes) are emitted once.
 // - An optimizer with slot variables (optimizer_v2 layout) gets a tfckpt::slot_table field.
+// - A Keras subtree that fits one of the library's ready-made types exactly (tf_keras
+//   optimizers, Keras 3 models and optimizers) is that type (struct_gen_keras.hpp); not inside
+//   TF lists (g++ 12 cannot reflect a std::array of them in an aggregate).
 // - The root's save_counter is left to tfckpt::restore / tfckpt::checkpoint.
 // - Attributes other than VARIABLE_VALUE (OBJECT_CONFIG_JSON, ITERATOR_STATE, ...) cannot be
 //   restored by the library: they are listed in the header and on stderr (assert_consumed()
@@ -38,6 +41,7 @@
 #include <tfckpt/graph/keys.hpp>
 
 #include "schema_gen.hpp"
+#include "struct_gen_keras.hpp"
 
 namespace tfckpt_tool {
 
@@ -54,101 +58,12 @@ struct struct_gen_output {
 
 namespace struct_gen_detail {
 
-inline bool is_cpp_keyword(std::string_view s) {
-  static const std::set<std::string_view> kw = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
-      "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
-      "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
-      "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-      "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-      "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
-      "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
-      "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
-      "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
-      // names the generated code itself uses
-      "std", "tfckpt", "self", "tfckpt_slots", "tfckpt_wire", "tfckpt_describe", "tfckpt_names", "tfckpt_keep_root_order"};
-  return kw.count(s) != 0;
-}
-
-// A readable identifier for a local name: other characters become '_', a leading digit gets a
-// '_' before it, keywords and reserved spellings (`__`, `_X`) are adjusted.
-inline std::string identifier_for(std::string_view name) {
-  std::string s;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    s += ok ? c : '_';
-  }
-  std::string t;  // no "__" (reserved everywhere)
-  for (char c : s)
-    if (!(c == '_' && !t.empty() && t.back() == '_')) t += c;
-  if (t.empty() || t == "_") t = "unnamed";
-  if (t[0] >= '0' && t[0] <= '9') t = "_" + t;
-  if (t.size() > 1 && t[0] == '_' && t[1] >= 'A' && t[1] <= 'Z') t = "m" + t;
-  if (is_cpp_keyword(t)) t += '_';
-  return t;
-}
-
 // "a", "a_2", "a_3", ... not in `taken`; the result is added to it.
 inline std::string unique_in(std::set<std::string>& taken, const std::string& base) {
   std::string s = base;
   for (int i = 2; taken.count(s); ++i) s = base + "_" + std::to_string(i);
   taken.insert(s);
   return s;
-}
-
-inline std::string element_type(tfckpt::dtype t) {
-  using tfckpt::dtype;
-  switch (t) {
-    case dtype::float32: return "float";
-    case dtype::float64: return "double";
-    case dtype::int8: return "std::int8_t";
-    case dtype::int16: return "std::int16_t";
-    case dtype::int32: return "std::int32_t";
-    case dtype::int64: return "std::int64_t";
-    case dtype::uint8: return "std::uint8_t";
-    case dtype::uint16: return "std::uint16_t";
-    case dtype::uint32: return "std::uint32_t";
-    case dtype::uint64: return "std::uint64_t";
-    case dtype::bool_: return "bool";
-    case dtype::complex64: return "std::complex<float>";
-    case dtype::complex128: return "std::complex<double>";
-    case dtype::float16: return "tfckpt::float16";
-    case dtype::bfloat16: return "tfckpt::bfloat16";
-    default: return "";
-  }
-}
-
-inline std::string shape_list(const tfckpt::shape_t& s) {
-  std::string o;
-  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? ", " : "") + std::to_string(s[i]);
-  return o;
-}
-
-// A C++ type and the initializer of a member of that type ("" = default).
-struct typed {
-  std::string type;
-  std::string init;
-  std::string sig;  // structural signature: equal signatures, interchangeable types
-};
-
-inline typed leaf_type(const tfckpt::bundle_entry& e, bool fixed) {
-  const std::string sig = "L" + std::to_string(static_cast<int>(e.dtype)) + "[" + shape_list(e.shape) + "]";
-  if (e.dtype == tfckpt::dtype::string) {
-    if (e.shape.empty()) return {"std::string", "", sig};
-    if (e.shape.size() == 1) return {"std::vector<std::string>", "", sig};
-    return {"tfckpt::tensor", "", sig};
-  }
-  const std::string el = element_type(e.dtype);
-  if (el.empty()) return {"tfckpt::tensor", "", sig};  // variant, resource, quantized, ...: any shape
-  if (e.shape.empty()) return {el, "{}", sig};
-  if (fixed) {
-    std::string t = "tfckpt::fixed<" + el;
-    for (auto d : e.shape) t += ", " + std::to_string(d);
-    return {t + ">", "{}", sig};
-  }
-  if (e.dtype == tfckpt::dtype::bool_) return {"tfckpt::tensor", "", sig};  // no tensor_of<bool>
-  // zeros() of a shape read from a valid entry cannot fail: deref is safe in the generated code.
-  return {"tfckpt::tensor_of<" + el + ">", "{*tfckpt::tensor_of<" + el + ">::zeros({" + shape_list(e.shape) + "})}", sig};
 }
 
 struct field {
@@ -171,6 +86,7 @@ class generator {
   tfckpt::result<struct_gen_output> run(const std::string& source) {
     const std::size_t n = g_.nodes.size();
     if (n == 0) return tfckpt::make_error(tfckpt::errc::corruption, "empty object graph").in_file(r_.prefix());
+    ready_ = keras_matcher(r_, g_, o_.fixed).run();
     // Owners: the first breadth-first edge over children (slot edges belong to slot tables).
     std::vector<char> seen(n, 0);
     std::deque<std::size_t> q{0};
@@ -219,6 +135,7 @@ class generator {
   std::vector<std::pair<std::string, std::size_t>> refs_;
   std::vector<std::string> warnings_;
   std::set<std::size_t> tuples_;  // list nodes emitted as std::tuple
+  std::map<std::size_t, ready_type> ready_;  // Keras subtrees emitted as the library's types
 
   bool owned_by(std::size_t child, std::size_t parent, std::size_t edge) const {
     return owner_[child].first == static_cast<std::int64_t>(parent) && owner_[child].second == edge;
@@ -272,7 +189,9 @@ class generator {
     expr_[id] = expr;
     const auto& node = g_.nodes[id];
     typed t;
-    if (const tfckpt::entry* e = leaf_entry(node)) {
+    if (auto it = ready_.find(id); it != ready_.end()) {
+      t = {it->second.type, it->second.init, "K{" + it->second.type + it->second.init + "}"};
+    } else if (const tfckpt::entry* e = leaf_entry(node)) {
       t = leaf_type(e->info, o_.fixed);
       if (!node.children.empty() || node.attributes.size() > 1)
         warnings_.push_back(node_path(id) + ": a variable with children or several attributes; only its value is declared");
@@ -285,6 +204,9 @@ class generator {
         const tfckpt::entry* le = owned_by(c, id, i) ? leaf_entry(g_.nodes[c]) : nullptr;
         if (le) leaf_shapes.push_back(le->info.shape);
         else all_tensor_of = false;
+        // Ready-made types stay out of lists: g++ 12 crashes (an internal compiler error in
+        // Boost.PFR's field counting) on a std::array of tfckpt::keras::adam inside an aggregate.
+        if (owned_by(c, id, i)) ready_.erase(c);
         // Element access is decided once the list is known to be an array or a tuple.
         const std::string el = expr + "\x03" + std::to_string(id) + ":" + std::to_string(i) + "\x04";
         elems.push_back(owned_by(c, id, i) ? describe(c, el, base_name + "_item") : ref_to(c, el));
@@ -325,7 +247,7 @@ class generator {
         } else if (init) {
           t.init = "{{";
           for (std::size_t i = 0; i < elems.size(); ++i)
-            t.init += (i ? ", " : "") + elems[i].type + (elems[i].init.empty() ? "{}" : elems[i].init);
+            t.init += (i ? ", " : "") + element_init(elems[i]);
           t.init += "}}";
         }
       } else {
@@ -341,7 +263,7 @@ class generator {
         if (init) {
           t.init = "{";
           for (std::size_t i = 0; i < elems.size(); ++i)
-            t.init += (i ? ", " : "") + elems[i].type + (elems[i].init.empty() ? "{}" : elems[i].init);
+            t.init += (i ? ", " : "") + element_init(elems[i]);
           t.init += "}";
         }
         tuples_.insert(id);
@@ -407,6 +329,13 @@ class generator {
     memo_[id] = t;
     done_[id] = 1;
     return t;
+  }
+
+  // The initializer of one list element: `T{...}`, or the expression of a ready-made type's
+  // ` = [] {...}()` initializer.
+  static std::string element_init(const typed& e) {
+    if (e.init.rfind(" = ", 0) == 0) return e.init.substr(3);
+    return e.type + (e.init.empty() ? "{}" : e.init);
   }
 
   // An access expression with its element tokens (\x03 list:i \x04, postfix) spelled out:
@@ -596,7 +525,7 @@ inline tfckpt::result<struct_gen_output> generate_struct_header(const tfckpt::bu
     return tfckpt::make_error(tfckpt::errc::unsupported,
                               "a TF1 name-based checkpoint (no _CHECKPOINTABLE_OBJECT_GRAPH): no object graph to "
                               "mirror. Declare a struct yourself and restore it with tfckpt::restore_by_names(path, "
-                              "root, names) (a graph::name_map from object paths to the TF1 names `tfckpt ls` "
+                              "root, names) (a tfckpt::name_map, std::map<std::string, std::string> from object paths to the TF1 names `tfckpt ls` "
                               "lists), or read tensors by name with tfckpt::bundle_reader")
         .in_file(r.prefix());
   auto g = r.object_graph();

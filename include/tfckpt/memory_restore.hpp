@@ -290,16 +290,18 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                                           const memory_restore_options& opts) {
   constexpr const auto& schema = schema_of<T>();
   constexpr std::size_t n = schema.size();
-  static_assert(all_leaves_fixed<T>(),
+  static_assert(::tfckpt::detail::offending<T, all_leaves_fixed<T>()>::value,
                 "tfckpt: restore_from_memory copies into fixed-shape storage without allocating, so every "
                 "variable of the struct must have a fixed dtype and a static shape (scalars, std::array, C "
                 "arrays, tfckpt::fixed); std::vector, tfckpt::tensor and std::string need the heap (use "
                 "tfckpt::restore)");
-  static_assert([] {
+  static constexpr bool all_present = [] {
     for (const auto& e : schema_of<T>())
       if (e.optional) return false;
     return true;
-  }(), "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
+  }();
+  static_assert(::tfckpt::detail::offending<T, all_present>::value,
+                "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
   if constexpr (std::endian::native != std::endian::little) {
     return memory_fail({errc::unsupported, "restore_from_memory needs a little-endian host"});
   } else {

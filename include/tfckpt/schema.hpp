@@ -39,6 +39,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <boost/pfr/core.hpp>
 
+#include "format/config.hpp"
 #include "graph/keys.hpp"
 #include "reflect/leaf.hpp"
 #include "reflect/names.hpp"
@@ -103,14 +104,14 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(detail::fields_reflectable<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::fields_reflectable<T>()>::value,
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(detail::all_names_nonempty<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::all_renamed_fields_exist<T>()>::value, "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(::tfckpt::detail::offending<T, detail::all_names_nonempty<T>()>::value,
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(detail::all_names_unique<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::all_names_unique<T>()>::value,
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
   constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -140,7 +141,7 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
-      static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
+      static_assert(::tfckpt::detail::offending<L, (L::dims.size() <= schema_max_rank)>::value, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
     } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
@@ -164,17 +165,17 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
   } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
   } else if constexpr (detail::describes_itself<T>) {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
   } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
                   "tfckpt::tensor, tfckpt::fixed, std::string, std::span), not a container of objects and "
                   "not a struct (annotate classes with BOOST_DESCRIBE_STRUCT / BOOST_DESCRIBE_CLASS)");
@@ -185,7 +186,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).

@@ -78,6 +78,20 @@
 #else
 #define TFCKPT_MODE_NAMESPACE header_only
 #endif
+
+namespace tfckpt::detail {
+
+// The condition of every static_assert about a user's type: `offending<T, cond>::value` is
+// `cond`, and when it is false both compilers print it with T spelled out ("static assertion
+// failed due to requirement 'tfckpt::detail::offending<my_struct, false>::value'" in clang; the
+// note "'tfckpt::detail::offending<my_struct, false>::value' evaluates to false" in g++), so the
+// diagnostic names the offending field or struct type next to the sentence saying how to fix it.
+template <class Offending, bool Ok>
+struct offending {
+  static constexpr bool value = Ok;
+};
+
+}  // namespace tfckpt::detail
 // ---- end tfckpt/format/config.hpp ----
 // ---- begin tfckpt/format/error.hpp ----
 // tfckpt: errors as values. The core never throws; result<T> carries either a value or an
@@ -2097,7 +2111,7 @@ class tensor {
   // errc::invalid_argument: never truncated, never zero-filled.
   template <class T>
   static result<tensor> from_values(shape_t shape, std::span<const T> values) {
-    static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>>::value,
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
     auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
     if (!n) return std::move(n).error();
@@ -2173,8 +2187,8 @@ class tensor {
 // or restored once keeps it, and a restore then requires exactly that shape.
 template <class T>
 class tensor_of {
-  static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
-                    !std::is_same_v<T, bool>,
+  static_assert(::tfckpt::detail::offending<T, dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
+                                     !std::is_same_v<T, bool>>::value,
                 "tfckpt: tensor_of<T> needs a fixed-size numeric element type (bool and std::string: "
                 "use the untyped tfckpt::tensor)");
 
@@ -5221,7 +5235,7 @@ class bundle_reader {
   result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
   template <class T>
   result<void> read_into(std::string_view key, std::span<T> dst) const {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: read_into needs a fixed-size element type; use read() for strings");
     return read_into(key, dtype_of<T>, std::as_writable_bytes(dst));
   }
@@ -5247,7 +5261,7 @@ class bundle_reader {
   // with data_alignment >= alignof(T) (TF's default dense packing gives no such guarantee).
   template <class T>
   result<std::span<const T>> view(std::string_view key) const {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: view needs a fixed-size element type");
     TFCKPT_TRY(check_view_type(key, dtype_of<T>, alignof(T)));
     auto b = view_bytes(key);
@@ -6327,7 +6341,7 @@ class bundle_writer {
   template <class T>
   result<void> add(std::string_view key, const shape_t& shape, std::span<const T> values,
                    std::int32_t shard = any_shard) {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: add<T> needs a fixed-size element type; use add_strings for strings");
     return add(key, dtype_of<T>, shape,
                std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()), shard);
@@ -8247,14 +8261,14 @@ inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T
 // Calls f(names, field) for every field of a struct, in declaration order.
 template <class T, class F>
 void for_each_field(T& obj, F&& f) {
-  static_assert(fields_reflectable<T>(),
+  static_assert(::tfckpt::detail::offending<T, fields_reflectable<T>()>::value,
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(all_names_nonempty<T>(),
+  static_assert(::tfckpt::detail::offending<T, all_renamed_fields_exist<T>()>::value, "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(::tfckpt::detail::offending<T, all_names_nonempty<T>()>::value,
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(all_names_unique<T>(), "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
+  static_assert(::tfckpt::detail::offending<T, all_names_unique<T>()>::value, "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
   static constexpr auto names = child_names<T>().first;
   if constexpr (detail::is_described<T>) {
     std::size_t i = 0;
@@ -8389,7 +8403,7 @@ std::size_t add_object(detail::live_tree& tree, T& obj) {
       for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
     });
   } else {
-    static_assert(sizeof(T) == 0,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
                   "tfckpt::tensor, tfckpt::fixed, std::string, std::span), not a container of objects and "
                   "not a struct (annotate classes with BOOST_DESCRIBE_STRUCT / BOOST_DESCRIBE_CLASS)");
@@ -9654,14 +9668,14 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
 
 template <class T>
 constexpr void walk_struct(std::vector<raw_entry>& out, const cstr& path, bool optional, bool is_root) {
-  static_assert(detail::fields_reflectable<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::fields_reflectable<T>()>::value,
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(detail::all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(detail::all_names_nonempty<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::all_renamed_fields_exist<T>()>::value, "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(::tfckpt::detail::offending<T, detail::all_names_nonempty<T>()>::value,
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(detail::all_names_unique<T>(),
+  static_assert(::tfckpt::detail::offending<T, detail::all_names_unique<T>()>::value,
                 "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
   constexpr auto names = detail::child_names<T>().first;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -9691,7 +9705,7 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.type = L::type;
     if constexpr (L::static_shape) {
       e.rank = static_cast<int>(L::dims.size());
-      static_assert(L::dims.size() <= schema_max_rank, "tfckpt: a schema holds ranks up to 8");
+      static_assert(::tfckpt::detail::offending<L, (L::dims.size() <= schema_max_rank)>::value, "tfckpt: a schema holds ranks up to 8");
       for (std::size_t i = 0; i < L::dims.size(); ++i) e.dims[i] = L::dims[i];
     } else if constexpr (L::rule == detail::shape_rule::any) {
       e.rank = dynamic_rank;  // tfckpt::tensor (any dtype too), tfckpt::tensor_of<T>: any shape
@@ -9715,17 +9729,17 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
       walk<typename T::value_type>(out, child_path(path, view(name)), optional, false);
     }
   } else if constexpr (detail::is_list<T> || detail::is_string_map<T>::value) {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: a compile-time schema needs a fixed number of objects: std::vector<struct> and "
                   "std::map have a run-time number of children (use std::array<struct, N>)");
   } else if constexpr (detail::describes_itself<T>) {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: a compile-time schema cannot list a type that describes its own children "
                   "(tfckpt_describe, e.g. keras::adam / sgd / rmsprop): its field names are not its keys");
   } else if constexpr (detail::is_struct<T>) {
     walk_struct<T>(out, path, optional, is_root);
   } else {
-    static_assert(dependent_false<T>,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
                   "tfckpt::tensor, tfckpt::fixed, std::string, std::span), not a container of objects and "
                   "not a struct (annotate classes with BOOST_DESCRIBE_STRUCT / BOOST_DESCRIBE_CLASS)");
@@ -9736,7 +9750,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(detail::is_struct<T>, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -10773,16 +10787,18 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                                           const memory_restore_options& opts) {
   constexpr const auto& schema = schema_of<T>();
   constexpr std::size_t n = schema.size();
-  static_assert(all_leaves_fixed<T>(),
+  static_assert(::tfckpt::detail::offending<T, all_leaves_fixed<T>()>::value,
                 "tfckpt: restore_from_memory copies into fixed-shape storage without allocating, so every "
                 "variable of the struct must have a fixed dtype and a static shape (scalars, std::array, C "
                 "arrays, tfckpt::fixed); std::vector, tfckpt::tensor and std::string need the heap (use "
                 "tfckpt::restore)");
-  static_assert([] {
+  static constexpr bool all_present = [] {
     for (const auto& e : schema_of<T>())
       if (e.optional) return false;
     return true;
-  }(), "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
+  }();
+  static_assert(::tfckpt::detail::offending<T, all_present>::value,
+                "tfckpt: restore_from_memory needs every variable present: std::optional fields are not supported");
   if constexpr (std::endian::native != std::endian::little) {
     return memory_fail({errc::unsupported, "restore_from_memory needs a little-endian host"});
   } else {

@@ -65,6 +65,17 @@ for d in "${cases[@]}"; do
   fi
   "$TFCKPT" struct "$d" --namespace "$ns" "${fixed[@]}" >"$work/$ns.again" 2>/dev/null
   if cmp -s "$work/$ns.hpp" "$work/$ns.again"; then ok; else fail "$d: two runs gave different headers"; fi
+  # Keras fixtures: the optimizer must be the library's ready-made type (struct_gen_keras.hpp).
+  want=""
+  case "$d" in
+    */fixtures/keras_adam) want="tfckpt::keras::adam<" ;;
+    */fixtures/keras_sgd) want="tfckpt::keras::sgd<" ;;
+    */fixtures/keras_rmsprop) want="tfckpt::keras::rmsprop<" ;;
+    */fixtures/keras_adam_legacy) want="tfckpt::keras::legacy::adam optimizer;" ;;
+  esac
+  if [ -n "$want" ]; then
+    if grep -qF "$want" "$work/$ns.hpp"; then ok; else fail "$d: the header does not use $want"; fi
+  fi
   echo "#include \"$ns.hpp\"" >>"$driver"
   counter=false
   "$TFCKPT" ls "$d" | grep -q '^save_counter/' && counter=true

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../format/bundle_proto.hpp"
+#include "../format/config.hpp"
 #include "../format/options.hpp"
 #include "data_files.hpp"
 #include "../format/string_record.hpp"
@@ -73,7 +74,7 @@ class bundle_reader {
   result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
   template <class T>
   result<void> read_into(std::string_view key, std::span<T> dst) const {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: read_into needs a fixed-size element type; use read() for strings");
     return read_into(key, dtype_of<T>, std::as_writable_bytes(dst));
   }
@@ -99,7 +100,7 @@ class bundle_reader {
   // with data_alignment >= alignof(T) (TF's default dense packing gives no such guarantee).
   template <class T>
   result<std::span<const T>> view(std::string_view key) const {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: view needs a fixed-size element type");
     TFCKPT_TRY(check_view_type(key, dtype_of<T>, alignof(T)));
     auto b = view_bytes(key);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../format/bundle_proto.hpp"
+#include "../format/config.hpp"
 #include "../format/dtype.hpp"
 #include "../format/error.hpp"
 #include "../format/half.hpp"
@@ -83,7 +84,7 @@ class tensor {
   // errc::invalid_argument: never truncated, never zero-filled.
   template <class T>
   static result<tensor> from_values(shape_t shape, std::span<const T> values) {
-    static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string>>::value,
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
     auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
     if (!n) return std::move(n).error();
@@ -159,8 +160,8 @@ class tensor {
 // or restored once keeps it, and a restore then requires exactly that shape.
 template <class T>
 class tensor_of {
-  static_assert(dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
-                    !std::is_same_v<T, bool>,
+  static_assert(::tfckpt::detail::offending<T, dtype_of<T> != ::tfckpt::dtype::invalid && !std::is_same_v<T, std::string> &&
+                                     !std::is_same_v<T, bool>>::value,
                 "tfckpt: tensor_of<T> needs a fixed-size numeric element type (bool and std::string: "
                 "use the untyped tfckpt::tensor)");
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../format/bundle_proto.hpp"
+#include "../format/config.hpp"
 #include "../format/options.hpp"
 #include "../format/crc32c.hpp"
 #include "../format/file_io.hpp"
@@ -127,7 +128,7 @@ class bundle_writer {
   template <class T>
   result<void> add(std::string_view key, const shape_t& shape, std::span<const T> values,
                    std::int32_t shard = any_shard) {
-    static_assert(dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string,
+    static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
                   "tfckpt: add<T> needs a fixed-size element type; use add_strings for strings");
     return add(key, dtype_of<T>, shape,
                std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()), shard);

@@ -54,3 +54,17 @@
 #else
 #define TFCKPT_MODE_NAMESPACE header_only
 #endif
+
+namespace tfckpt::detail {
+
+// The condition of every static_assert about a user's type: `offending<T, cond>::value` is
+// `cond`, and when it is false both compilers print it with T spelled out ("static assertion
+// failed due to requirement 'tfckpt::detail::offending<my_struct, false>::value'" in clang; the
+// note "'tfckpt::detail::offending<my_struct, false>::value' evaluates to false" in g++), so the
+// diagnostic names the offending field or struct type next to the sentence saying how to fix it.
+template <class Offending, bool Ok>
+struct offending {
+  static constexpr bool value = Ok;
+};
+
+}  // namespace tfckpt::detail

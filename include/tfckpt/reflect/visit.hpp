@@ -25,6 +25,7 @@
 
 #include <boost/pfr/core.hpp>
 
+#include "../format/config.hpp"
 #include "../graph/live_tree.hpp"
 #include "leaf.hpp"
 #include "names.hpp"
@@ -60,14 +61,14 @@ inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T
 // Calls f(names, field) for every field of a struct, in declaration order.
 template <class T, class F>
 void for_each_field(T& obj, F&& f) {
-  static_assert(fields_reflectable<T>(),
+  static_assert(::tfckpt::detail::offending<T, fields_reflectable<T>()>::value,
                 "tfckpt: this plain aggregate has a C-array field, which Boost.PFR cannot reflect; use "
                 "std::array or tfckpt::fixed for it, or annotate the type with BOOST_DESCRIBE_STRUCT");
-  static_assert(all_renamed_fields_exist<T>(), "tfckpt: TFCKPT_NAMES names a field the type does not have");
-  static_assert(all_names_nonempty<T>(),
+  static_assert(::tfckpt::detail::offending<T, all_renamed_fields_exist<T>()>::value, "tfckpt: TFCKPT_NAMES names a field the type does not have");
+  static_assert(::tfckpt::detail::offending<T, all_names_nonempty<T>()>::value,
                 "tfckpt: this compiler cannot recover the field names of this aggregate; annotate the type "
                 "with BOOST_DESCRIBE_STRUCT");
-  static_assert(all_names_unique<T>(), "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
+  static_assert(::tfckpt::detail::offending<T, all_names_unique<T>()>::value, "tfckpt: two children of this type share a local name (check TFCKPT_NAMES)");
   static constexpr auto names = child_names<T>().first;
   if constexpr (detail::is_described<T>) {
     std::size_t i = 0;
@@ -202,7 +203,7 @@ std::size_t add_object(detail::live_tree& tree, T& obj) {
       for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
     });
   } else {
-    static_assert(sizeof(T) == 0,
+    static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
                   "tfckpt::tensor, tfckpt::fixed, std::string, std::span), not a container of objects and "
                   "not a struct (annotate classes with BOOST_DESCRIBE_STRUCT / BOOST_DESCRIBE_CLASS)");
