@@ -10,6 +10,9 @@ file and into two from two threads; TensorFlow's into one shard and into two); l
 vs reading it (into a new buffer, as a lister must, and into a preallocated one). Every input
 file is read once before the timed cases, so all reads come from the page cache.
 Throughput ratios are against figures from this same run: machines are noisy, ratios less so.
+Compile cost (compile_cost(); alone with --compile-only, BENCH_ONLY=compile in bench/run): CPU
+time of the bench/compile_cost/ units over a <vector>/<string> baseline, header-only, with a
+precompiled tfckpt.hpp and with TFCKPT_SEPARATE_COMPILATION, and their -ftime-report phases.
 """
 import argparse
 import json
@@ -205,12 +208,23 @@ def compile_cost(args):
         lean = best_time(unit(opt, "with_tfckpt.cpp", sep))
         core = best_time([cc, "-std=c++20", opt] + sep + inc + ["-c", core_cpp, "-o", os.path.join(tmp, "core.o")],
                          reps=1)
+        # A precompiled tfckpt.hpp (README "Using it"): built once with the units' own flags,
+        # then used through -include (-Winvalid-pch -Werror: a PCH that is not used fails the run).
+        pch = os.path.join(tmp, "pch" + opt, "tfckpt_pch.hpp")
+        os.makedirs(os.path.dirname(pch))
+        with open(pch, "w") as f:
+            f.write("#include <tfckpt/tfckpt.hpp>\n")
+        pch_build = best_time([cc, "-std=c++20", opt] + inc + ["-x", "c++-header", pch, "-o", pch + ".gch"], reps=1)
+        use_pch = ["-include", pch, "-Winvalid-pch", "-Werror=invalid-pch"]
+        full_pch = best_time(unit(opt, "with_tfckpt.cpp", use_pch))
+        incl_pch = best_time(unit(opt, "include_only.cpp", use_pch))
         exe = os.path.join(tmp, "separate" + opt)
         subprocess.run([cc, os.path.join(tmp, "with_tfckpt.cpp" + opt + ".o"), os.path.join(tmp, "core.o"), "-o",
                         exe], check=True)
         if subprocess.run([exe], cwd=tmp).returncode != 4:  # main returns the restored w0's size
             raise RuntimeError("the separately compiled compile-cost program failed")
         out["compile" + opt] = {"base": base, "full": full, "include": incl, "lean": lean, "core": core,
+                                "full_pch": full_pch, "include_pch": incl_pch, "pch": pch_build,
                                 "phases": ftime_phases(unit(opt, "with_tfckpt.cpp")),
                                 "include_phases": ftime_phases(unit(opt, "include_only.cpp"))}
         print("  compile %s: baseline %.2f s, header-only 10-field unit %.2f s, include only %.2f s, separate "
@@ -248,9 +262,12 @@ def print_compile_cost(cost):
             ("header-only: tfckpt.hpp + save/restore of a 10-field struct", "full", "<= 3 s -O0, <= 5 s -O2"),
             ("header-only: only `#include <tfckpt/tfckpt.hpp>`", "include", "<= 1 s"),
             ("TFCKPT_SEPARATE_COMPILATION: the same 10-field unit", "lean", "<= 2 s"),
-            ("TFCKPT_SEPARATE_COMPILATION: the core unit, once per program", "core", ""))
+            ("TFCKPT_SEPARATE_COMPILATION: the core unit, once per program", "core", ""),
+            ("header-only, precompiled tfckpt.hpp: the 10-field unit", "full_pch", ""),
+            ("header-only, precompiled tfckpt.hpp: include-only unit", "include_pch", ""),
+            ("building that precompiled header, once per program", "pch", ""))
     for label, key, target in rows:
-        extra = lambda c: "" if key in ("base", "core") else "%.2f" % (c[key] - c["base"])
+        extra = lambda c: "" if key in ("base", "core", "pch") else "%.2f" % (c[key] - c["base"])
         print("| %s | %.2f | %s | %.2f | %s | %s |" % (label, c0[key], extra(c0), c2[key], extra(c2), target))
     for opt, c in (("-O0", c0), ("-O2", c2)):
         for what, key in (("header-only 10-field unit", "phases"), ("include-only unit", "include_phases")):
