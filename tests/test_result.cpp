@@ -6,6 +6,7 @@
 #include <complex>
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,32 @@ TEST_CASE("result: assignment switches between value and error") {
   CHECK_THROWS_AS((void)bad.value(), tfckpt::bad_result);
 #endif
 }
+
+#if TFCKPT_HAS_EXCEPTIONS
+namespace {
+struct throwing_move {  // its move throws for the value 13
+  int v = 0;
+  explicit throwing_move(int x) : v(x) {}
+  throwing_move(const throwing_move&) = default;
+  throwing_move(throwing_move&& o) : v(o.v) {
+    if (v == 13) throw std::runtime_error("move of 13");
+  }
+};
+}  // namespace
+
+TEST_CASE("result: a move assignment whose move throws leaves an error, not a destroyed object") {
+  result<throwing_move> d = tfckpt::make_error(errc::io_error, "old");
+  result<throwing_move> src = throwing_move(1);
+  src->v = 13;
+  CHECK_THROWS_AS(d = std::move(src), std::runtime_error);
+  CHECK(!d);
+  CHECK(d.error().code == errc::ok);  // the empty error left behind
+  CHECK(src->v == 13);                // the source still holds its value
+  d = result<throwing_move>(throwing_move(2));
+  REQUIRE(d);
+  CHECK(d->v == 2);
+}
+#endif
 
 TEST_CASE("parallel_for: every index runs exactly once, with or without threads") {
   for (unsigned threads : {0u, 1u, 2u, 5u}) {

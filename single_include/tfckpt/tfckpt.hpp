@@ -230,10 +230,24 @@ class [[nodiscard]] result {
       ::new (static_cast<void*>(&err_)) tfckpt::error(o.err_);
   }
   result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
-    if (this != &o) {
-      destroy();
-      ok_ = o.ok_;
+    if (this == &o) return *this;
+    destroy();
+    ok_ = o.ok_;
+    if constexpr (std::is_nothrow_move_constructible_v<T>) {
       take(std::move(o));
+    } else {
+      // Should T's move throw, leave an (empty) error rather than a destroyed object.
+      struct guard {
+        result* r;
+        ~guard() {
+          if (r) {
+            r->ok_ = false;
+            ::new (static_cast<void*>(&r->err_)) tfckpt::error();
+          }
+        }
+      } g{this};
+      take(std::move(o));
+      g.r = nullptr;
     }
     return *this;
   }
