@@ -10,6 +10,9 @@ file and into two from two threads; TensorFlow's into one shard and into two); l
 vs reading it (into a new buffer, as a lister must, and into a preallocated one). Every input
 file is read once before the timed cases, so all reads come from the page cache.
 Throughput ratios are against figures from this same run: machines are noisy, ratios less so.
+Compile cost (compile_cost(); alone with --compile-only, BENCH_ONLY=compile in bench/run): CPU
+time of the bench/compile_cost/ units over a <vector>/<string> baseline, header-only, with a
+precompiled tfckpt.hpp and with TFCKPT_SEPARATE_COMPILATION, and their -ftime-report phases.
 """
 import argparse
 import json
@@ -148,8 +151,27 @@ def run_dataset(ds, args, bench, tf_script):
     ds.add("ours open+entries()", run_json([bench, "open", tf_prefix]), "list", "full entry table")
 
 
+def ftime_phases(cmd):
+    """-ftime-report phase totals (user CPU seconds) of one compile: parsing, template
+    instantiation, lang. deferred (templates odr-used by inline functions, instantiated at the end
+    of the unit), opt and generate (code generation)."""
+    err = subprocess.run(cmd + ["-ftime-report"], check=True, stderr=subprocess.PIPE, text=True).stderr
+    want = {"phase parsing": "parsing", "template instantiation": "template instantiation",
+            "phase lang. deferred": "lang. deferred", "phase opt and generate": "opt and generate",
+            "TOTAL": "total"}
+    out = {}
+    for line in err.splitlines():
+        name, _, rest = line.partition(":")
+        name = name.strip()
+        if name in want and rest.split():
+            out[want[name]] = float(rest.split()[0])
+    return out
+
+
 def compile_cost(args):
-    """Extra compile time of a TU using tfckpt, and the stripped size of the embedded example."""
+    """Extra compile time of units using tfckpt (header-only and separately compiled, and one
+    that only includes tfckpt.hpp), -ftime-report phases, and the stripped size of the embedded
+    example."""
     cc = os.environ.get("CXX", "g++")
     inc = ["-I", os.path.join(args.root, "include")]
     cost_dir = os.path.join(args.root, "bench", "compile_cost")
@@ -171,40 +193,62 @@ def compile_cost(args):
     core_cpp = os.path.join(tmp, "core.cpp")
     with open(core_cpp, "w") as f:
         f.write("#include <tfckpt/core_impl.hpp>\n")
+
+    def unit(opt, src, extra=()):
+        return [cc, "-std=c++20", opt] + list(extra) + inc + ["-c", os.path.join(cost_dir, src), "-o",
+                                                              os.path.join(tmp, src + opt + ".o")]
+
     for opt in ("-O0", "-O2"):
         base = best_time([cc, "-std=c++20", opt, "-c", os.path.join(cost_dir, "baseline.cpp"), "-o",
                           os.path.join(tmp, "b.o")])
-        full = best_time([cc, "-std=c++20", opt] + inc + ["-c", os.path.join(cost_dir, "with_tfckpt.cpp"), "-o",
-                                                           os.path.join(tmp, "t.o")])
+        full = best_time(unit(opt, "with_tfckpt.cpp"))
+        incl = best_time(unit(opt, "include_only.cpp"))
         # The same source with TFCKPT_SEPARATE_COMPILATION, and the core unit such a program
         # compiles once; the two must link and run.
-        lean = best_time([cc, "-std=c++20", opt] + sep + inc + ["-c", os.path.join(cost_dir, "with_tfckpt.cpp"),
-                                                                 "-o", os.path.join(tmp, "s.o")])
+        lean = best_time(unit(opt, "with_tfckpt.cpp", sep))
         core = best_time([cc, "-std=c++20", opt] + sep + inc + ["-c", core_cpp, "-o", os.path.join(tmp, "core.o")],
                          reps=1)
+        # A precompiled tfckpt.hpp (README "Using it"): built once with the units' own flags,
+        # then used through -include (-Winvalid-pch -Werror: a PCH that is not used fails the run).
+        pch = os.path.join(tmp, "pch" + opt, "tfckpt_pch.hpp")
+        os.makedirs(os.path.dirname(pch))
+        with open(pch, "w") as f:
+            f.write("#include <tfckpt/tfckpt.hpp>\n")
+        pch_build = best_time([cc, "-std=c++20", opt] + inc + ["-x", "c++-header", pch, "-o", pch + ".gch"], reps=1)
+        use_pch = ["-include", pch, "-Winvalid-pch", "-Werror=invalid-pch"]
+        full_pch = best_time(unit(opt, "with_tfckpt.cpp", use_pch))
+        incl_pch = best_time(unit(opt, "include_only.cpp", use_pch))
         exe = os.path.join(tmp, "separate" + opt)
-        subprocess.run([cc, os.path.join(tmp, "s.o"), os.path.join(tmp, "core.o"), "-o", exe], check=True)
+        subprocess.run([cc, os.path.join(tmp, "with_tfckpt.cpp" + opt + ".o"), os.path.join(tmp, "core.o"), "-o",
+                        exe], check=True)
         if subprocess.run([exe], cwd=tmp).returncode != 4:  # main returns the restored w0's size
             raise RuntimeError("the separately compiled compile-cost program failed")
-        out["compile" + opt] = (base, full, lean, core)
-    sizes = {}
-    for compiler in (cc, "clang++"):
-        if not shutil.which(compiler):
-            continue
-        exe = os.path.join(tmp, "embedded_" + os.path.basename(compiler))
-        subprocess.run([compiler, "-std=c++20", "-Os", "-fno-exceptions", "-fno-asynchronous-unwind-tables",
-                        "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections", "-s"] + inc +
-                       ["-I", os.path.join(args.root, "examples"),
-                        os.path.join(args.root, "examples", "embedded_restore.cpp"), "-o", exe], check=True)
-        # Code = .text + .rodata etc. (berkeley `size` text column) of the stripped binary; the
-        # embedded checkpoint bytes are data and counted apart.
-        text = subprocess.run(["size", exe], check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[1]
-        fields = text.split()
-        sizes[os.path.basename(compiler)] = (int(fields[0]), int(fields[1]), os.path.getsize(exe))
-        ok = subprocess.run([exe], stdout=subprocess.DEVNULL).returncode == 0
-        if not ok:
-            raise RuntimeError("the embedded example failed when built with " + compiler)
-    out["sizes"] = sizes
+        out["compile" + opt] = {"base": base, "full": full, "include": incl, "lean": lean, "core": core,
+                                "full_pch": full_pch, "include_pch": incl_pch, "pch": pch_build,
+                                "phases": ftime_phases(unit(opt, "with_tfckpt.cpp")),
+                                "include_phases": ftime_phases(unit(opt, "include_only.cpp"))}
+        print("  compile %s: baseline %.2f s, header-only 10-field unit %.2f s, include only %.2f s, separate "
+              "%.2f s (+ core unit %.2f s)" % (opt, base, full, incl, lean, core), file=sys.stderr)
+    if not args.compile_only:
+        sizes = {}
+        for compiler in (cc, "clang++"):
+            if not shutil.which(compiler):
+                continue
+            exe = os.path.join(tmp, "embedded_" + os.path.basename(compiler))
+            subprocess.run([compiler, "-std=c++20", "-Os", "-fno-exceptions", "-fno-asynchronous-unwind-tables",
+                            "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections", "-s"] + inc +
+                           ["-I", os.path.join(args.root, "examples"),
+                            os.path.join(args.root, "examples", "embedded_restore.cpp"), "-o", exe], check=True)
+            # Code = .text + .rodata etc. (berkeley `size` text column) of the stripped binary; the
+            # embedded checkpoint bytes are data and counted apart.
+            text = subprocess.run(["size", exe], check=True, stdout=subprocess.PIPE,
+                                  text=True).stdout.splitlines()[1]
+            fields = text.split()
+            sizes[os.path.basename(compiler)] = (int(fields[0]), int(fields[1]), os.path.getsize(exe))
+            ok = subprocess.run([exe], stdout=subprocess.DEVNULL).returncode == 0
+            if not ok:
+                raise RuntimeError("the embedded example failed when built with " + compiler)
+        out["sizes"] = sizes
     shutil.rmtree(tmp, ignore_errors=True)
     return out
 
@@ -232,6 +276,33 @@ def struct_gen_compile_cost(args):
         out[opt] = tuple(times)
     shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def print_compile_cost(cost):
+    """The compile rows, and the summary fields they contribute."""
+    print("| compile (CPU s, best of 3) | -O0 | extra -O0 | -O2 | extra -O2 | target (extra) |")
+    print("|---|---:|---:|---:|---:|---|")
+    c0, c2 = cost["compile-O0"], cost["compile-O2"]
+    rows = (("baseline (`<vector>`, `<string>`)", "base", ""),
+            ("header-only: tfckpt.hpp + save/restore of a 10-field struct", "full", "<= 3 s -O0, <= 5 s -O2"),
+            ("header-only: only `#include <tfckpt/tfckpt.hpp>`", "include", "<= 1 s"),
+            ("TFCKPT_SEPARATE_COMPILATION: the same 10-field unit", "lean", "<= 2 s"),
+            ("TFCKPT_SEPARATE_COMPILATION: the core unit, once per program", "core", ""),
+            ("header-only, precompiled tfckpt.hpp: the 10-field unit", "full_pch", ""),
+            ("header-only, precompiled tfckpt.hpp: include-only unit", "include_pch", ""),
+            ("building that precompiled header, once per program", "pch", ""))
+    for label, key, target in rows:
+        extra = lambda c: "" if key in ("base", "core", "pch") else "%.2f" % (c[key] - c["base"])
+        print("| %s | %.2f | %s | %.2f | %s | %s |" % (label, c0[key], extra(c0), c2[key], extra(c2), target))
+    for opt, c in (("-O0", c0), ("-O2", c2)):
+        for what, key in (("header-only 10-field unit", "phases"), ("include-only unit", "include_phases")):
+            p = c[key]
+            print("-ftime-report %s, %s: total %.2f s: parsing %.2f, template instantiation %.2f (within parsing "
+                  "and lang. deferred), lang. deferred %.2f, opt and generate %.2f" % (
+                      opt, what, p.get("total", 0), p.get("parsing", 0), p.get("template instantiation", 0),
+                      p.get("lang. deferred", 0), p.get("opt and generate", 0)))
+    return ("compile_extra_s_O0=%.2f compile_extra_s_O2=%.2f include_extra_s_O0=%.2f separate_extra_s_O0=%.2f" % (
+        c0["full"] - c0["base"], c2["full"] - c2["base"], c0["include"] - c0["base"], c0["lean"] - c0["base"]))
 
 
 def crc_speed(build):
@@ -304,7 +375,16 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--python", required=True)
+    ap.add_argument("--compile-only", action="store_true",
+                    help="only the compile-cost rows; the summary line then has only the compile fields")
     args = ap.parse_args()
+    if args.compile_only:
+        print("== compile cost", file=sys.stderr)
+        cost = compile_cost(args)
+        print("machine: " + machine())
+        fields = print_compile_cost(cost)
+        print("summary: " + fields)
+        return
     bench = os.path.join(args.build, "bench_ckpt")
     tf_script = os.path.join(args.root, "bench", "tf_cases.py")
 
@@ -327,12 +407,8 @@ def main():
     print("crc32c: hardware %.1f GB/s (256 KiB, in cache), %.1f GB/s (64 MiB); portable %.1f GB/s" % (
         crc.get("crc_dispatched/262144", 0) / 1e9, crc.get("crc_dispatched/67108864", 0) / 1e9,
         crc.get("crc_portable/262144", 0) / 1e9))
-    for opt in ("-O0", "-O2"):
-        base, full, lean, core = cost["compile" + opt]
-        print("compile CPU time %s: baseline (<vector>,<string>) %.2f s; tfckpt.hpp + save/restore of a 10-field "
-              "struct: header-only %.2f s (extra %.2f s), with TFCKPT_SEPARATE_COMPILATION %.2f s (extra %.2f s, "
-              "target < 3 s) + the core unit, once per program, %.2f s" % (
-                  opt, base, full, full - base, lean, lean - base, core))
+    print()
+    compile_fields = print_compile_cost(cost)
     for comp, (text, data, fsize) in cost["sizes"].items():
         print("embedded_restore (-Os -fno-exceptions, stripped, %s): code %.1f KiB (target < 100 KiB), data %.1f KiB "
               "(the embedded checkpoint), file %.1f KiB" % (comp, text / 1024, data / 1024, fsize / 1024))
@@ -366,8 +442,8 @@ def main():
              rb["tf_save"]["seconds"] / save_1["seconds"],
              rs["list"]["seconds"] / rs["read_index_warm"]["seconds"]))
     print("summary: restore_vs_read=%.2f save_vs_write=%.2f restore_vs_tf=%.1f save_vs_tf=%.1f list_vs_read=%.2f "
-          "restore_extra_rss_pct=%.1f" % (restore_vs_read, save_vs_write, restore_vs_tf, save_vs_tf, list_vs_read,
-                                          extra))
+          "restore_extra_rss_pct=%.1f %s" % (restore_vs_read, save_vs_write, restore_vs_tf, save_vs_tf, list_vs_read,
+                                             extra, compile_fields))
 
 
 if __name__ == "__main__":

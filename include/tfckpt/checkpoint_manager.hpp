@@ -15,7 +15,8 @@
 // state file naming no checkpoint) reports that error from status() and from every save().
 #pragma once
 
-#include <chrono>
+#include <time.h>
+
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -147,7 +148,9 @@ class checkpoint_manager {
 
   double now() const {
     if (opts_.clock) return opts_.clock();
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    timespec t{};  // the system clock as time.time() reads it (<chrono> costs every unit ~0.2 s)
+    ::clock_gettime(CLOCK_REALTIME, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
   }
 
   // TF's __init__: reload the managed list from the state file.

@@ -102,8 +102,8 @@ struct offending {
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <variant>
 
 
 namespace tfckpt {
@@ -223,34 +223,94 @@ class bad_result : public std::runtime_error {
 
 // result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
 // which throws bad_result (or aborts without exceptions) on error.
+//
+// A tagged union rather than std::variant<T, error>: every unit instantiates result<T> for dozens
+// of T, and each std::variant brings its visitation tables and special-member machinery (in
+// header-only builds that was about a third of the std functions a unit generated).
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit by design
-  result(tfckpt::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  result(T v) : ok_(true) { ::new (static_cast<void*>(&val_)) T(std::move(v)); }  // NOLINT: implicit by design
+  result(tfckpt::error e) : ok_(false) {  // NOLINT
+    ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(e));
+  }
+  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) { take(std::move(o)); }
+  result(const result& o)
+    requires std::is_copy_constructible_v<T>
+      : ok_(o.ok_) {
+    if (ok_)
+      ::new (static_cast<void*>(&val_)) T(o.val_);
+    else
+      ::new (static_cast<void*>(&err_)) tfckpt::error(o.err_);
+  }
+  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this == &o) return *this;
+    destroy();
+    ok_ = o.ok_;
+    if constexpr (std::is_nothrow_move_constructible_v<T>) {
+      take(std::move(o));
+    } else {
+      // Should T's move throw, leave an (empty) error rather than a destroyed object.
+      struct guard {
+        result* r;
+        ~guard() {
+          if (r) {
+            r->ok_ = false;
+            ::new (static_cast<void*>(&r->err_)) tfckpt::error();
+          }
+        }
+      } g{this};
+      take(std::move(o));
+      g.r = nullptr;
+    }
+    return *this;
+  }
+  result& operator=(const result& o)
+    requires std::is_copy_constructible_v<T>
+  {
+    if (this != &o) *this = result(o);
+    return *this;
+  }
+  ~result() { destroy(); }
 
-  bool has_value() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
+  bool has_value() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
 
-  T& operator*() & noexcept { return *std::get_if<0>(&v_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&v_); }
-  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&v_)); }
-  T* operator->() noexcept { return std::get_if<0>(&v_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&v_); }
+  T& operator*() & noexcept { return val_; }
+  const T& operator*() const& noexcept { return val_; }
+  T&& operator*() && noexcept { return std::move(val_); }
+  T* operator->() noexcept { return &val_; }
+  const T* operator->() const noexcept { return &val_; }
 
-  T& value() & { check(); return **this; }
-  const T& value() const& { check(); return **this; }
-  T&& value() && { check(); return std::move(**this); }
+  T& value() & { check(); return val_; }
+  const T& value() const& { check(); return val_; }
+  T&& value() && { check(); return std::move(val_); }
 
-  const tfckpt::error& error() const& noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error& error() & noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
+  const tfckpt::error& error() const& noexcept { return err_; }
+  tfckpt::error& error() & noexcept { return err_; }
+  tfckpt::error&& error() && noexcept { return std::move(err_); }
 
  private:
   void check() const {
-    if (!has_value()) TFCKPT_THROW_ERROR(*std::get_if<1>(&v_));
+    if (!ok_) TFCKPT_THROW_ERROR(err_);
   }
-  std::variant<T, tfckpt::error> v_;
+  void take(result&& o) {
+    if (ok_)
+      ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
+    else
+      ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(o.err_));
+  }
+  void destroy() noexcept {
+    if (ok_)
+      val_.~T();
+    else
+      err_.~error();
+  }
+  union {
+    T val_;
+    tfckpt::error err_;
+  };
+  bool ok_;
 };
 
 // The error lives in an optional: a success constructs, moves and destroys no strings, which
@@ -596,7 +656,6 @@ struct write_options {
 // (DT_STRING; DT_VARIANT elements are kept as serialized VariantTensorDataProto bytes).
 
 #include <algorithm>
-#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -2063,8 +2122,6 @@ template <> inline constexpr dtype dtype_of<std::uint16_t> = dtype::uint16;
 template <> inline constexpr dtype dtype_of<std::uint32_t> = dtype::uint32;
 template <> inline constexpr dtype dtype_of<std::uint64_t> = dtype::uint64;
 template <> inline constexpr dtype dtype_of<bool> = dtype::bool_;
-template <> inline constexpr dtype dtype_of<std::complex<float>> = dtype::complex64;
-template <> inline constexpr dtype dtype_of<std::complex<double>> = dtype::complex128;
 template <> inline constexpr dtype dtype_of<float16> = dtype::float16;
 template <> inline constexpr dtype dtype_of<bfloat16> = dtype::bfloat16;
 template <> inline constexpr dtype dtype_of<std::string> = dtype::string;
@@ -2072,6 +2129,25 @@ template <> inline constexpr dtype dtype_of<std::string> = dtype::string;
 template <class T>
   requires(std::is_same_v<T, long long> && !std::is_same_v<long long, std::int64_t>)
 inline constexpr dtype dtype_of<T> = dtype::int64;
+
+namespace detail {
+// std::complex<float> / <double> without including <complex>: with libstdc++ it pulls in
+// <sstream> and costs every unit ~0.2 s of parsing. Matched by shape: a value_type V, real() and
+// imag() returning V, and the size of two V (as [complex.numbers] lays it out).
+template <class T, class V>
+concept complex_of = requires(const T& c) {
+  typename T::value_type;
+  c.real();
+  c.imag();
+} && std::is_same_v<typename T::value_type, V> && std::is_same_v<decltype(std::declval<const T&>().real()), V> &&
+                     std::is_same_v<decltype(std::declval<const T&>().imag()), V> && sizeof(T) == 2 * sizeof(V);
+}  // namespace detail
+template <class T>
+  requires detail::complex_of<T, float>
+inline constexpr dtype dtype_of<T> = dtype::complex64;
+template <class T>
+  requires detail::complex_of<T, double>
+inline constexpr dtype dtype_of<T> = dtype::complex128;
 
 namespace detail {
 
@@ -3185,12 +3261,12 @@ constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -3573,7 +3649,9 @@ class writable_file {
 inline std::string temp_path_for(std::string_view final_path) {
   static std::atomic<std::uint64_t> counter{0};
   std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
-  std::uint64_t x = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);  // (not <chrono>: it costs every unit ~0.2 s to parse)
+  std::uint64_t x = (static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec)) ^
                     (static_cast<std::uint64_t>(::getpid()) << 32) ^ (n * 0x9e3779b97f4a7c15ull) ^
                     reinterpret_cast<std::uintptr_t>(&n);
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64 finaliser
@@ -5341,32 +5419,61 @@ inline void swap_elements(char* p, std::size_t n, dtype t) noexcept {
 // tfckpt: the one threading primitive the library uses (opt-in through read/write options):
 // run fn(i) for every i in [0, n) on up to `threads` threads, the calling thread included.
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
-#include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace tfckpt::detail {
 
-// Items are handed out one at a time from a shared counter, so uneven items still balance.
+// The type-erased core, one copy for every caller: items are handed out one at a time from a
+// shared counter, so uneven items still balance. POSIX threads rather than std::thread: <thread>
+// brings <stop_token>, <semaphore> and <chrono> into every unit (~0.2 s of parsing each), and
+// one std::thread instantiation per calling lambda. A thread that cannot be started leaves its
+// share to the others (the calling thread always works).
+struct parallel_job {
+  std::atomic<std::size_t> next{0};
+  std::size_t n = 0;
+  void (*call)(void*, std::size_t) = nullptr;
+  void* fn = nullptr;
+
+  void work() {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) call(fn, i);
+  }
+  static void* entry(void* job) {
+    static_cast<parallel_job*>(job)->work();
+    return nullptr;
+  }
+};
+
+inline void parallel_for_erased(std::size_t n, unsigned threads, void (*call)(void*, std::size_t), void* fn) {
+  const std::size_t workers = std::min<std::size_t>(threads == 0 ? 1 : threads, n);
+  if (workers <= 1) {
+    for (std::size_t i = 0; i < n; ++i) call(fn, i);
+    return;
+  }
+  parallel_job job;
+  job.n = n;
+  job.call = call;
+  job.fn = fn;
+  std::vector<pthread_t> pool(workers - 1);
+  std::size_t started = 0;
+  for (; started < workers - 1; ++started)
+    if (::pthread_create(&pool[started], nullptr, &parallel_job::entry, &job) != 0) break;
+  job.work();
+  for (std::size_t k = 0; k < started; ++k) ::pthread_join(pool[k], nullptr);
+}
+
 // fn must not throw (the library never does); results travel through caller-owned slots.
 template <class F>
 void parallel_for(std::size_t n, unsigned threads, F&& fn) {
-  const std::size_t workers = std::min<std::size_t>(threads == 0 ? 1 : threads, n);
-  if (workers <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (std::size_t k = 1; k < workers; ++k) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  using fn_t = std::remove_reference_t<F>;
+  parallel_for_erased(
+      n, threads, [](void* f, std::size_t i) { (*static_cast<fn_t*>(f))(i); },
+      const_cast<void*>(static_cast<const void*>(&fn)));
 }
 
 }  // namespace tfckpt::detail
@@ -10227,7 +10334,8 @@ result<std::uint64_t> list_entries(const std::string& path, F&& fn, const read_o
 // Errors are values; nothing throws. A manager whose construction failed (max_to_keep <= 0, a
 // state file naming no checkpoint) reports that error from status() and from every save().
 
-#include <chrono>
+#include <time.h>
+
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -10355,7 +10463,9 @@ class checkpoint_manager {
 
   double now() const {
     if (opts_.clock) return opts_.clock();
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    timespec t{};  // the system clock as time.time() reads it (<chrono> costs every unit ~0.2 s)
+    ::clock_gettime(CLOCK_REALTIME, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
   }
 
   // TF's __init__: reload the managed list from the state file.

@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <variant>
 
 #include "config.hpp"
 
@@ -129,34 +129,94 @@ class bad_result : public std::runtime_error {
 
 // result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
 // which throws bad_result (or aborts without exceptions) on error.
+//
+// A tagged union rather than std::variant<T, error>: every unit instantiates result<T> for dozens
+// of T, and each std::variant brings its visitation tables and special-member machinery (in
+// header-only builds that was about a third of the std functions a unit generated).
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit by design
-  result(tfckpt::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  result(T v) : ok_(true) { ::new (static_cast<void*>(&val_)) T(std::move(v)); }  // NOLINT: implicit by design
+  result(tfckpt::error e) : ok_(false) {  // NOLINT
+    ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(e));
+  }
+  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) { take(std::move(o)); }
+  result(const result& o)
+    requires std::is_copy_constructible_v<T>
+      : ok_(o.ok_) {
+    if (ok_)
+      ::new (static_cast<void*>(&val_)) T(o.val_);
+    else
+      ::new (static_cast<void*>(&err_)) tfckpt::error(o.err_);
+  }
+  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this == &o) return *this;
+    destroy();
+    ok_ = o.ok_;
+    if constexpr (std::is_nothrow_move_constructible_v<T>) {
+      take(std::move(o));
+    } else {
+      // Should T's move throw, leave an (empty) error rather than a destroyed object.
+      struct guard {
+        result* r;
+        ~guard() {
+          if (r) {
+            r->ok_ = false;
+            ::new (static_cast<void*>(&r->err_)) tfckpt::error();
+          }
+        }
+      } g{this};
+      take(std::move(o));
+      g.r = nullptr;
+    }
+    return *this;
+  }
+  result& operator=(const result& o)
+    requires std::is_copy_constructible_v<T>
+  {
+    if (this != &o) *this = result(o);
+    return *this;
+  }
+  ~result() { destroy(); }
 
-  bool has_value() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
+  bool has_value() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
 
-  T& operator*() & noexcept { return *std::get_if<0>(&v_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&v_); }
-  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&v_)); }
-  T* operator->() noexcept { return std::get_if<0>(&v_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&v_); }
+  T& operator*() & noexcept { return val_; }
+  const T& operator*() const& noexcept { return val_; }
+  T&& operator*() && noexcept { return std::move(val_); }
+  T* operator->() noexcept { return &val_; }
+  const T* operator->() const noexcept { return &val_; }
 
-  T& value() & { check(); return **this; }
-  const T& value() const& { check(); return **this; }
-  T&& value() && { check(); return std::move(**this); }
+  T& value() & { check(); return val_; }
+  const T& value() const& { check(); return val_; }
+  T&& value() && { check(); return std::move(val_); }
 
-  const tfckpt::error& error() const& noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error& error() & noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
+  const tfckpt::error& error() const& noexcept { return err_; }
+  tfckpt::error& error() & noexcept { return err_; }
+  tfckpt::error&& error() && noexcept { return std::move(err_); }
 
  private:
   void check() const {
-    if (!has_value()) TFCKPT_THROW_ERROR(*std::get_if<1>(&v_));
+    if (!ok_) TFCKPT_THROW_ERROR(err_);
   }
-  std::variant<T, tfckpt::error> v_;
+  void take(result&& o) {
+    if (ok_)
+      ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
+    else
+      ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(o.err_));
+  }
+  void destroy() noexcept {
+    if (ok_)
+      val_.~T();
+    else
+      err_.~error();
+  }
+  union {
+    T val_;
+    tfckpt::error err_;
+  };
+  bool ok_;
 };
 
 // The error lives in an optional: a success constructs, moves and destroys no strings, which
