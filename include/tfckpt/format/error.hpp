@@ -127,13 +127,31 @@ class bad_result : public std::runtime_error {
 #define TFCKPT_THROW_ERROR(e) TFCKPT_THROW(e)
 #endif
 
+// An error that never allocates: static text, a view of the key or object path (which must
+// outlive it) and a byte offset, with the same names as `error`. restore_from_memory, built for
+// embedded users without a heap, returns result<restore_status, static_error>; to_error() gives
+// the ordinary error (which allocates) when a caller wants one.
+struct static_error {
+  errc code = errc::ok;
+  const char* message = "ok";
+  std::string_view key;              // the variable concerned, when there is one
+  std::uint64_t offset = no_offset;  // index-file offset of the block concerned, when known
+
+  error to_error() const { return error(code, message).at_key(key).at_offset(offset); }
+  std::string to_string() const { return to_error().to_string(); }
+};
+
+inline const error& to_error(const error& e) noexcept { return e; }
+inline error to_error(const static_error& e) { return e.to_error(); }
+
 // result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
-// which throws bad_result (or aborts without exceptions) on error.
-template <class T>
+// which throws bad_result (or aborts without exceptions) on error. E is tfckpt::error except
+// where a path must not allocate (static_error).
+template <class T, class E = tfckpt::error>
 class [[nodiscard]] result {
  public:
   result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit by design
-  result(tfckpt::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  result(E e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -148,21 +166,21 @@ class [[nodiscard]] result {
   const T& value() const& { check(); return **this; }
   T&& value() && { check(); return std::move(**this); }
 
-  const tfckpt::error& error() const& noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error& error() & noexcept { return *std::get_if<1>(&v_); }
-  tfckpt::error&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
+  const E& error() const& noexcept { return *std::get_if<1>(&v_); }
+  E& error() & noexcept { return *std::get_if<1>(&v_); }
+  E&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
 
  private:
   void check() const {
-    if (!has_value()) TFCKPT_THROW_ERROR(*std::get_if<1>(&v_));
+    if (!has_value()) TFCKPT_THROW_ERROR(to_error(*std::get_if<1>(&v_)));
   }
-  std::variant<T, tfckpt::error> v_;
+  std::variant<T, E> v_;
 };
 
 // The error lives in an optional: a success constructs, moves and destroys no strings, which
 // matters on per-entry paths (listing 10^5 index entries calls several of these per entry).
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void, tfckpt::error> {
  public:
   // User-provided, so `return {};` does not zero the whole object first (a defaulted
   // constructor makes value-initialization clear every byte of the optional's storage).
