@@ -88,17 +88,18 @@ static root_fixed r;  // static storage: nothing on the heap, nothing large on t
 
 int main() {
   g_counting = true;
-  const tfckpt::memory_restore_status st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);
+  const auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);
   g_counting = false;
   if (!st) {
-    std::printf("restore failed: %s (%.*s) [%.*s]\n", st.what, static_cast<int>(st.path.size()), st.path.data(),
-                static_cast<int>(tfckpt::to_string(st.code).size()), tfckpt::to_string(st.code).data());
+    const tfckpt::static_error& e = st.error();
+    std::printf("restore failed: %s (%.*s) [%.*s]\n", e.message, static_cast<int>(e.key.size()), e.key.data(),
+                static_cast<int>(tfckpt::to_string(e.code).size()), tfckpt::to_string(e.code).data());
     return 1;
   }
   std::printf("restored %zu variables, %zu checkpoint values unused (Adam slots, save_counter); "
               "object graph %s; heap allocations during restore: %zu\n",
-              st.restored, st.unused, st.graph_checked ? "checked" : "absent", g_allocations);
-  if (g_allocations != 0 || !st.graph_checked || st.restored != 10 || st.unused != 9) return 1;
+              st->restored, st->unused, st->graph_checked ? "checked" : "absent", g_allocations);
+  if (g_allocations != 0 || !st->graph_checked || st->restored != 10 || st->unused != 9) return 1;
 
   // Values TensorFlow saved (bit patterns from tests/fixtures/keras_adam_legacy/expected.json).
   const bool values_ok = r.step == 3 && r.optimizer.iter == 3 && bits(r.optimizer.learning_rate) == 0x3c23d70au &&

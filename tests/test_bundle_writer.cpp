@@ -50,7 +50,7 @@ std::string pattern_bytes(dtype t, std::int64_t n, unsigned seed) {
 }
 
 tensor make_fixed(dtype t, const shape_t& shape, unsigned seed) {
-  tensor out(t, shape);
+  tensor out = tensor::zeros(t, shape).value();
   const std::string b = pattern_bytes(t, out.num_elements(), seed);
   if (!b.empty()) std::memcpy(out.bytes().data(), b.data(), b.size());  // empty: data() may be null
   return out;
@@ -102,11 +102,11 @@ tensor_map all_dtype_tensors() {
     m.emplace(n + "/empty3", make_fixed(t, {2, 0, 3}, seed++));
   }
   const auto s = edge_strings();
-  m.emplace("string/edge", tensor::from_strings({static_cast<std::int64_t>(s.size())}, s));
-  m.emplace("string/scalar_empty", tensor::from_strings({}, {""}));
-  m.emplace("string/scalar_long", tensor::from_strings({}, {std::string(200, '\x80')}));
-  m.emplace("string/zero", tensor::from_strings({3, 0}, {}));
-  m.emplace("string/matrix", tensor::from_strings({2, 2}, {"\xe6\x97\xa5\xe6\x9c\xac", "", "x", std::string(129, 'a')}));
+  m.emplace("string/edge", tensor::from_strings({static_cast<std::int64_t>(s.size())}, s).value());
+  m.emplace("string/scalar_empty", tensor::from_strings({}, {""}).value());
+  m.emplace("string/scalar_long", tensor::from_strings({}, {std::string(200, '\x80')}).value());
+  m.emplace("string/zero", tensor::from_strings({3, 0}, {}).value());
+  m.emplace("string/matrix", tensor::from_strings({2, 2}, {"\xe6\x97\xa5\xe6\x9c\xac", "", "x", std::string(129, 'a')}).value());
   return m;
 }
 
@@ -181,7 +181,7 @@ TEST_CASE("bundle_writer: every dtype, edge strings, scalars and zero-element te
 }
 
 TEST_CASE("tensor: values<T>() of a string tensor or an empty tensor is a dtype mismatch") {
-  const auto s = tensor::from_strings({2}, {"a", "b"});
+  const auto s = tensor::from_strings({2}, {"a", "b"}).value();
   auto v = s.values<std::int8_t>();
   REQUIRE(!v);
   CHECK(v.error().code == errc::dtype_mismatch);
@@ -420,7 +420,7 @@ TEST_CASE("bundle_merge: three writers' outputs merge into one readable bundle")
     }
     if (i == 1) {
       const auto strs = edge_strings();
-      all.emplace("strings", tensor::from_strings({static_cast<std::int64_t>(strs.size())}, strs));
+      all.emplace("strings", tensor::from_strings({static_cast<std::int64_t>(strs.size())}, strs).value());
       REQUIRE_OK(w->add("strings", all.at("strings")));
     }
     // The partitioned tensor's slices come from two different inputs.
@@ -563,7 +563,7 @@ TEST_CASE("bundle_writer: finish() over an existing checkpoint replaces it") {
   first.emplace("old", make_fixed(dtype::float32, {50}, 1));
   first.emplace("shared", make_fixed(dtype::float32, {50}, 2));
   second.emplace("shared", make_fixed(dtype::int64, {3}, 3));
-  second.emplace("new", tensor::from_strings({}, {"fresh"}));
+  second.emplace("new", tensor::from_strings({}, {"fresh"}).value());
   REQUIRE_OK(write_all_tensors(d / "ckpt", first));
   {
     // While the second writer is open, the first checkpoint is still intact.

@@ -42,7 +42,7 @@ const dtype all_fixed[] = {dtype::float32, dtype::float64, dtype::float16, dtype
 
 // A tensor whose bytes are a pattern that depends on the dtype (bools 0/1).
 tensor pattern(dtype t, shape_t shape) {
-  tensor x(t, std::move(shape));
+  tensor x = tensor::zeros(t, std::move(shape)).value();
   auto b = x.bytes();
   for (std::size_t i = 0; i < b.size(); ++i)
     b[i] = static_cast<std::byte>(t == dtype::bool_ ? (i % 3 == 0) : (i * 37 + static_cast<std::size_t>(t) * 11 + 5) & 0xff);
@@ -58,7 +58,7 @@ std::map<std::string, tensor> write_source(const std::string& prefix) {
   for (dtype t : all_fixed) m[key_for(t)] = pattern(t, {2, 3});
   m["model/scalar/.ATTRIBUTES/VARIABLE_VALUE"] = pattern(dtype::float32, {});
   m["model/empty/.ATTRIBUTES/VARIABLE_VALUE"] = pattern(dtype::float32, {0, 4});
-  m["model/strings/.ATTRIBUTES/VARIABLE_VALUE"] = tensor::from_strings({3}, {"a", "", "\xff\x01xyz"});
+  m["model/strings/.ATTRIBUTES/VARIABLE_VALUE"] = tensor::from_strings({3}, {"a", "", "\xff\x01xyz"}).value();
   m["float32/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE"] = pattern(dtype::float32, {2, 3});
   m["optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE"] = pattern(dtype::int64, {});
   m["save_counter/.ATTRIBUTES/VARIABLE_VALUE"] = pattern(dtype::int64, {});
@@ -333,7 +333,7 @@ TEST_CASE("convert: npy parsing handles Fortran order, big-endian, |S and <U arr
   for (int v : {0, 3, 1, 4, 2, 5}) cv::put_le(f, static_cast<std::uint64_t>(v), 2);
   auto a = cv::npz::parse_npy(keep(npy("'descr': '<i2', 'fortran_order': True, 'shape': (2, 3), ", f)), "f", "m");
   REQUIRE_OK(a);
-  auto t = cv::detail::npy_tensor(*a, "m", "f");
+  auto t = cv::npy_input::npy_tensor(*a, "m", "f");
   REQUIRE_OK(t);
   std::string c;
   for (int v : {0, 1, 2, 3, 4, 5}) cv::put_le(c, static_cast<std::uint64_t>(v), 2);
@@ -342,7 +342,7 @@ TEST_CASE("convert: npy parsing handles Fortran order, big-endian, |S and <U arr
   std::string be("\x3f\xf0\x00\x00\x00\x00\x00\x00", 8);  // 1.0 big-endian
   a = cv::npz::parse_npy(keep(npy("'descr': '>f8', 'fortran_order': False, 'shape': (1,), ", be)), "f", "m");
   REQUIRE_OK(a);
-  t = cv::detail::npy_tensor(*a, "m", "f");
+  t = cv::npy_input::npy_tensor(*a, "m", "f");
   REQUIRE_OK(t);
   double one = 0;
   REQUIRE(t->bytes().size() == 8);
@@ -351,7 +351,7 @@ TEST_CASE("convert: npy parsing handles Fortran order, big-endian, |S and <U arr
 
   a = cv::npz::parse_npy(keep(npy("'descr': '|S3', 'fortran_order': False, 'shape': (2,), ", std::string("ab\0xyz", 6))), "f", "m");
   REQUIRE_OK(a);
-  t = cv::detail::npy_tensor(*a, "m", "f");
+  t = cv::npy_input::npy_tensor(*a, "m", "f");
   REQUIRE_OK(t);
   CHECK(t->type == dtype::string);
   CHECK(t->strings == std::vector<std::string>{"ab", "xyz"});
@@ -360,21 +360,21 @@ TEST_CASE("convert: npy parsing handles Fortran order, big-endian, |S and <U arr
   for (std::uint32_t cp : {0xe9u, 0x2603u, 0u}) cv::put_le(u, cp, 4);
   a = cv::npz::parse_npy(keep(npy("'descr': '<U3', 'fortran_order': False, 'shape': (), ", u)), "f", "m");
   REQUIRE_OK(a);
-  t = cv::detail::npy_tensor(*a, "m", "f");
+  t = cv::npy_input::npy_tensor(*a, "m", "f");
   REQUIRE_OK(t);
   CHECK(t->strings == std::vector<std::string>{"\xc3\xa9\xe2\x98\x83"});
 
   // Byte count mismatch, structured dtype, bad shape, object arrays.
   a = cv::npz::parse_npy(keep(npy("'descr': '<f4', 'fortran_order': False, 'shape': (3,), ", std::string(8, '\0'))), "f", "m");
   REQUIRE_OK(a);
-  t = cv::detail::npy_tensor(*a, "m", "f");
+  t = cv::npy_input::npy_tensor(*a, "m", "f");
   REQUIRE_FALSE(t);
   CHECK(t.error().message.find("need 12 data bytes") != std::string::npos);
   CHECK_FALSE(cv::npz::parse_npy(keep(npy("'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (), ", "")), "f", "m"));
   CHECK_FALSE(cv::npz::parse_npy(keep(npy("'descr': '<f4', 'fortran_order': False, 'shape': (-1,), ", "")), "f", "m"));
   a = cv::npz::parse_npy(keep(npy("'descr': '|O', 'fortran_order': False, 'shape': (), ", std::string(8, '\0'))), "f", "m");
   REQUIRE_OK(a);
-  CHECK_FALSE(cv::detail::npy_tensor(*a, "m", "f"));
+  CHECK_FALSE(cv::npy_input::npy_tensor(*a, "m", "f"));
   CHECK_FALSE(cv::npz::parse_npy(std::string("\x93NUMPY\x01\x00\xff\xff{}", 12), "f", "m"));  // header past the end
 }
 
@@ -488,7 +488,7 @@ TEST_CASE("convert: diff counts differing elements and the max absolute differen
   d = cv::compare_values(i, j, 0);
   CHECK(d.differing == 1);
   CHECK(d.max_int == UINT64_MAX);
-  tensor s = tensor::from_strings({2}, {"x", "y"}), t = tensor::from_strings({2}, {"x", "z"});
+  tensor s = tensor::from_strings({2}, {"x", "y"}).value(), t = tensor::from_strings({2}, {"x", "z"}).value();
   CHECK(cv::compare_values(s, t, 0).differing == 1);
   CHECK(cv::compare_values(s, s, 0).differing == 0);
 

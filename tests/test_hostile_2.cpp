@@ -766,7 +766,7 @@ TEST_CASE("hostile 2 / class 5: graph of 10k unreachable nodes with empty-key at
       auto& node = g.nodes[static_cast<std::size_t>(i)];
       node.attributes.push_back(serialized_tensor{"VARIABLE_VALUE", "", "", false});
     }
-    REQUIRE(w->add(object_graph_key, tensor::from_strings({}, {encode_object_graph(g)})));
+    REQUIRE(w->add(object_graph_key, tensor::from_strings({}, {encode_object_graph(g)}).value()));
     REQUIRE(w->finish());
   }
   const auto t0 = std::chrono::steady_clock::now();

@@ -62,7 +62,8 @@ outcome run_all(const std::string& index, const std::string& data) {
   auto l = tfckpt::list_entries(dir / "ckpt", [](const tfckpt::listed_entry&) { return true; });
   o.listing = l ? errc::ok : l.error().code;
   one x;
-  o.memory = tfckpt::restore_from_memory(index, {data}, x).code;
+  const auto m = tfckpt::restore_from_memory(index, {data}, x);
+  o.memory = m ? errc::ok : m.error().code;
   return o;
 }
 

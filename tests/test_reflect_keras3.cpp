@@ -23,7 +23,7 @@ using namespace keras3_cases;
 using seq_adam = with_optimizer<mlp_seq, k3::adam>;
 
 tfckpt::tensor pattern(tfckpt::shape_t shape, int salt) {
-  tfckpt::tensor t(tfckpt::dtype::float32, std::move(shape));
+  tfckpt::tensor t = tfckpt::tensor::zeros(tfckpt::dtype::float32, std::move(shape)).value();
   auto v = *t.values<float>();
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((salt * 31 + static_cast<int>(i) * 7) % 97) / 64.0f;
   return t;

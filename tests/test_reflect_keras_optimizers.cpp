@@ -144,7 +144,7 @@ TEST_CASE("reflect keras legacy sgd/rmsprop: slot variables round-trip under TF'
   s.optimizer.iter = 9;
   s.optimizer.momentum = 0.9f;
   s.model.l0.bias[1] = 0.5f;
-  tfckpt::tensor m(tfckpt::dtype::float32, {8});
+  tfckpt::tensor m = tfckpt::tensor::zeros(tfckpt::dtype::float32, {8}).value();
   (*m.values<float>())[1] = -0.25f;  // float32 by construction
   s.optimizer.slots.set("model/layer_with_weights-0/bias", "momentum", m);
   REQUIRE(tfckpt::write("reflect_keras_legacy_sgd/ckpt", s));
@@ -164,7 +164,7 @@ TEST_CASE("reflect keras legacy sgd/rmsprop: slot variables round-trip under TF'
   CHECK((*mbv)[1] == -0.25f);
 
   kop::state<tfckpt::keras::legacy::rmsprop> p;
-  p.optimizer.slots.set("model/layer_with_weights-1/kernel", "rms", tfckpt::tensor(tfckpt::dtype::float32, {8, 3}));
+  p.optimizer.slots.set("model/layer_with_weights-1/kernel", "rms", tfckpt::tensor::zeros(tfckpt::dtype::float32, {8, 3}).value());
   REQUIRE(tfckpt::write("reflect_keras_legacy_rmsprop/ckpt", p));
   auto rp = tfckpt::bundle_reader::open("reflect_keras_legacy_rmsprop/ckpt");
   REQUIRE(rp);

@@ -194,13 +194,13 @@ inline constexpr tfckpt::schema_ref<keras_model_entries> keras_model{};
 }  // namespace rtt
 
 // In a compile-time schema a tensor_of has its dtype and any shape (not rank 1 like std::vector).
-static_assert(tfckpt::schema_of<rtt::root>().size() == 4);
-static_assert(tfckpt::schema_of<rtt::root>()[1].key == "model/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
-static_assert(tfckpt::schema_of<rtt::root>()[1].dtype == tfckpt::dtype::float32);
-static_assert(tfckpt::schema_of<rtt::root>()[1].rank == tfckpt::dynamic_rank);
+static_assert(tfckpt::schema_v<rtt::root>.size() == 4);
+static_assert(tfckpt::schema_v<rtt::root>[1].key == "model/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+static_assert(tfckpt::schema_v<rtt::root>[1].dtype == tfckpt::dtype::float32);
+static_assert(tfckpt::schema_v<rtt::root>[1].rank == tfckpt::dynamic_rank);
 static_assert(tfckpt::matches<rtt::root>(rtt::keras_model));
-static_assert(tfckpt::schema_of<rtt::c_root>()[2].rank == 2);  // layer/w: float[4][3]
-static_assert(tfckpt::schema_of<rtt::c_root>()[2].dims[1] == 3);
+static_assert(tfckpt::schema_v<rtt::c_root>[2].rank == 2);  // layer/w: float[4][3]
+static_assert(tfckpt::schema_v<rtt::c_root>[2].dims[1] == 3);
 static_assert(!tfckpt::reflect::aggregate_reflectable<rtt::c_layer>, "PFR alone cannot count a C-array field");
 static_assert(tfckpt::reflect::aggregate_reflectable<rtt::root>);
 

@@ -75,7 +75,7 @@ struct dyn {
 }  // namespace sc
 
 TEST_CASE("schema: paths and keys are sorted and escaped like the runtime writer's") {
-  constexpr auto& s = tfckpt::schema_of<sc::state>();
+  constexpr auto s = tfckpt::schema_v<sc::state>;
   static_assert(s.size() == 8);
   static_assert(s[0].path == "a..b.Sc" && s[0].key == "a..b.Sc/.ATTRIBUTES/VARIABLE_VALUE");
   static_assert(s[0].dtype == tfckpt::dtype::float64 && s[0].rank == 0);
@@ -101,7 +101,7 @@ TEST_CASE("schema: paths and keys are sorted and escaped like the runtime writer
 }
 
 TEST_CASE("schema: dynamic leaves have dynamic shapes and match any length") {
-  constexpr auto& s = tfckpt::schema_of<sc::dyn>();
+  constexpr auto s = tfckpt::schema_v<sc::dyn>;
   static_assert(s.size() == 3);
   static_assert(s[0].path == "maybe" && s[0].optional);
   static_assert(s[1].path == "t" && s[1].rank == tfckpt::dynamic_rank && s[1].dtype == tfckpt::dtype::invalid);
@@ -173,9 +173,9 @@ TEST_CASE("memory restore: a TF-written checkpoint restores with no heap allocat
   counting = false;
   CHECK(allocations.load() == 0);
   REQUIRE(st);
-  CHECK(st.restored == 10);
-  CHECK(st.unused == 9);  // 8 Adam slots + save_counter
-  CHECK(st.graph_checked);
+  CHECK(st->restored == 10);
+  CHECK(st->unused == 9);  // 8 Adam slots + save_counter
+  CHECK(st->graph_checked);
   CHECK(r.step == 3);
   CHECK(r.optimizer.iter == 3);
   std::uint32_t bits = 0;
@@ -203,13 +203,13 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
   auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, w);
   counting = false;
   CHECK(allocations.load() == 0);
-  CHECK(st.code == tfckpt::errc::dtype_mismatch);
-  CHECK(st.path == "step");
+  CHECK(st.error().code == tfckpt::errc::dtype_mismatch);
+  CHECK(st.error().key == "step");
 
   // Wrong number of shards.
   static sc::keras_root r{};
   st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data, ckpt_data}, r);
-  CHECK(st.code == tfckpt::errc::invalid_argument);
+  CHECK(st.error().code == tfckpt::errc::invalid_argument);
 
   // A flipped byte in a record fails its checksum; in the index, the block's.
   std::string data(ckpt_data);
@@ -220,17 +220,17 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
   REQUIRE(e != nullptr);
   data[static_cast<std::size_t>(e->info.offset)] ^= 1;
   st = tfckpt::restore_from_memory(ckpt_index, {std::string_view(data)}, r);
-  CHECK(st.code == tfckpt::errc::checksum_mismatch);
-  CHECK(st.path == "model/layer_with_weights-0/kernel");
+  CHECK(st.error().code == tfckpt::errc::checksum_mismatch);
+  CHECK(st.error().key == "model/layer_with_weights-0/kernel");
   std::string index(ckpt_index);
   index[10] ^= 1;
   st = tfckpt::restore_from_memory(std::string_view(index), {ckpt_data}, r);
-  CHECK(st.code == tfckpt::errc::checksum_mismatch);
-  CHECK(st.offset != tfckpt::no_offset);
+  CHECK(st.error().code == tfckpt::errc::checksum_mismatch);
+  CHECK(st.error().offset != tfckpt::no_offset);
 
   // Truncated and empty inputs.
   st = tfckpt::restore_from_memory(ckpt_index.substr(0, 20), {ckpt_data}, r);
-  CHECK(st.code == tfckpt::errc::corruption);
+  CHECK(st.error().code == tfckpt::errc::corruption);
   st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data.substr(0, 100)}, r);
   CHECK_FALSE(st);
 }
@@ -238,8 +238,8 @@ TEST_CASE("memory restore: errors name the variable and never allocate") {
 TEST_CASE("memory restore: a variable missing from the checkpoint is not_found") {
   static sc::keras_root_extra x{};
   const auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, x);
-  CHECK(st.code == tfckpt::errc::not_found);
-  CHECK(st.path == "temperature");
+  CHECK(st.error().code == tfckpt::errc::not_found);
+  CHECK(st.error().key == "temperature");
 }
 
 TEST_CASE("memory restore: our own writer's output restores and the graph check agrees") {
@@ -257,8 +257,8 @@ TEST_CASE("memory restore: our own writer's output restores and the graph check 
   static sc::state out;
   const auto st = tfckpt::restore_from_memory(index, {data}, out);
   REQUIRE(st);
-  CHECK(st.graph_checked);
-  CHECK(st.unused == 1);  // save_counter
+  CHECK(st->graph_checked);
+  CHECK(st->unused == 1);  // save_counter
   CHECK(out.model.l0.kernel == in.model.l0.kernel);
   CHECK(out.model.blocks[1].bias == in.model.blocks[1].bias);
   CHECK(out.step == 42);

@@ -18,6 +18,8 @@
 #include <tfckpt/format/bundle_proto.hpp>
 #include <tfckpt/format/state_file.hpp>
 
+#include "utf8.hpp"
+
 namespace tfckpt_cli {
 
 using json = nlohmann::ordered_json;
@@ -46,10 +48,10 @@ inline std::string to_hex(std::string_view b) {
 // A byte string as a JSON string: itself when valid UTF-8; otherwise each invalid byte as the
 // text \xNN (Python's backslashreplace), so output is always valid JSON.
 inline std::string json_text(std::string_view k) {
-  if (tfckpt::detail::is_valid_utf8(k)) return std::string(k);
+  if (is_valid_utf8(k)) return std::string(k);
   std::string o;
   for (std::size_t i = 0; i < k.size();) {
-    const std::size_t n = tfckpt::detail::utf8_sequence_length(k, i);
+    const std::size_t n = utf8_sequence_length(k, i);
     if (n > 0) {
       o.append(k.substr(i, n));
       i += n;
@@ -66,7 +68,7 @@ inline std::string json_text(std::string_view k) {
 // Adds "key" (and "key_hex", the exact bytes, when the key is not valid UTF-8).
 inline void put_key(json& j, std::string_view name, std::string_view key) {
   j[std::string(name)] = json_text(key);
-  if (!tfckpt::detail::is_valid_utf8(key)) j[std::string(name) + "_hex"] = to_hex(key);
+  if (!is_valid_utf8(key)) j[std::string(name) + "_hex"] = to_hex(key);
 }
 
 inline std::string dump(const json& j, int indent) {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include <tfckpt/bundle/reader.hpp>
-#include <tfckpt/format/file_io.hpp>
+#include <tfckpt/file.hpp>
 #include <tfckpt/graph/keys.hpp>
 
 #include "object_roles.hpp"
@@ -247,49 +247,7 @@ class progress {
 
 // A file written under a temporary name next to `path` and renamed into place by commit(); an
 // uncommitted file is removed, so a failed export never leaves a truncated OUT behind.
-class output_file {
- public:
-  static result<output_file> create(const std::string& path) {
-    output_file o;
-    o.final_ = path;
-    if (const std::string dir = tfckpt::detail::path_dirname(path); !dir.empty() && !tfckpt::detail::is_directory(dir))
-      return make_error(errc::not_found, "output directory does not exist").in_file(path);
-    auto f = tfckpt::detail::writable_file::create(tfckpt::detail::temp_path_for(path), /*exclusive=*/true);
-    if (!f) return std::move(f).error();
-    o.file_.emplace(std::move(*f));
-    return o;
-  }
-  output_file(output_file&&) noexcept = default;
-  output_file& operator=(output_file&&) noexcept = default;
-  ~output_file() { abandon(); }
-
-  result<void> append(std::string_view bytes) {
-    auto r = file_->append(bytes);
-    if (r) written_ += bytes.size();
-    return r;
-  }
-  std::uint64_t written() const noexcept { return written_; }
-
-  result<void> commit() {
-    TFCKPT_TRY(file_->sync());
-    TFCKPT_TRY(file_->close());
-    TFCKPT_TRY(tfckpt::detail::rename_file(file_->path(), final_));
-    file_.reset();
-    return {};
-  }
-
- private:
-  output_file() = default;
-  void abandon() noexcept {
-    if (!file_) return;
-    (void)file_->close();
-    if (!file_->path().empty()) (void)tfckpt::detail::remove_file(file_->path());
-    file_.reset();
-  }
-  std::string final_;
-  std::optional<tfckpt::detail::writable_file> file_;
-  std::uint64_t written_ = 0;
-};
+using output_file = tfckpt::atomic_file;
 
 // ---- tensors read from a safetensors / npz file ---------------------------------------------------
 

@@ -24,7 +24,8 @@
 #include <vector>
 
 #include <tfckpt/bundle/writer.hpp>
-#include <tfckpt/graph/save.hpp>
+#include <tfckpt/file.hpp>
+#include <tfckpt/object_tree.hpp>
 
 #include "convert_common.hpp"
 #include "npz_format.hpp"
@@ -43,7 +44,7 @@ struct import_options {
   bool save_counter = true;
 };
 
-namespace detail {
+namespace npy_input {
 
 inline void byte_swap(std::string& b, std::size_t unit) {
   for (std::size_t i = 0; i + unit <= b.size(); i += unit) std::reverse(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + unit));
@@ -194,12 +195,12 @@ inline result<in_file> parse_npz(std::string_view bytes, const std::string& file
   return out;
 }
 
-}  // namespace detail
+}  // namespace npy_input
 
 // Reads IN (held in `bytes`, which must outlive the result). Format by magic: "PK" = npz.
 inline result<in_file> parse_input(std::string_view bytes, const std::string& file) {
   if (bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4) || bytes.substr(0, 4) == std::string_view("PK\x05\x06", 4))
-    return detail::parse_npz(bytes, file);
+    return npy_input::parse_npz(bytes, file);
   // safetensors has no magic: a JSON object after the length, or a length that fits the file.
   if (bytes.size() >= 9 && (bytes[8] == '{' || get_le(bytes, 0, 8) <= bytes.size() - 8))
     return safetensors::parse(bytes, file);
@@ -213,41 +214,32 @@ struct import_summary {
   bool object_graph = false;
 };
 
-namespace detail {
-
-struct save_ctx {
-  const in_tensor* t;
-  progress* bar;
-  import_summary* sum;
-};
-
 inline result<void> add_tensor(tfckpt::bundle_writer& w, const std::string& key, const in_tensor& t) {
   if (t.type == dtype::string) return w.add_strings(key, t.shape, t.strings);
   return w.add(key, t.type, t.shape, t.bytes());
 }
 
-inline result<void> save_in_tensor(const void* object, tfckpt::bundle_writer& w, const std::string& key) {
-  const auto* c = static_cast<const save_ctx*>(object);
-  TFCKPT_TRY(add_tensor(w, key, *c->t));
-  ++c->sum->tensors;
-  c->sum->bytes += c->t->type == dtype::string ? 0 : c->t->bytes().size();
-  c->bar->update(c->sum->tensors, c->sum->bytes);
-  return {};
-}
-inline result<void> no_restore(void*, const tfckpt::bundle_reader&, const std::string& key, const tfckpt::bundle_entry&) {
-  return make_error(errc::unsupported, "import trees are write-only").at_key(key);
-}
-inline constexpr tfckpt::graph::variable_io in_tensor_io{&save_in_tensor, &no_restore};
-
-inline tfckpt::tensor to_tensor(const in_tensor& t) {
+// An in_tensor as an owning tensor (slot tables hold those); a byte count that does not fit the
+// shape is an error, never truncated or zero-filled.
+inline result<tfckpt::tensor> to_tensor(const in_tensor& t) {
   if (t.type == dtype::string) return tfckpt::tensor::from_strings(t.shape, t.strings);
-  tfckpt::tensor out(t.type, t.shape);
+  auto out = tfckpt::tensor::zeros(t.type, t.shape);
+  if (!out) return out;
   const auto b = t.bytes();
-  if (const std::size_t n = std::min(b.size(), out.bytes().size()); n > 0) std::memcpy(out.bytes().data(), b.data(), n);
+  if (b.size() != out->bytes().size())
+    return make_error(errc::invalid_argument, std::to_string(b.size()) + " bytes for shape " +
+                                                  tfckpt::shape_to_string(t.shape) + " (" +
+                                                  std::to_string(out->bytes().size()) + " expected)");
+  if (!b.empty()) std::memcpy(out->bytes().data(), b.data(), b.size());
   return out;
 }
 
-}  // namespace detail
+// The unescaped local names of an escaped object path.
+inline std::vector<std::string> local_names(const std::string& escaped_path) {
+  std::vector<std::string> out;
+  for (const auto& comp : split_path(escaped_path)) out.push_back(unescape_local_name(comp));
+  return out;
+}
 
 // The escaped object path a target names in object-graph mode.
 inline result<std::string> object_path_of(const std::string& target) {
@@ -302,7 +294,7 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
         return make_error(errc::invalid_argument, "tensor '" + t.name + "' would overwrite the object graph key").in_file(file);
       if (auto [it, fresh] = used.emplace(key, t.name); !fresh)
         return make_error(errc::invalid_argument, "tensors '" + it->second + "' and '" + t.name + "' both map to key '" + key + "'").in_file(file);
-      if (auto r = detail::add_tensor(*w, key, t); !r) return where(std::move(r).error(), t);
+      if (auto r = add_tensor(*w, key, t); !r) return where(std::move(r).error(), t);
       ++sum.tensors;
       sum.bytes += t.type == dtype::string ? 0 : t.bytes().size();
       bar.update(sum.tensors, sum.bytes);
@@ -312,30 +304,7 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
     return sum;
   }
 
-  namespace g = tfckpt::graph;
-  g::live_tree tree;
-  tree.add_anonymous();  // the root (the tf.train.Checkpoint)
-  std::map<std::string, std::size_t> node_of{{"", g::live_tree::root}};
-  std::map<std::string, g::slot_table> slots;  // optimizer path -> its slots
-  std::map<std::string, std::string> slot_var_names;  // variable path -> tensor name (diagnostics)
-  std::vector<detail::save_ctx> ctx;
-  // The node of an escaped path, creating it and its ancestors.
-  auto node_for = [&](const std::string& path) -> std::size_t {
-    if (auto it = node_of.find(path); it != node_of.end()) return it->second;
-    std::size_t parent = g::live_tree::root;
-    std::string sofar;
-    for (const auto& comp : split_path(path)) {
-      sofar += (sofar.empty() ? "" : "/") + comp;
-      auto it = node_of.find(sofar);
-      if (it == node_of.end()) {
-        const std::size_t n = tree.add_anonymous();
-        tree.add_edge(parent, unescape_local_name(comp), n);
-        it = node_of.emplace(sofar, n).first;
-      }
-      parent = it->second;
-    }
-    return parent;
-  };
+  std::map<std::string, tfckpt::slot_table> slots;  // optimizer path -> its slots
   std::map<std::string, std::string> path_owner;  // escaped path -> tensor name
   in_tensor counter;
   std::vector<const in_tensor*> all;
@@ -355,7 +324,9 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
       all.push_back(&counter);
     }
   }
-  ctx.reserve(all.size());
+  std::vector<tfckpt::tree_variable> vars;
+  std::vector<const in_tensor*> var_tensor;  // vars[i] comes from *var_tensor[i]
+  vars.reserve(all.size());
   for (const in_tensor* tp : all) {
     const in_tensor& t = *tp;
     auto path = object_path_of(target[t.name]);
@@ -379,26 +350,29 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
       const auto last = rest.rfind('/');
       if (var.empty() || last == std::string::npos || last == 0 || last + 1 == rest.size())
         return where(make_error(errc::invalid_argument, "slot path '" + *path + "' is not VARIABLE/.OPTIMIZER_SLOT/OPTIMIZER/SLOT"), t);
-      const std::string opt = rest.substr(0, last);
-      const std::size_t opt_node = node_for(opt);
-      g::slot_table& table = slots[opt];
-      tree.node(opt_node).slots = &table;
-      table.set(var, unescape_local_name(rest.substr(last + 1)), detail::to_tensor(t));
+      auto value = to_tensor(t);
+      if (!value) return where(std::move(value).error(), t);
+      slots[rest.substr(0, last)].set(var, unescape_local_name(rest.substr(last + 1)), std::move(*value));
       continue;
     }
-    const std::size_t n = node_for(*path);
-    ctx.push_back({&t, &bar, &sum});
-    g::variable v;
-    v.type = t.type;
+    tfckpt::tree_variable v;
+    v.path = local_names(*path);
+    v.dtype = t.type;
     v.shape = t.shape;
-    v.object = &ctx.back();
-    v.io = &detail::in_tensor_io;
-    tree.node(n).value = std::move(v);
+    v.bytes = t.bytes();
+    v.strings = t.strings;
+    vars.push_back(std::move(v));
+    var_tensor.push_back(&t);
   }
-  if (auto r = g::write_tree(tree, *w); !r) return std::move(r).error().in_file(prefix);
-  for (const auto& [opt, table] : slots) {
-    sum.tensors += table.size();
-  }
+  std::vector<tfckpt::tree_slots> tables;
+  for (auto& [opt, table] : slots) tables.push_back({local_names(opt), std::move(table)});
+  auto saved = [&](std::size_t i) {
+    ++sum.tensors;
+    sum.bytes += var_tensor[i]->type == dtype::string ? 0 : var_tensor[i]->bytes().size();
+    bar.update(sum.tensors, sum.bytes);
+  };
+  if (auto r = tfckpt::write_object_tree(*w, vars, tables, saved); !r) return std::move(r).error().in_file(prefix);
+  for (const auto& t : tables) sum.tensors += t.table.size();
   bar.done();
   TFCKPT_TRY(w->finish());
   return sum;
@@ -406,7 +380,7 @@ inline result<import_summary> import_tensors(const in_file& in, const import_opt
 
 // Reads IN and writes PREFIX.
 inline result<import_summary> import_file(const std::string& in_path, const import_options& o, const std::string& prefix) {
-  auto m = tfckpt::detail::mapped_file::open(in_path, std::uint64_t{1} << 44);
+  auto m = tfckpt::mapped_file::open(in_path, std::uint64_t{1} << 44);
   if (!m) return std::move(m).error();
   auto in = parse_input(m->bytes(), in_path);
   if (!in) return std::move(in).error();

@@ -429,9 +429,10 @@ inline int run_merge(const std::string& out, const std::vector<std::string>& inp
   std::string tmp;
   std::vector<std::string> sources = prefixes;
   if (!move) {  // copies next to OUT (renames must stay on one filesystem); merge moves them
-    const std::string dir = tfckpt::detail::path_dirname(out);
-    if (!dir.empty()) {
-      if (auto d = tfckpt::detail::make_directories(dir); !d) return rep.error(d.error()), 1;
+    if (const auto dir = std::filesystem::path(out).parent_path(); !dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return rep.error(make_error(errc::io_error, "cannot create directory: " + ec.message()).in_file(dir.string())), 1;
     }
     tmp = out + ".tfckpt-merge-" + std::to_string(::getpid());
     std::error_code ec;

@@ -72,8 +72,6 @@ struct npy_array {
   std::string_view data;  // the bytes after the header
 };
 
-namespace detail {
-
 // A tiny parser for the Python dict literal of an NPY header.
 struct dict_parser {
   std::string_view s;
@@ -117,8 +115,6 @@ struct dict_parser {
   }
 };
 
-}  // namespace detail
-
 // Parses one .npy member. `where` names it in errors (file and member).
 inline result<npy_array> parse_npy(std::string_view b, const std::string& file, const std::string& member) {
   auto bad = [&](const std::string& what) {
@@ -132,7 +128,7 @@ inline result<npy_array> parse_npy(std::string_view b, const std::string& file, 
   const std::uint64_t hlen = get_le(b, 8, major == 1 ? 2 : 4);
   if (hlen > b.size() - pre) return bad("NPY header length " + std::to_string(hlen) + " exceeds the member's " +
                                         std::to_string(b.size() - pre) + " remaining bytes");
-  detail::dict_parser p{b.substr(pre, static_cast<std::size_t>(hlen))};
+  dict_parser p{b.substr(pre, static_cast<std::size_t>(hlen))};
   npy_array a;
   bool have_descr = false, have_order = false, have_shape = false;
   if (!p.eat('{')) return bad("NPY header is not a dict");
@@ -189,7 +185,7 @@ class zip_writer {
     std::uint64_t size = 0;
     std::uint32_t crc = 0;
     for (auto p : parts) size += p.size(), crc = crc32_extend(crc, p);
-    const std::uint64_t offset = f_.written();
+    const std::uint64_t offset = f_.size();
     const bool z64 = force64_ || size >= u32_max || offset >= u32_max;
     std::string h;
     put_le(h, 0x04034b50, 4);
@@ -217,7 +213,7 @@ class zip_writer {
   }
 
   result<void> finish() {
-    const std::uint64_t cd_offset = f_.written();
+    const std::uint64_t cd_offset = f_.size();
     std::string cd;
     for (const auto& m : members_) {
       const bool big_size = force64_ || m.size >= u32_max, big_off = force64_ || m.offset >= u32_max;
@@ -256,7 +252,7 @@ class zip_writer {
     std::string end;
     const bool z64 = force64_ || n >= 0xffff || cd_size >= u32_max || cd_offset >= u32_max;
     if (z64) {
-      const std::uint64_t rec = f_.written();
+      const std::uint64_t rec = f_.size();
       put_le(end, 0x06064b50, 4);
       put_le(end, 44, 8);
       put_le(end, 45, 2);

@@ -56,7 +56,7 @@ struct struct_gen_output {
   std::vector<std::string> warnings;  // values the generated types cannot restore
 };
 
-namespace struct_gen_detail {
+namespace struct_gen_impl {
 
 // "a", "a_2", "a_3", ... not in `taken`; the result is added to it.
 inline std::string unique_in(std::set<std::string>& taken, const std::string& base) {
@@ -517,7 +517,7 @@ class generator {
   }
 };
 
-}  // namespace struct_gen_detail
+}  // namespace struct_gen_impl
 
 inline tfckpt::result<struct_gen_output> generate_struct_header(const tfckpt::bundle_reader& r, const std::string& source,
                                                                 const struct_gen_options& opts) {
@@ -530,20 +530,20 @@ inline tfckpt::result<struct_gen_output> generate_struct_header(const tfckpt::bu
         .in_file(r.prefix());
   auto g = r.object_graph();
   if (!g) return std::move(g).error();
-  struct_gen_detail::generator gen(r, *g, opts);
+  struct_gen_impl::generator gen(r, *g, opts);
   return gen.run(source);
 }
 
 // Why the options of `tfckpt struct` cannot name C++ entities, or "" when they can.
 inline std::string struct_options_error(const struct_gen_options& opts) {
-  if (!is_identifier(opts.name) || struct_gen_detail::is_cpp_keyword(opts.name))
+  if (!is_identifier(opts.name) || struct_gen_impl::is_cpp_keyword(opts.name))
     return "--name must be a C++ identifier";
   if (opts.ns.empty()) return {};
   std::string_view ns = opts.ns;  // a::b allowed
   for (std::size_t at = 0;;) {
     const std::size_t sep = ns.find("::", at);
     const std::string_view part = ns.substr(at, sep == std::string_view::npos ? std::string_view::npos : sep - at);
-    if (!is_identifier(part) || struct_gen_detail::is_cpp_keyword(part))
+    if (!is_identifier(part) || struct_gen_impl::is_cpp_keyword(part))
       return "--namespace must be C++ identifiers separated by ::";
     if (sep == std::string_view::npos) return {};
     at = sep + 2;

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,7 +67,7 @@ std::string display(std::string_view k) {
   std::string o;
   for (std::size_t i = 0; i < k.size();) {
     const auto c = static_cast<unsigned char>(k[i]);
-    const std::size_t n = tfckpt::detail::utf8_sequence_length(k, i);
+    const std::size_t n = utf8_sequence_length(k, i);
     if (c == '\\') {
       o += "\\\\";
     } else if (n > 1) {
@@ -186,7 +187,7 @@ void put_float(std::string& o, double v, tfckpt_cli::fkind k) {
 
 // A byte string: a JSON string when valid UTF-8, else {"hex": "..."}.
 void put_bytes(std::string& o, std::string_view b) {
-  if (tfckpt::detail::is_valid_utf8(b)) o += dump(json(std::string(b)), -1);
+  if (is_valid_utf8(b)) o += dump(json(std::string(b)), -1);
   else o += "{\"hex\":\"" + to_hex(b) + "\"}";
 }
 
@@ -515,8 +516,9 @@ int cmd_graph(const bundle_reader& r, report& rep) {
 // ---- latest -------------------------------------------------------------------------------------
 
 int cmd_latest(const std::string& dir, report& rep) {
-  if (!tfckpt::detail::is_directory(dir)) {
-    if (!tfckpt::detail::file_exists(dir))
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    if (!std::filesystem::exists(dir, ec))
       return rep.error(tfckpt::make_error(tfckpt::errc::not_found, "no such directory").in_file(dir)), exit_error;
     return rep.error(tfckpt::make_error(tfckpt::errc::invalid_argument, "not a directory (latest takes the directory holding the `checkpoint` state file)").in_file(dir)), exit_error;
   }

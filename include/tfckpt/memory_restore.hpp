@@ -4,7 +4,11 @@
 //
 //   root_fixed r;
 //   auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);   // (source, root)
-//   if (!st) std::printf("%s: %.*s\n", st.what, int(st.path.size()), st.path.data());
+//   if (!st) std::printf("%s: %.*s\n", st.error().message, int(st.error().key.size()), st.error().key.data());
+//
+// The outcome is every restore's restore_status (only its counts: restored, unused,
+// matched_nodes, graph_checked), in a result whose error is a static_error: the same errc,
+// static text and a view of the variable's path, so that failures do not allocate either.
 //
 // For any struct (dynamic shapes, strings, optimizer slots), with allocation, open the bytes as a
 // reader and restore from it: tfckpt::restore(*tfckpt::bundle_reader::open_memory(index, {data}), r).
@@ -14,15 +18,15 @@
 // check_record_size for every entry and decode_header_fields + validate_header for the header.
 // How it differs from tfckpt::restore: this walks the .index SSTable in place (uncompressed
 // blocks only: a Snappy block is errc::unsupported here, as its decompressed bytes would need a
-// buffer) and matches tensors by the checkpoint keys tfckpt::schema_of<T>() derives at compile
+// buffer) and matches tensors by the checkpoint keys tfckpt::schema_v<T> holds at compile
 // time rather than by walking the object graph alongside a live tree (which allocates). For a
 // fixed struct the two agree whenever the object graph is TensorFlow's: keys are a function of the
 // first path reaching each variable. When the checkpoint carries an object graph we check that
 // claim, still without allocating: for every variable we walk the saved graph from its root by the
 // local names of the variable's path and require the node reached to hold that key
-// (memory_restore_status::graph_checked). Checksums of index blocks, of every restored record and
+// (restore_status::graph_checked). Checksums of index blocks, of every restored record and
 // of the object graph record are verified. Checkpoint values the struct does not have are counted
-// in `unused` (expect_partial semantics); a variable missing from the checkpoint is an error.
+// in restore_status::unused (expect_partial semantics); a variable missing from the checkpoint is an error.
 #pragma once
 
 #include <bit>
@@ -43,6 +47,7 @@
 #include "format/string_record.hpp"
 #include "format/table_reader.hpp"
 #include "graph/keys.hpp"
+#include "graph/restore_status.hpp"
 #include "schema.hpp"
 
 #ifndef TFCKPT_MEMORY_RESTORE_MAX_KEY
@@ -56,28 +61,14 @@ struct memory_restore_options {
   bool check_object_graph = true;  // when the checkpoint has one
 };
 
-// The outcome; never allocates. `what` is static text, `path` a view into the schema.
-struct memory_restore_status {
-  errc code = errc::ok;
-  const char* what = "ok";
-  std::string_view path;             // the variable concerned, when there is one
-  std::uint64_t offset = no_offset;  // index-file offset of the block concerned, when known
-  std::size_t restored = 0;          // variables restored
-  std::size_t unused = 0;            // checkpoint values the struct has no variable for
-  bool graph_checked = false;        // an object graph was present and agrees with every key
-  explicit operator bool() const noexcept { return code == errc::ok; }
-};
-
 namespace detail {
 
-inline memory_restore_status memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
-  memory_restore_status s;
-  s.code = f.code;
-  s.what = f.what;
-  s.path = path;
-  s.offset = offset;
-  return s;
+// Internal status of the walk: code ok = go on. `message` is static text, `key` a view into the
+// schema (the variable's object path).
+inline static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
+  return static_error{f.code, f.what, path, offset};
 }
+inline bool failed(const static_error& s) noexcept { return s.code != errc::ok; }
 
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
@@ -114,7 +105,7 @@ struct fixed_dims_sink {
 // blocks) and restart points hold whole keys, as block_iter requires. fn returns a status; a
 // failing one stops the walk.
 template <class Fn>
-memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
+static_error for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
   block b;
   std::uint32_t bad_restart = 0;
   if (const fault ok = block::check(contents, b, bad_restart); !ok) return memory_fail(ok, {}, block_offset);
@@ -140,7 +131,7 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
       return memory_fail({errc::corruption, "bad block: keys out of order"}, {}, block_offset);
     if (!e.key_delta.empty()) std::memcpy(key + e.shared, e.key_delta.data(), e.key_delta.size());
     key_len = e.shared + e.key_delta.size();
-    if (auto st = fn(std::string_view(key, key_len), e.value); !st) {
+    if (auto st = fn(std::string_view(key, key_len), e.value); failed(st)) {
       if (st.offset == no_offset) st.offset = block_offset;
       return st;
     }
@@ -151,7 +142,7 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
 
 // A block of the index, located and checked by locate_table_block (table_reader's own check);
 // a Snappy block would need a buffer, so it is unsupported here.
-inline memory_restore_status memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+inline static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
                                           std::string_view& out) {
   unsigned char type = 0;
   if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
@@ -167,19 +158,19 @@ inline memory_restore_status memory_block(std::string_view file, std::size_t lim
 
 // Walks every data block of the table in `index`, calling fn(key, value) per entry.
 template <class Fn>
-memory_restore_status for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
+static_error for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
   block_handle meta, idx;
   std::uint64_t at = 0;
   if (const fault ok = read_table_footer(index, meta, idx, at); !ok) return memory_fail(ok, {}, at);
   const std::size_t limit = index.size() - table_footer_size;
   std::string_view index_block;
-  if (auto st = memory_block(index, limit, idx, verify, index_block); !st) return st;
+  if (auto st = memory_block(index, limit, idx, verify, index_block); failed(st)) return st;
   return for_each_block_entry(index_block, idx.offset, /*strict=*/false, [&](std::string_view, std::string_view handle_bytes) {
     block_handle h;
     if (!get_block_handle(handle_bytes, h) || !handle_bytes.empty())
       return memory_fail({errc::corruption, "bad block handle in index entry"});
     std::string_view data_block;
-    if (auto st = memory_block(index, limit, h, verify, data_block); !st) return st;
+    if (auto st = memory_block(index, limit, h, verify, data_block); failed(st)) return st;
     return for_each_block_entry(data_block, h.offset, /*strict=*/true, fn);
   });
 }
@@ -286,9 +277,9 @@ inline std::string_view as_view(std::span<const std::byte> b) {
 }
 
 template <class T, class Shard>
-memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
+result<restore_status, static_error> restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
                                           const memory_restore_options& opts) {
-  constexpr const auto& schema = schema_of<T>();
+  constexpr auto schema = schema_v<T>;
   constexpr std::size_t n = schema.size();
   static_assert(::tfckpt::detail::offending<T, all_leaves_fixed<T>()>::value,
                 "tfckpt: restore_from_memory copies into fixed-shape storage without allocating, so every "
@@ -296,7 +287,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                 "arrays, tfckpt::fixed); std::vector, tfckpt::tensor and std::string need the heap (use "
                 "tfckpt::restore)");
   static constexpr bool all_present = [] {
-    for (const auto& e : schema_of<T>())
+    for (const auto& e : schema_v<T>)
       if (e.optional) return false;
     return true;
   }();
@@ -311,7 +302,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
     collect_leaves(root, dest, leaves);
     bool has_graph = false;
     entry_fields graph_entry;
-    memory_restore_status out;
+    restore_status out;  // counts only: a default restore_status holds no heap memory
     bool header_seen = false;
     std::int32_t num_shards = 0;
     auto st = for_each_table_entry(index, opts.verify_checksums, [&](std::string_view key, std::string_view value) {
@@ -325,7 +316,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
         if (static_cast<std::size_t>(h.num_shards) != shards.size())
           return memory_fail({errc::invalid_argument, "the number of data shards given differs from the header's num_shards"});
         num_shards = h.num_shards;
-        return memory_restore_status{};
+        return static_error{};
       }
       if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry first"});
       std::size_t lo = 0, hi = n;  // schema keys are sorted: binary search
@@ -348,7 +339,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
         } else {
           ++out.unused;
         }
-        return memory_restore_status{};
+        return static_error{};
       }
       const schema_entry& want = schema[lo];
       if (found[lo]) return memory_fail({errc::corruption, "duplicate key in the index"}, path);
@@ -368,9 +359,9 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
       if (e.size) std::memcpy(dest[want.leaf], src, static_cast<std::size_t>(e.size));
       found[lo] = true;
       ++out.restored;
-      return memory_restore_status{};
+      return static_error{};
     });
-    if (!st) return st;
+    if (failed(st)) return st;
     if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry"});
     for (std::size_t i = 0; i < n; ++i)
       if (!found[i]) return memory_fail({errc::not_found, "variable not in the checkpoint"}, schema[i].path);
@@ -390,6 +381,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                              e.path);
       out.graph_checked = true;
     }
+    out.matched_nodes = out.restored + 1;  // the root and the node of each variable
     return out;
   }
 }
@@ -399,12 +391,12 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
 // (source, root), as every restore: `index` is the .index file's bytes, `shards` the data files
 // 0..N-1 (N = the header's num_shards).
 template <class T>
-memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
+result<restore_status, static_error> restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
                                           const memory_restore_options& opts = {}) {
   return detail::restore_from_memory(index, shards, root, opts);
 }
 template <class T>
-memory_restore_status restore_from_memory(std::span<const std::byte> index,
+result<restore_status, static_error> restore_from_memory(std::span<const std::byte> index,
                                           std::initializer_list<std::span<const std::byte>> shards, T& root,
                                           const memory_restore_options& opts = {}) {
   return detail::restore_from_memory(detail::as_view(index), shards, root, opts);

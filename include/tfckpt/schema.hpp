@@ -1,7 +1,7 @@
 // tfckpt: the compile-time schema of a type, and compile-time matching against a checkpoint's
 // schema (docs/format.md §9.3 key naming).
 //
-//   constexpr auto& s = tfckpt::schema_of<root_fixed>();   // std::array<schema_entry, N>
+//   constexpr auto s = tfckpt::schema_v<root_fixed>;        // schema_ref: size(), [i], begin/end
 //   #include "policy_schema.hpp"                           // from `tfckpt schema ckpt --name policy_schema`
 //   static_assert(tfckpt::matches<root_fixed>(policy_schema));
 //
@@ -186,7 +186,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_v<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -334,13 +334,10 @@ template <tfckpt::detail::text What> void tfckpt_schema_mismatch_static_shape() 
 
 namespace tfckpt {
 
-// The schema of T: entries sorted by checkpoint key; a reference to static constexpr storage.
-template <class T>
-consteval const auto& schema_of() {
-  return detail::storage<T>::entries;
-}
-
-// T's schema as a schema_ref, to match one type against another: matches<A>(schema_v<B>).
+// The schema of T, its one spelling: a schema_ref over static constexpr entries sorted by
+// checkpoint key. An empty constexpr object, so it works wherever a constant does: static_assert
+// (schema_v<T>.size(), schema_v<T>[i].key), range-for, and matches<A>(schema_v<B>), whose
+// diagnostics name the offending path because the entries are part of its type.
 template <class T>
 inline constexpr schema_ref<detail::storage<T>::entries> schema_v{};
 
@@ -450,18 +447,18 @@ consteval bool matches_partial(schema_ref<Entries>) {
 // Any array of entries; no path in the diagnostic (the entries are not template arguments).
 template <class T>
 constexpr bool matches(std::span<const schema_entry> theirs) {
-  return detail::match_ranges(schema_of<T>(), theirs, false);
+  return detail::match_ranges(schema_v<T>, theirs, false);
 }
 template <class T>
 constexpr bool matches_partial(std::span<const schema_entry> theirs) {
-  return detail::match_ranges(schema_of<T>(), theirs, true);
+  return detail::match_ranges(schema_v<T>, theirs, true);
 }
 
 // True when every leaf of T has a fixed dtype and a fully static shape (what restore_from_memory
 // needs: the bytes to copy are known at compile time).
 template <class T>
 consteval bool all_leaves_fixed() {
-  for (const schema_entry& e : schema_of<T>()) {
+  for (const schema_entry& e : schema_v<T>) {
     if (e.dtype == dtype::invalid || !is_fixed_size(e.dtype) || e.rank == dynamic_rank) return false;
     for (int i = 0; i < e.rank; ++i)
       if (e.dims[static_cast<std::size_t>(i)] == dynamic_dim) return false;

@@ -38,4 +38,6 @@
 #include "bundle/listing.hpp"
 #include "checkpoint_manager.hpp"
 #include "memory_restore.hpp"
+#include "file.hpp"
+#include "object_tree.hpp"
 #endif

@@ -221,18 +221,36 @@ class bad_result : public std::runtime_error {
 #define TFCKPT_THROW_ERROR(e) TFCKPT_THROW(e)
 #endif
 
+// An error that never allocates: static text, a view of the key or object path (which must
+// outlive it) and a byte offset, with the same names as `error`. restore_from_memory, built for
+// embedded users without a heap, returns result<restore_status, static_error>; to_error() gives
+// the ordinary error (which allocates) when a caller wants one.
+struct static_error {
+  errc code = errc::ok;
+  const char* message = "ok";
+  std::string_view key;              // the variable concerned, when there is one
+  std::uint64_t offset = no_offset;  // index-file offset of the block concerned, when known
+
+  error to_error() const { return error(code, message).at_key(key).at_offset(offset); }
+  std::string to_string() const { return to_error().to_string(); }
+};
+
+inline const error& to_error(const error& e) noexcept { return e; }
+inline error to_error(const static_error& e) { return e.to_error(); }
+
 // result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
-// which throws bad_result (or aborts without exceptions) on error.
+// which throws bad_result (or aborts without exceptions) on error. E is tfckpt::error except
+// where a path must not allocate (static_error).
 //
 // A tagged union rather than std::variant<T, error>: every unit instantiates result<T> for dozens
 // of T, and each std::variant brings its visitation tables and special-member machinery (in
 // header-only builds that was about a third of the std functions a unit generated).
-template <class T>
+template <class T, class E = tfckpt::error>
 class [[nodiscard]] result {
  public:
   result(T v) : ok_(true) { ::new (static_cast<void*>(&val_)) T(std::move(v)); }  // NOLINT: implicit by design
-  result(tfckpt::error e) : ok_(false) {  // NOLINT
-    ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(e));
+  result(E e) : ok_(false) {  // NOLINT
+    ::new (static_cast<void*>(&err_)) E(std::move(e));
   }
   result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) { take(std::move(o)); }
   result(const result& o)
@@ -241,7 +259,7 @@ class [[nodiscard]] result {
     if (ok_)
       ::new (static_cast<void*>(&val_)) T(o.val_);
     else
-      ::new (static_cast<void*>(&err_)) tfckpt::error(o.err_);
+      ::new (static_cast<void*>(&err_)) E(o.err_);
   }
   result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
     if (this == &o) return *this;
@@ -256,7 +274,7 @@ class [[nodiscard]] result {
         ~guard() {
           if (r) {
             r->ok_ = false;
-            ::new (static_cast<void*>(&r->err_)) tfckpt::error();
+            ::new (static_cast<void*>(&r->err_)) E();
           }
         }
       } g{this};
@@ -286,29 +304,29 @@ class [[nodiscard]] result {
   const T& value() const& { check(); return val_; }
   T&& value() && { check(); return std::move(val_); }
 
-  const tfckpt::error& error() const& noexcept { return err_; }
-  tfckpt::error& error() & noexcept { return err_; }
-  tfckpt::error&& error() && noexcept { return std::move(err_); }
+  const E& error() const& noexcept { return err_; }
+  E& error() & noexcept { return err_; }
+  E&& error() && noexcept { return std::move(err_); }
 
  private:
   void check() const {
-    if (!ok_) TFCKPT_THROW_ERROR(err_);
+    if (!ok_) TFCKPT_THROW_ERROR(to_error(err_));
   }
   void take(result&& o) {
     if (ok_)
       ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
     else
-      ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(o.err_));
+      ::new (static_cast<void*>(&err_)) E(std::move(o.err_));
   }
   void destroy() noexcept {
     if (ok_)
       val_.~T();
     else
-      err_.~error();
+      err_.~E();
   }
   union {
     T val_;
-    tfckpt::error err_;
+    E err_;
   };
   bool ok_;
 };
@@ -316,7 +334,7 @@ class [[nodiscard]] result {
 // The error lives in an optional: a success constructs, moves and destroys no strings, which
 // matters on per-entry paths (listing 10^5 index entries calls several of these per entry).
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void, tfckpt::error> {
  public:
   // User-provided, so `return {};` does not zero the whole object first (a defaulted
   // constructor makes value-initialization clear every byte of the optional's storage).
@@ -2170,16 +2188,32 @@ inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t g
 
 }  // namespace detail
 
+class tensor;
+
+namespace detail {
+// For readers that validated the shape (and bounded the allocation) against the file already:
+// the unchecked constructions behind tensor's checked factories.
+struct tensor_access {
+  static tensor zeros(::tfckpt::dtype t, shape_t shape);
+  static tensor strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t);
+};
+}  // namespace detail
+
 class tensor {
  public:
   tensor() = default;
 
-  // Zero-filled (fixed-size dtypes) or empty elements (string, variant).
-  // REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
-  tensor(::tfckpt::dtype t, shape_t shape) : dtype_(t), shape_(std::move(shape)) {
-    const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape_));
-    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
-    else elements_.assign(n, std::string());
+  // A tensor of dtype `t` and `shape`: zero bytes (fixed-size dtypes) or empty elements (string,
+  // variant, resource). An invalid shape (negative dim, too many elements, rank above max_rank)
+  // or dtype::invalid is errc::invalid_argument. The caller decides what it can afford: the size
+  // is not limited.
+  //   auto k = tfckpt::tensor::zeros(tfckpt::dtype::float32, {4, 8});
+  static result<tensor> zeros(::tfckpt::dtype t, shape_t shape) {
+    if (t == ::tfckpt::dtype::invalid)
+      return make_error(errc::invalid_argument, "tensor::zeros: dtype invalid");
+    auto n = detail::element_count(shape, "tensor::zeros");
+    if (!n) return std::move(n).error();
+    return tensor(t, std::move(shape), *n);
   }
 
   // A tensor of dtype_of<T> holding a copy of `values`, exactly one per element of `shape`. A
@@ -2191,16 +2225,20 @@ class tensor {
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
     auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
     if (!n) return std::move(n).error();
-    tensor t(dtype_of<T>, std::move(shape));
+    tensor t(dtype_of<T>, std::move(shape), *n);
     if (values.size_bytes() != 0) std::memcpy(t.bytes_.data(), values.data(), values.size_bytes());
     return t;
   }
-  static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
-    tensor out;
-    out.dtype_ = t;
-    out.shape_ = std::move(shape);
-    out.elements_ = std::move(values);
-    return out;
+  // A string (or variant: serialized elements) tensor, exactly one element per entry of `shape`;
+  // the same errors as from_values, and a fixed-size `t` is errc::invalid_argument.
+  static result<tensor> from_strings(shape_t shape, std::vector<std::string> values,
+                                     ::tfckpt::dtype t = ::tfckpt::dtype::string) {
+    if (t != ::tfckpt::dtype::string && t != ::tfckpt::dtype::variant)
+      return make_error(errc::invalid_argument,
+                        "tensor::from_strings: dtype " + std::string(dtype_name(t)) + " is not string or variant");
+    auto n = detail::element_count_for(shape, values.size(), "tensor::from_strings");
+    if (!n) return std::move(n).error();
+    return detail::tensor_access::strings(std::move(shape), std::move(values), t);
   }
 
   ::tfckpt::dtype dtype() const noexcept { return dtype_; }
@@ -2250,11 +2288,32 @@ class tensor {
     return make_error(errc::dtype_mismatch, std::move(msg));
   }
 
+  friend struct detail::tensor_access;
+  // REQUIRES: `n` is the element count of the valid `shape`.
+  tensor(::tfckpt::dtype t, shape_t shape, std::size_t n) : dtype_(t), shape_(std::move(shape)) {
+    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
+    else elements_.assign(n, std::string());
+  }
+
   ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
   shape_t shape_;
   std::vector<std::byte> bytes_;
   std::vector<std::string> elements_;
 };
+
+// REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
+inline tensor detail::tensor_access::zeros(::tfckpt::dtype t, shape_t shape) {
+  const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape));
+  return tensor(t, std::move(shape), n);
+}
+// REQUIRES: a valid shape; `values` one per element, except a resource (one raw record).
+inline tensor detail::tensor_access::strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t) {
+  tensor out;
+  out.dtype_ = t;
+  out.shape_ = std::move(shape);
+  out.elements_ = std::move(values);
+  return out;
+}
 
 // An owning tensor whose element type is part of its type and whose shape is decided at run
 // time: `tensor_of<float> kernel, bias;` in a layer struct. As a struct field it is a variable of
@@ -2848,6 +2907,9 @@ class live_tree {
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
 // (CheckpointLoadStatus; docs/format.md §10.2). Unlike TF, a failed check lists *every*
 // unmatched object path and every unused checkpoint value, not just the first few.
+// The one outcome of every restore: tfckpt::restore and friends return result<restore_status>,
+// the allocation-free restore_from_memory returns result<restore_status, static_error> and fills
+// only the counts (a default restore_status holds no heap memory). docs/errors.md.
 
 #include <cstddef>
 #include <string>
@@ -2871,6 +2933,10 @@ class restore_status {
   // What to declare for each unresolved checkpoint object: field type (dtype, shape), "did you
   // mean" a near-miss struct path, whether it is a shared node. Printed by the failed checks.
   std::vector<std::string> hints;
+  // Counts, the same on every path (restore_from_memory keeps no lists, only these).
+  std::size_t restored = 0;    // variables (slot variables included) given a value
+  std::size_t unused = 0;      // checkpoint values nothing read (unused_values.size() when listed)
+  bool graph_checked = false;  // the checkpoint's object graph led to every restored key
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
@@ -2882,7 +2948,7 @@ class restore_status {
   // Everything in the checkpoint was used and every live variable was restored.
   result<void> assert_consumed() const {
     if (nothing_restored) return no_checkpoint("assert_consumed");
-    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
+    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty() && unused == 0) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
@@ -2919,6 +2985,8 @@ class restore_status {
     if (checkpoint_side) {
       list("checkpoint objects matched to nothing", unresolved_nodes);
       list("checkpoint values never read", unused_values);
+      if (unused_values.empty() && unused != 0)
+        msg += "\n  checkpoint values never read: " + std::to_string(unused) + " (not listed)";
       list("to fix", hints);
     }
     return error(errc::unmatched, std::move(msg)).in_file(checkpoint);
@@ -5776,7 +5844,7 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
                                        static_cast<std::uint64_t>(e.info.size));
         !ok)
       return located(std::move(ok).error(), e);
-    tensor t(e.info.dtype, e.info.shape);
+    tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
     if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
     return t;
   }
@@ -5789,10 +5857,10 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
                                                     header_.endian == endianness::big)
                      : detail::decode_variant_record(*rec, n, e.info.crc32c, verify);
     if (!elems) return located(std::move(elems).error(), e);
-    return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
+    return detail::tensor_access::strings(e.info.shape, std::move(*elems), e.info.dtype);
   }
   // resource: kept as one raw element
-  return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
+  return detail::tensor_access::strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
 // Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
@@ -5868,7 +5936,7 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
   TFCKPT_TRY(check_parts(e));
-  tensor t(e.info.dtype, e.info.shape);
+  tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
   TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
   return t;
 }
@@ -7402,6 +7470,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     used[sid] = true;
     restored[bound[sid]] = true;
+    ++st.restored;
   }
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (bound[sid] == no_live || !tree.node(bound[sid]).slots) continue;
@@ -7431,6 +7500,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       used[slot] = true;
       slot_restored[slot] = true;
       ++st.matched_nodes;
+      ++st.restored;
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
@@ -7453,6 +7523,8 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   for (std::size_t s = live->bfs_nodes; s < live->paths.size(); ++s)
     if (!restored_slots.count(live->paths[s])) st.unmatched_objects.push_back(live->paths[s]);
   detail::add_hints(st, r, g, saved_path, unresolved_ids);
+  st.unused = st.unused_values.size();
+  st.graph_checked = true;
   return st;
 }
 
@@ -7496,9 +7568,11 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
     v.shape = (*e)->info.shape;
     used.insert(it->second);
     ++st.matched_nodes;
+    ++st.restored;
   }
   for (const auto& e : r.entries())
     if (!used.count(e.key)) st.unused_values.push_back(e.key);
+  st.unused = st.unused_values.size();
   return st;
 }
 
@@ -9634,7 +9708,7 @@ struct adagrad : optimizer_state {
 // ---- end tfckpt/keras/keras3_optimizers.hpp ----
 // ---- begin tfckpt/reflect/schema_entry.hpp ----
 // tfckpt: one entry of a compile-time checkpoint schema (what `tfckpt schema PATH` emits and what
-// tfckpt::schema_of<T>() derives from a type). Standard library only, so a generated schema
+// tfckpt::schema_v<T> derives from a type). Standard library only, so a generated schema
 // header is cheap to include.
 
 #include <array>
@@ -9656,7 +9730,7 @@ struct schema_entry {
   int rank = dynamic_rank;
   std::array<std::int64_t, schema_max_rank> dims{};  // first `rank` used; dynamic_dim = any
   bool optional = false;  // inside a std::optional: may be absent from a checkpoint
-  std::size_t leaf = 0;   // schema_of<T>: index of the leaf in declaration (walk) order
+  std::size_t leaf = 0;   // schema_v<T>: index of the leaf in declaration (walk) order
 };
 
 // A schema named by a constexpr object: `tfckpt schema` emits
@@ -9679,7 +9753,7 @@ struct schema_ref {
 // tfckpt: the compile-time schema of a type, and compile-time matching against a checkpoint's
 // schema (docs/format.md §9.3 key naming).
 //
-//   constexpr auto& s = tfckpt::schema_of<root_fixed>();   // std::array<schema_entry, N>
+//   constexpr auto s = tfckpt::schema_v<root_fixed>;        // schema_ref: size(), [i], begin/end
 //   #include "policy_schema.hpp"                           // from `tfckpt schema ckpt --name policy_schema`
 //   static_assert(tfckpt::matches<root_fixed>(policy_schema));
 //
@@ -9857,7 +9931,7 @@ constexpr bool key_less(const raw_entry& a, const raw_entry& b) { return view(a.
 
 template <class T>
 constexpr std::vector<raw_entry> raw_schema() {
-  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_of<T> needs a struct (the checkpoint's root object)");
+  static_assert(::tfckpt::detail::offending<T, detail::is_struct<T>>::value, "tfckpt: schema_v<T> needs a struct (the checkpoint's root object)");
   std::vector<raw_entry> out;
   walk<T>(out, cstr{}, false, true);
   // Insertion sort (std::sort needs swaps of vectors, fine too, but this keeps it simple).
@@ -10005,13 +10079,10 @@ template <tfckpt::detail::text What> void tfckpt_schema_mismatch_static_shape() 
 
 namespace tfckpt {
 
-// The schema of T: entries sorted by checkpoint key; a reference to static constexpr storage.
-template <class T>
-consteval const auto& schema_of() {
-  return detail::storage<T>::entries;
-}
-
-// T's schema as a schema_ref, to match one type against another: matches<A>(schema_v<B>).
+// The schema of T, its one spelling: a schema_ref over static constexpr entries sorted by
+// checkpoint key. An empty constexpr object, so it works wherever a constant does: static_assert
+// (schema_v<T>.size(), schema_v<T>[i].key), range-for, and matches<A>(schema_v<B>), whose
+// diagnostics name the offending path because the entries are part of its type.
 template <class T>
 inline constexpr schema_ref<detail::storage<T>::entries> schema_v{};
 
@@ -10121,18 +10192,18 @@ consteval bool matches_partial(schema_ref<Entries>) {
 // Any array of entries; no path in the diagnostic (the entries are not template arguments).
 template <class T>
 constexpr bool matches(std::span<const schema_entry> theirs) {
-  return detail::match_ranges(schema_of<T>(), theirs, false);
+  return detail::match_ranges(schema_v<T>, theirs, false);
 }
 template <class T>
 constexpr bool matches_partial(std::span<const schema_entry> theirs) {
-  return detail::match_ranges(schema_of<T>(), theirs, true);
+  return detail::match_ranges(schema_v<T>, theirs, true);
 }
 
 // True when every leaf of T has a fixed dtype and a fully static shape (what restore_from_memory
 // needs: the bytes to copy are known at compile time).
 template <class T>
 consteval bool all_leaves_fixed() {
-  for (const schema_entry& e : schema_of<T>()) {
+  for (const schema_entry& e : schema_v<T>) {
     if (e.dtype == dtype::invalid || !is_fixed_size(e.dtype) || e.rank == dynamic_rank) return false;
     for (int i = 0; i < e.rank; ++i)
       if (e.dims[static_cast<std::size_t>(i)] == dynamic_dim) return false;
@@ -10623,7 +10694,11 @@ class checkpoint_manager {
 //
 //   root_fixed r;
 //   auto st = tfckpt::restore_from_memory(ckpt_index, {ckpt_data}, r);   // (source, root)
-//   if (!st) std::printf("%s: %.*s\n", st.what, int(st.path.size()), st.path.data());
+//   if (!st) std::printf("%s: %.*s\n", st.error().message, int(st.error().key.size()), st.error().key.data());
+//
+// The outcome is every restore's restore_status (only its counts: restored, unused,
+// matched_nodes, graph_checked), in a result whose error is a static_error: the same errc,
+// static text and a view of the variable's path, so that failures do not allocate either.
 //
 // For any struct (dynamic shapes, strings, optimizer slots), with allocation, open the bytes as a
 // reader and restore from it: tfckpt::restore(*tfckpt::bundle_reader::open_memory(index, {data}), r).
@@ -10633,15 +10708,15 @@ class checkpoint_manager {
 // check_record_size for every entry and decode_header_fields + validate_header for the header.
 // How it differs from tfckpt::restore: this walks the .index SSTable in place (uncompressed
 // blocks only: a Snappy block is errc::unsupported here, as its decompressed bytes would need a
-// buffer) and matches tensors by the checkpoint keys tfckpt::schema_of<T>() derives at compile
+// buffer) and matches tensors by the checkpoint keys tfckpt::schema_v<T> holds at compile
 // time rather than by walking the object graph alongside a live tree (which allocates). For a
 // fixed struct the two agree whenever the object graph is TensorFlow's: keys are a function of the
 // first path reaching each variable. When the checkpoint carries an object graph we check that
 // claim, still without allocating: for every variable we walk the saved graph from its root by the
 // local names of the variable's path and require the node reached to hold that key
-// (memory_restore_status::graph_checked). Checksums of index blocks, of every restored record and
+// (restore_status::graph_checked). Checksums of index blocks, of every restored record and
 // of the object graph record are verified. Checkpoint values the struct does not have are counted
-// in `unused` (expect_partial semantics); a variable missing from the checkpoint is an error.
+// in restore_status::unused (expect_partial semantics); a variable missing from the checkpoint is an error.
 
 #include <bit>
 #include <cstddef>
@@ -10663,28 +10738,14 @@ struct memory_restore_options {
   bool check_object_graph = true;  // when the checkpoint has one
 };
 
-// The outcome; never allocates. `what` is static text, `path` a view into the schema.
-struct memory_restore_status {
-  errc code = errc::ok;
-  const char* what = "ok";
-  std::string_view path;             // the variable concerned, when there is one
-  std::uint64_t offset = no_offset;  // index-file offset of the block concerned, when known
-  std::size_t restored = 0;          // variables restored
-  std::size_t unused = 0;            // checkpoint values the struct has no variable for
-  bool graph_checked = false;        // an object graph was present and agrees with every key
-  explicit operator bool() const noexcept { return code == errc::ok; }
-};
-
 namespace detail {
 
-inline memory_restore_status memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
-  memory_restore_status s;
-  s.code = f.code;
-  s.what = f.what;
-  s.path = path;
-  s.offset = offset;
-  return s;
+// Internal status of the walk: code ok = go on. `message` is static text, `key` a view into the
+// schema (the variable's object path).
+inline static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
+  return static_error{f.code, f.what, path, offset};
 }
+inline bool failed(const static_error& s) noexcept { return s.code != errc::ok; }
 
 // Addresses of T's leaves in schema walk order (schema_entry::leaf).
 template <class T>
@@ -10721,7 +10782,7 @@ struct fixed_dims_sink {
 // blocks) and restart points hold whole keys, as block_iter requires. fn returns a status; a
 // failing one stops the walk.
 template <class Fn>
-memory_restore_status for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
+static_error for_each_block_entry(std::string_view contents, std::uint64_t block_offset, bool strict, Fn&& fn) {
   block b;
   std::uint32_t bad_restart = 0;
   if (const fault ok = block::check(contents, b, bad_restart); !ok) return memory_fail(ok, {}, block_offset);
@@ -10747,7 +10808,7 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
       return memory_fail({errc::corruption, "bad block: keys out of order"}, {}, block_offset);
     if (!e.key_delta.empty()) std::memcpy(key + e.shared, e.key_delta.data(), e.key_delta.size());
     key_len = e.shared + e.key_delta.size();
-    if (auto st = fn(std::string_view(key, key_len), e.value); !st) {
+    if (auto st = fn(std::string_view(key, key_len), e.value); failed(st)) {
       if (st.offset == no_offset) st.offset = block_offset;
       return st;
     }
@@ -10758,7 +10819,7 @@ memory_restore_status for_each_block_entry(std::string_view contents, std::uint6
 
 // A block of the index, located and checked by locate_table_block (table_reader's own check);
 // a Snappy block would need a buffer, so it is unsupported here.
-inline memory_restore_status memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+inline static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
                                           std::string_view& out) {
   unsigned char type = 0;
   if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
@@ -10774,19 +10835,19 @@ inline memory_restore_status memory_block(std::string_view file, std::size_t lim
 
 // Walks every data block of the table in `index`, calling fn(key, value) per entry.
 template <class Fn>
-memory_restore_status for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
+static_error for_each_table_entry(std::string_view index, bool verify, Fn&& fn) {
   block_handle meta, idx;
   std::uint64_t at = 0;
   if (const fault ok = read_table_footer(index, meta, idx, at); !ok) return memory_fail(ok, {}, at);
   const std::size_t limit = index.size() - table_footer_size;
   std::string_view index_block;
-  if (auto st = memory_block(index, limit, idx, verify, index_block); !st) return st;
+  if (auto st = memory_block(index, limit, idx, verify, index_block); failed(st)) return st;
   return for_each_block_entry(index_block, idx.offset, /*strict=*/false, [&](std::string_view, std::string_view handle_bytes) {
     block_handle h;
     if (!get_block_handle(handle_bytes, h) || !handle_bytes.empty())
       return memory_fail({errc::corruption, "bad block handle in index entry"});
     std::string_view data_block;
-    if (auto st = memory_block(index, limit, h, verify, data_block); !st) return st;
+    if (auto st = memory_block(index, limit, h, verify, data_block); failed(st)) return st;
     return for_each_block_entry(data_block, h.offset, /*strict=*/true, fn);
   });
 }
@@ -10893,9 +10954,9 @@ inline std::string_view as_view(std::span<const std::byte> b) {
 }
 
 template <class T, class Shard>
-memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
+result<restore_status, static_error> restore_from_memory(std::string_view index, std::initializer_list<Shard> shards, T& root,
                                           const memory_restore_options& opts) {
-  constexpr const auto& schema = schema_of<T>();
+  constexpr auto schema = schema_v<T>;
   constexpr std::size_t n = schema.size();
   static_assert(::tfckpt::detail::offending<T, all_leaves_fixed<T>()>::value,
                 "tfckpt: restore_from_memory copies into fixed-shape storage without allocating, so every "
@@ -10903,7 +10964,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                 "arrays, tfckpt::fixed); std::vector, tfckpt::tensor and std::string need the heap (use "
                 "tfckpt::restore)");
   static constexpr bool all_present = [] {
-    for (const auto& e : schema_of<T>())
+    for (const auto& e : schema_v<T>)
       if (e.optional) return false;
     return true;
   }();
@@ -10918,7 +10979,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
     collect_leaves(root, dest, leaves);
     bool has_graph = false;
     entry_fields graph_entry;
-    memory_restore_status out;
+    restore_status out;  // counts only: a default restore_status holds no heap memory
     bool header_seen = false;
     std::int32_t num_shards = 0;
     auto st = for_each_table_entry(index, opts.verify_checksums, [&](std::string_view key, std::string_view value) {
@@ -10932,7 +10993,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
         if (static_cast<std::size_t>(h.num_shards) != shards.size())
           return memory_fail({errc::invalid_argument, "the number of data shards given differs from the header's num_shards"});
         num_shards = h.num_shards;
-        return memory_restore_status{};
+        return static_error{};
       }
       if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry first"});
       std::size_t lo = 0, hi = n;  // schema keys are sorted: binary search
@@ -10955,7 +11016,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
         } else {
           ++out.unused;
         }
-        return memory_restore_status{};
+        return static_error{};
       }
       const schema_entry& want = schema[lo];
       if (found[lo]) return memory_fail({errc::corruption, "duplicate key in the index"}, path);
@@ -10975,9 +11036,9 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
       if (e.size) std::memcpy(dest[want.leaf], src, static_cast<std::size_t>(e.size));
       found[lo] = true;
       ++out.restored;
-      return memory_restore_status{};
+      return static_error{};
     });
-    if (!st) return st;
+    if (failed(st)) return st;
     if (!header_seen) return memory_fail({errc::corruption, "the index has no bundle header entry"});
     for (std::size_t i = 0; i < n; ++i)
       if (!found[i]) return memory_fail({errc::not_found, "variable not in the checkpoint"}, schema[i].path);
@@ -10997,6 +11058,7 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
                              e.path);
       out.graph_checked = true;
     }
+    out.matched_nodes = out.restored + 1;  // the root and the node of each variable
     return out;
   }
 }
@@ -11006,12 +11068,12 @@ memory_restore_status restore_from_memory(std::string_view index, std::initializ
 // (source, root), as every restore: `index` is the .index file's bytes, `shards` the data files
 // 0..N-1 (N = the header's num_shards).
 template <class T>
-memory_restore_status restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
+result<restore_status, static_error> restore_from_memory(std::string_view index, std::initializer_list<std::string_view> shards, T& root,
                                           const memory_restore_options& opts = {}) {
   return detail::restore_from_memory(index, shards, root, opts);
 }
 template <class T>
-memory_restore_status restore_from_memory(std::span<const std::byte> index,
+result<restore_status, static_error> restore_from_memory(std::span<const std::byte> index,
                                           std::initializer_list<std::span<const std::byte>> shards, T& root,
                                           const memory_restore_options& opts = {}) {
   return detail::restore_from_memory(detail::as_view(index), shards, root, opts);
@@ -11019,4 +11081,244 @@ memory_restore_status restore_from_memory(std::span<const std::byte> index,
 
 }  // namespace tfckpt
 // ---- end tfckpt/memory_restore.hpp ----
+// ---- begin tfckpt/file.hpp ----
+// tfckpt: the public file API, for programs that write or read files next to checkpoints the
+// way the library does (the tfckpt CLI uses only this):
+//   - tfckpt::atomic_file: written under a temporary name next to its path, and by commit()
+//     fsync'ed, renamed into place and the directory fsync'ed, so readers see the old file or the
+//     whole new one; an uncommitted file is removed (a failed export never leaves a torn file);
+//   - tfckpt::atomic_write_file(path, bytes): the same for bytes already in memory;
+//   - tfckpt::mapped_file: a read-only view of a whole file (mmap, or a copy where mmap fails).
+//
+//   auto f = tfckpt::atomic_file::create("out/model.safetensors");
+//   if (!f) return std::move(f).error();
+//   TFCKPT_TRY(f->append(header));
+//   TFCKPT_TRY(f->commit());
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+namespace tfckpt {
+
+using detail::atomic_write_file;       // (path, contents): temp file, fsync, rename, fsync dir
+using detail::default_max_file_bytes;  // mapped_file::open's default size limit (4 GiB)
+using detail::mapped_file;             // mapped_file::open(path, max_bytes), bytes()
+
+class atomic_file {
+ public:
+  // The temporary file is created exclusively (O_EXCL), so a name collision or a planted symlink
+  // is never written through. errc::not_found when the directory of `path` does not exist.
+  static result<atomic_file> create(const std::string& path) {
+    if (const std::string dir = detail::path_dirname(path); !dir.empty() && !detail::is_directory(dir))
+      return make_error(errc::not_found, "output directory does not exist").in_file(path);
+    auto f = detail::writable_file::create(detail::temp_path_for(path), /*exclusive=*/true);
+    if (!f) return std::move(f).error();
+    atomic_file a;
+    a.final_ = path;
+    a.file_.emplace(std::move(*f));
+    return a;
+  }
+  // A moved-from atomic_file holds nothing (its destructor must not remove the new owner's file).
+  atomic_file(atomic_file&& o) noexcept : final_(std::move(o.final_)), file_(std::move(o.file_)) { o.file_.reset(); }
+  atomic_file& operator=(atomic_file&& o) noexcept {
+    if (this != &o) {
+      abandon();
+      final_ = std::move(o.final_);
+      file_ = std::move(o.file_);
+      o.file_.reset();
+    }
+    return *this;
+  }
+  ~atomic_file() { abandon(); }
+
+  const std::string& path() const noexcept { return final_; }
+  // Bytes appended so far.
+  std::uint64_t size() const noexcept { return file_ ? file_->size() : 0; }
+
+  result<void> append(std::string_view bytes) {
+    if (!file_) return make_error(errc::invalid_argument, "append to a committed file").in_file(final_);
+    return file_->append(bytes);
+  }
+  // REQUIRES: not committed yet. On failure the temporary file is removed and `path` untouched.
+  result<void> commit() {
+    if (!file_) return make_error(errc::invalid_argument, "file committed twice").in_file(final_);
+    auto r = finish();
+    if (!r) abandon();
+    else file_.reset();
+    return r;
+  }
+
+ private:
+  atomic_file() = default;
+  result<void> finish() {
+    TFCKPT_TRY(file_->sync());
+    TFCKPT_TRY(file_->close());
+    TFCKPT_TRY(detail::rename_file(file_->path(), final_));
+    return detail::fsync_directory(detail::path_dirname(final_));
+  }
+  void abandon() noexcept {
+    if (!file_) return;
+    (void)file_->close();
+    if (!file_->path().empty()) (void)detail::remove_file(file_->path());
+    file_.reset();
+  }
+  std::string final_;
+  std::optional<detail::writable_file> file_;
+};
+
+}  // namespace tfckpt
+// ---- end tfckpt/file.hpp ----
+// ---- begin tfckpt/object_tree.hpp ----
+// tfckpt: write a TF2 object-based checkpoint from a tree of named tensors, without declaring a
+// struct: what a converter needs when the tree is only known at run time (`tfckpt import`).
+// Each variable names its object path as local names from the root; every component becomes a
+// child object under that name, as tf.train.Checkpoint(**roots) over a tf.Module / tf.Variable
+// tree of the same shape saves it, so such a tree restores it.
+//
+//   const float w[] = {1, 2, 3};
+//   std::vector<tfckpt::tree_variable> vars(1);
+//   vars[0].path = {"model", "dense", "kernel"};
+//   vars[0].dtype = tfckpt::dtype::float32;
+//   vars[0].shape = {3};
+//   vars[0].bytes = {reinterpret_cast<const char*>(w), sizeof w};
+//   auto wr = tfckpt::bundle_writer::create("out/ckpt");
+//   TFCKPT_TRY(tfckpt::write_object_tree(*wr, vars));
+//   TFCKPT_TRY(wr->finish());
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace tfckpt {
+
+// One variable of the tree. The values are views: they must outlive write_object_tree (a large
+// import is streamed to the writer, never copied).
+struct tree_variable {
+  std::vector<std::string> path;         // local names from the root, unescaped: {"model", "kernel"}
+  ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
+  shape_t shape;
+  std::string_view bytes;                // fixed-size dtypes: the row-major, little-endian elements
+  std::span<const std::string> strings;  // dtype::string: one element per element of `shape`
+};
+
+// The slot variables of one optimizer of the tree (pre-2.11 Keras layout, e.g. Adam's m and v).
+struct tree_slots {
+  std::vector<std::string> optimizer;  // local names of the optimizer's path; it becomes a node
+  slot_table table;                    // keyed by the variables' object paths (tfckpt::object_path)
+};
+
+namespace detail {
+
+struct tree_save_ctx {
+  const tree_variable* var;
+  std::size_t index;
+  const std::function<void(std::size_t)>* on_saved;
+};
+
+inline result<void> save_tree_variable(const void* object, bundle_writer& w, const std::string& key) {
+  const auto* c = static_cast<const tree_save_ctx*>(object);
+  const tree_variable& v = *c->var;
+  if (v.dtype == ::tfckpt::dtype::string) TFCKPT_TRY(w.add_strings(key, v.shape, v.strings));
+  else TFCKPT_TRY(w.add(key, v.dtype, v.shape, v.bytes));
+  if (*c->on_saved) (*c->on_saved)(c->index);
+  return {};
+}
+inline result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
+  return make_error(errc::unsupported, "a tree of tree_variable is write-only").at_key(key);
+}
+inline constexpr variable_io tree_variable_io{&save_tree_variable, &restore_tree_variable};
+
+// invalid_argument unless `v` holds exactly its shape's elements of its dtype.
+inline result<void> check_tree_variable(const tree_variable& v) {
+  const std::string where = object_path(v.path);
+  if (v.path.empty()) return make_error(errc::invalid_argument, "write_object_tree: a variable with an empty path");
+  for (const auto& c : v.path)
+    if (c.empty()) return make_error(errc::invalid_argument, "write_object_tree: empty local name in the path").at_key(where);
+  if (v.dtype == ::tfckpt::dtype::string) {
+    auto n = element_count_for(v.shape, v.strings.size(), "write_object_tree");
+    if (!n) return std::move(n).error().at_key(where);
+    return {};
+  }
+  if (!is_fixed_size(v.dtype))
+    return make_error(errc::invalid_argument, "write_object_tree: dtype " + std::string(dtype_name(v.dtype)) +
+                                                  " has neither fixed-size elements nor strings")
+        .at_key(where);
+  auto n = element_count(v.shape, "write_object_tree");
+  if (!n) return std::move(n).error().at_key(where);
+  if (*n * dtype_size(v.dtype) != v.bytes.size())
+    return make_error(errc::invalid_argument, "write_object_tree: " + std::to_string(v.bytes.size()) +
+                                                  " bytes given for shape " + shape_to_string(v.shape) + " of " +
+                                                  std::string(dtype_name(v.dtype)))
+        .at_key(where);
+  return {};
+}
+
+}  // namespace detail
+
+// Writes `variables` and `slots` into `w` as a TF2 object-based checkpoint: each variable under
+// `<escaped path>/.ATTRIBUTES/VARIABLE_VALUE`, each slot under its `.OPTIMIZER_SLOT` key and the
+// TrackableObjectGraph (root = node 0, children in first-seen order) under
+// _CHECKPOINTABLE_OBJECT_GRAPH. `on_saved(i)`, when given, is called once variables[i] is written
+// (progress). Does not finish() the writer. errc::invalid_argument: an empty path or local name,
+// two variables or two slot tables at one path, values that do not fit dtype and shape, a slot
+// whose variable is not in the tree.
+inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_variable> variables,
+                                      std::span<const tree_slots> slots = {},
+                                      const std::function<void(std::size_t)>& on_saved = {}) {
+  detail::live_tree tree;
+  tree.add_anonymous();  // the root (the tf.train.Checkpoint)
+  std::map<std::vector<std::string>, std::size_t> node_of{{{}, detail::live_tree::root}};
+  auto node_for = [&](const std::vector<std::string>& path) {
+    std::vector<std::string> sofar;
+    std::size_t parent = detail::live_tree::root;
+    for (const auto& name : path) {
+      sofar.push_back(name);
+      auto it = node_of.find(sofar);
+      if (it == node_of.end()) {
+        const std::size_t n = tree.add_anonymous();
+        tree.add_edge(parent, name, n);
+        it = node_of.emplace(sofar, n).first;
+      }
+      parent = it->second;
+    }
+    return parent;
+  };
+  std::vector<detail::tree_save_ctx> ctx;
+  ctx.reserve(variables.size());  // stable addresses: the tree points at them
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    const tree_variable& v = variables[i];
+    TFCKPT_TRY(detail::check_tree_variable(v));
+    detail::live_node& node = tree.node(node_for(v.path));
+    if (node.value)
+      return make_error(errc::invalid_argument, "write_object_tree: two variables at one object path")
+          .at_key(object_path(v.path));
+    ctx.push_back({&v, i, &on_saved});
+    detail::variable var;
+    var.type = v.dtype;
+    var.shape = v.shape;
+    var.object = &ctx.back();
+    var.io = &detail::tree_variable_io;
+    node.value = std::move(var);
+  }
+  for (const auto& s : slots) {
+    detail::live_node& node = tree.node(node_for(s.optimizer));
+    if (node.slots)
+      return make_error(errc::invalid_argument, "write_object_tree: two slot tables for one optimizer")
+          .at_key(object_path(s.optimizer));
+    node.slots = const_cast<slot_table*>(&s.table);  // write_tree only reads it
+  }
+  return detail::write_tree(tree, w);
+}
+
+}  // namespace tfckpt
+// ---- end tfckpt/object_tree.hpp ----
 // ---- end tfckpt/tfckpt.hpp ----

@@ -6,5 +6,5 @@ struct root_fixed {
   policy b;
 };
 TFCKPT_NAMES(root_fixed, (a, "model"), (b, "model"))
-static_assert(tfckpt::schema_of<root_fixed>().size() == 4);
+static_assert(tfckpt::schema_v<root_fixed>.size() == 4);
 int main() { return 0; }

@@ -5,5 +5,5 @@
 struct root_fixed {
   std::vector<dense> layers;
 };
-static_assert(tfckpt::schema_of<root_fixed>().size() == 0);
+static_assert(tfckpt::schema_v<root_fixed>.size() == 0);
 int main() { return 0; }

@@ -56,18 +56,19 @@ void restore_memory(const tfckpt::bundle_reader* r, const tfckpt_fuzz::memory_ch
   root = legacy_state{};
   memory_restore_options mo;
   mo.verify_checksums = false;
-  memory_restore_status st;
-  switch (c.shards.size()) {  // restore_from_memory takes an initializer_list
-    case 1: st = restore_from_memory(c.index, {c.shards[0]}, root, mo); break;
-    case 2: st = restore_from_memory(c.index, {c.shards[0], c.shards[1]}, root, mo); break;
-    default: st = restore_from_memory(c.index, {c.shards[0], c.shards[1], c.shards[2]}, root, mo); break;
-  }
+  const auto st = [&] {
+    switch (c.shards.size()) {  // restore_from_memory takes an initializer_list
+      case 1: return restore_from_memory(c.index, {c.shards[0]}, root, mo);
+      case 2: return restore_from_memory(c.index, {c.shards[0], c.shards[1]}, root, mo);
+      default: return restore_from_memory(c.index, {c.shards[0], c.shards[1], c.shards[2]}, root, mo);
+    }
+  }();
   if (!st) {
-    TFCKPT_FUZZ_CHECK(st.what != nullptr);
+    TFCKPT_FUZZ_CHECK(st.error().message != nullptr && st.error().code != errc::ok);
     return;
   }
-  constexpr const auto& schema = schema_of<legacy_state>();
-  TFCKPT_FUZZ_CHECK(st.restored == schema.size());
+  constexpr auto schema = schema_v<legacy_state>;
+  TFCKPT_FUZZ_CHECK(st->restored == schema.size());
   if (r == nullptr) return;
   void* leaves[schema.size()];
   std::size_t n = 0;

@@ -38,7 +38,7 @@ using keras3_late::mlp_sub_late;
 
 // ((salt*31 + i*7) % 97) / 64 - 0.75, as interop_check.pattern.
 tfckpt::tensor pattern(tfckpt::shape_t shape, int salt) {
-  tfckpt::tensor t(tfckpt::dtype::float32, std::move(shape));
+  tfckpt::tensor t = tfckpt::tensor::zeros(tfckpt::dtype::float32, std::move(shape)).value();
   auto v = *t.values<float>();
   for (std::size_t i = 0; i < v.size(); ++i)
     v[i] = static_cast<float>((salt * 31 + static_cast<int>(i) * 7) % 97) / 64.0f - 0.75f;

@@ -56,7 +56,7 @@ nlohmann::json describe(const named& n) {
 // Deterministic bytes; floats get a few special values (-0.0, NaN payloads, inf, subnormal) in front
 // so that nothing along the way canonicalises them.
 tensor make(dtype t, shape_t shape, unsigned seed) {
-  tensor out(t, std::move(shape));
+  tensor out = tensor::zeros(t, std::move(shape)).value();
   auto b = out.bytes();
   std::uint32_t x = 0x9e3779b9u * (seed + 7);
   for (auto& c : b) {
@@ -83,7 +83,7 @@ tensor make(dtype t, shape_t shape, unsigned seed) {
   return out;
 }
 
-tensor strs(shape_t shape, std::vector<std::string> v) { return tensor::from_strings(std::move(shape), std::move(v)); }
+tensor strs(shape_t shape, std::vector<std::string> v) { return tensor::from_strings(std::move(shape), std::move(v)).value(); }
 
 struct case_t {
   std::string name;

@@ -33,7 +33,7 @@ void fill(Span s, int salt, bool absolute = false) {
   }
 }
 tfckpt::tensor slot(tfckpt::shape_t shape, int salt, bool absolute) {
-  tfckpt::tensor t(tfckpt::dtype::float32, std::move(shape));
+  tfckpt::tensor t = tfckpt::tensor::zeros(tfckpt::dtype::float32, std::move(shape)).value();
   fill(t.values<float>().value(), salt, absolute);  // float32 by construction
   return t;
 }

@@ -37,7 +37,7 @@ void fill(Span s, int salt, bool absolute = false) {
   }
 }
 tfckpt::tensor slot(const tfckpt::shape_t& shape, int salt, bool absolute = false) {
-  tfckpt::tensor t(tfckpt::dtype::float32, shape);
+  tfckpt::tensor t = tfckpt::tensor::zeros(tfckpt::dtype::float32, shape).value();
   fill(t.values<float>().value(), salt, absolute);  // float32 by construction
   return t;
 }

@@ -304,7 +304,7 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
                                        static_cast<std::uint64_t>(e.info.size));
         !ok)
       return located(std::move(ok).error(), e);
-    tensor t(e.info.dtype, e.info.shape);
+    tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
     if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
     return t;
   }
@@ -317,10 +317,10 @@ inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) con
                                                     header_.endian == endianness::big)
                      : detail::decode_variant_record(*rec, n, e.info.crc32c, verify);
     if (!elems) return located(std::move(elems).error(), e);
-    return tensor::from_strings(e.info.shape, std::move(*elems), e.info.dtype);
+    return detail::tensor_access::strings(e.info.shape, std::move(*elems), e.info.dtype);
   }
   // resource: kept as one raw element
-  return tensor::from_strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
+  return detail::tensor_access::strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
 }
 
 // Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
@@ -396,7 +396,7 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
   TFCKPT_TRY(check_parts(e));
-  tensor t(e.info.dtype, e.info.shape);
+  tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
   TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
   return t;
 }

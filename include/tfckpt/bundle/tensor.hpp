@@ -83,16 +83,32 @@ inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t g
 
 }  // namespace detail
 
+class tensor;
+
+namespace detail {
+// For readers that validated the shape (and bounded the allocation) against the file already:
+// the unchecked constructions behind tensor's checked factories.
+struct tensor_access {
+  static tensor zeros(::tfckpt::dtype t, shape_t shape);
+  static tensor strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t);
+};
+}  // namespace detail
+
 class tensor {
  public:
   tensor() = default;
 
-  // Zero-filled (fixed-size dtypes) or empty elements (string, variant).
-  // REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
-  tensor(::tfckpt::dtype t, shape_t shape) : dtype_(t), shape_(std::move(shape)) {
-    const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape_));
-    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
-    else elements_.assign(n, std::string());
+  // A tensor of dtype `t` and `shape`: zero bytes (fixed-size dtypes) or empty elements (string,
+  // variant, resource). An invalid shape (negative dim, too many elements, rank above max_rank)
+  // or dtype::invalid is errc::invalid_argument. The caller decides what it can afford: the size
+  // is not limited.
+  //   auto k = tfckpt::tensor::zeros(tfckpt::dtype::float32, {4, 8});
+  static result<tensor> zeros(::tfckpt::dtype t, shape_t shape) {
+    if (t == ::tfckpt::dtype::invalid)
+      return make_error(errc::invalid_argument, "tensor::zeros: dtype invalid");
+    auto n = detail::element_count(shape, "tensor::zeros");
+    if (!n) return std::move(n).error();
+    return tensor(t, std::move(shape), *n);
   }
 
   // A tensor of dtype_of<T> holding a copy of `values`, exactly one per element of `shape`. A
@@ -104,16 +120,20 @@ class tensor {
                   "tfckpt: from_values needs a fixed-size element type; use from_strings for strings");
     auto n = detail::element_count_for(shape, values.size(), "tensor::from_values");
     if (!n) return std::move(n).error();
-    tensor t(dtype_of<T>, std::move(shape));
+    tensor t(dtype_of<T>, std::move(shape), *n);
     if (values.size_bytes() != 0) std::memcpy(t.bytes_.data(), values.data(), values.size_bytes());
     return t;
   }
-  static tensor from_strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t = ::tfckpt::dtype::string) {
-    tensor out;
-    out.dtype_ = t;
-    out.shape_ = std::move(shape);
-    out.elements_ = std::move(values);
-    return out;
+  // A string (or variant: serialized elements) tensor, exactly one element per entry of `shape`;
+  // the same errors as from_values, and a fixed-size `t` is errc::invalid_argument.
+  static result<tensor> from_strings(shape_t shape, std::vector<std::string> values,
+                                     ::tfckpt::dtype t = ::tfckpt::dtype::string) {
+    if (t != ::tfckpt::dtype::string && t != ::tfckpt::dtype::variant)
+      return make_error(errc::invalid_argument,
+                        "tensor::from_strings: dtype " + std::string(dtype_name(t)) + " is not string or variant");
+    auto n = detail::element_count_for(shape, values.size(), "tensor::from_strings");
+    if (!n) return std::move(n).error();
+    return detail::tensor_access::strings(std::move(shape), std::move(values), t);
   }
 
   ::tfckpt::dtype dtype() const noexcept { return dtype_; }
@@ -163,11 +183,32 @@ class tensor {
     return make_error(errc::dtype_mismatch, std::move(msg));
   }
 
+  friend struct detail::tensor_access;
+  // REQUIRES: `n` is the element count of the valid `shape`.
+  tensor(::tfckpt::dtype t, shape_t shape, std::size_t n) : dtype_(t), shape_(std::move(shape)) {
+    if (is_fixed_size(t)) bytes_.assign(n * dtype_size(t), std::byte{0});
+    else elements_.assign(n, std::string());
+  }
+
   ::tfckpt::dtype dtype_ = ::tfckpt::dtype::invalid;
   shape_t shape_;
   std::vector<std::byte> bytes_;
   std::vector<std::string> elements_;
 };
+
+// REQUIRES: the shape is valid and its byte size was checked against limits by the caller.
+inline tensor detail::tensor_access::zeros(::tfckpt::dtype t, shape_t shape) {
+  const auto n = static_cast<std::size_t>(tfckpt::num_elements(shape));
+  return tensor(t, std::move(shape), n);
+}
+// REQUIRES: a valid shape; `values` one per element, except a resource (one raw record).
+inline tensor detail::tensor_access::strings(shape_t shape, std::vector<std::string> values, ::tfckpt::dtype t) {
+  tensor out;
+  out.dtype_ = t;
+  out.shape_ = std::move(shape);
+  out.elements_ = std::move(values);
+  return out;
+}
 
 // An owning tensor whose element type is part of its type and whose shape is decided at run
 // time: `tensor_of<float> kernel, bias;` in a layer struct. As a struct field it is a variable of

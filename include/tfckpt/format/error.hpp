@@ -127,18 +127,36 @@ class bad_result : public std::runtime_error {
 #define TFCKPT_THROW_ERROR(e) TFCKPT_THROW(e)
 #endif
 
+// An error that never allocates: static text, a view of the key or object path (which must
+// outlive it) and a byte offset, with the same names as `error`. restore_from_memory, built for
+// embedded users without a heap, returns result<restore_status, static_error>; to_error() gives
+// the ordinary error (which allocates) when a caller wants one.
+struct static_error {
+  errc code = errc::ok;
+  const char* message = "ok";
+  std::string_view key;              // the variable concerned, when there is one
+  std::uint64_t offset = no_offset;  // index-file offset of the block concerned, when known
+
+  error to_error() const { return error(code, message).at_key(key).at_offset(offset); }
+  std::string to_string() const { return to_error().to_string(); }
+};
+
+inline const error& to_error(const error& e) noexcept { return e; }
+inline error to_error(const static_error& e) { return e.to_error(); }
+
 // result<T>: a value or an error. Check with `if (r)`, read with `*r` / `r->`, or `r.value()`
-// which throws bad_result (or aborts without exceptions) on error.
+// which throws bad_result (or aborts without exceptions) on error. E is tfckpt::error except
+// where a path must not allocate (static_error).
 //
 // A tagged union rather than std::variant<T, error>: every unit instantiates result<T> for dozens
 // of T, and each std::variant brings its visitation tables and special-member machinery (in
 // header-only builds that was about a third of the std functions a unit generated).
-template <class T>
+template <class T, class E = tfckpt::error>
 class [[nodiscard]] result {
  public:
   result(T v) : ok_(true) { ::new (static_cast<void*>(&val_)) T(std::move(v)); }  // NOLINT: implicit by design
-  result(tfckpt::error e) : ok_(false) {  // NOLINT
-    ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(e));
+  result(E e) : ok_(false) {  // NOLINT
+    ::new (static_cast<void*>(&err_)) E(std::move(e));
   }
   result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) { take(std::move(o)); }
   result(const result& o)
@@ -147,7 +165,7 @@ class [[nodiscard]] result {
     if (ok_)
       ::new (static_cast<void*>(&val_)) T(o.val_);
     else
-      ::new (static_cast<void*>(&err_)) tfckpt::error(o.err_);
+      ::new (static_cast<void*>(&err_)) E(o.err_);
   }
   result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
     if (this == &o) return *this;
@@ -162,7 +180,7 @@ class [[nodiscard]] result {
         ~guard() {
           if (r) {
             r->ok_ = false;
-            ::new (static_cast<void*>(&r->err_)) tfckpt::error();
+            ::new (static_cast<void*>(&r->err_)) E();
           }
         }
       } g{this};
@@ -192,29 +210,29 @@ class [[nodiscard]] result {
   const T& value() const& { check(); return val_; }
   T&& value() && { check(); return std::move(val_); }
 
-  const tfckpt::error& error() const& noexcept { return err_; }
-  tfckpt::error& error() & noexcept { return err_; }
-  tfckpt::error&& error() && noexcept { return std::move(err_); }
+  const E& error() const& noexcept { return err_; }
+  E& error() & noexcept { return err_; }
+  E&& error() && noexcept { return std::move(err_); }
 
  private:
   void check() const {
-    if (!ok_) TFCKPT_THROW_ERROR(err_);
+    if (!ok_) TFCKPT_THROW_ERROR(to_error(err_));
   }
   void take(result&& o) {
     if (ok_)
       ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
     else
-      ::new (static_cast<void*>(&err_)) tfckpt::error(std::move(o.err_));
+      ::new (static_cast<void*>(&err_)) E(std::move(o.err_));
   }
   void destroy() noexcept {
     if (ok_)
       val_.~T();
     else
-      err_.~error();
+      err_.~E();
   }
   union {
     T val_;
-    tfckpt::error err_;
+    E err_;
   };
   bool ok_;
 };
@@ -222,7 +240,7 @@ class [[nodiscard]] result {
 // The error lives in an optional: a success constructs, moves and destroys no strings, which
 // matters on per-entry paths (listing 10^5 index entries calls several of these per entry).
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void, tfckpt::error> {
  public:
   // User-provided, so `return {};` does not zero the whole object first (a defaulted
   // constructor makes value-initialization clear every byte of the optional's storage).

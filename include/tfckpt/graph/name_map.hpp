@@ -49,9 +49,11 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
     v.shape = (*e)->info.shape;
     used.insert(it->second);
     ++st.matched_nodes;
+    ++st.restored;
   }
   for (const auto& e : r.entries())
     if (!used.count(e.key)) st.unused_values.push_back(e.key);
+  st.unused = st.unused_values.size();
   return st;
 }
 

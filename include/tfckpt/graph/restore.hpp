@@ -257,6 +257,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     used[sid] = true;
     restored[bound[sid]] = true;
+    ++st.restored;
   }
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (bound[sid] == no_live || !tree.node(bound[sid]).slots) continue;
@@ -286,6 +287,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       used[slot] = true;
       slot_restored[slot] = true;
       ++st.matched_nodes;
+      ++st.restored;
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
@@ -308,6 +310,8 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   for (std::size_t s = live->bfs_nodes; s < live->paths.size(); ++s)
     if (!restored_slots.count(live->paths[s])) st.unmatched_objects.push_back(live->paths[s]);
   detail::add_hints(st, r, g, saved_path, unresolved_ids);
+  st.unused = st.unused_values.size();
+  st.graph_checked = true;
   return st;
 }
 

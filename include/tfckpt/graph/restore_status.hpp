@@ -1,6 +1,9 @@
 // tfckpt graph layer: the outcome of a restore, with TensorFlow's four checks
 // (CheckpointLoadStatus; docs/format.md §10.2). Unlike TF, a failed check lists *every*
 // unmatched object path and every unused checkpoint value, not just the first few.
+// The one outcome of every restore: tfckpt::restore and friends return result<restore_status>,
+// the allocation-free restore_from_memory returns result<restore_status, static_error> and fills
+// only the counts (a default restore_status holds no heap memory). docs/errors.md.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +29,10 @@ class restore_status {
   // What to declare for each unresolved checkpoint object: field type (dtype, shape), "did you
   // mean" a near-miss struct path, whether it is a shared node. Printed by the failed checks.
   std::vector<std::string> hints;
+  // Counts, the same on every path (restore_from_memory keeps no lists, only these).
+  std::size_t restored = 0;    // variables (slot variables included) given a value
+  std::size_t unused = 0;      // checkpoint values nothing read (unused_values.size() when listed)
+  bool graph_checked = false;  // the checkpoint's object graph led to every restored key
 
   // Every live variable was restored (extra checkpoint values are fine).
   result<void> assert_existing_objects_matched() const {
@@ -37,7 +44,7 @@ class restore_status {
   // Everything in the checkpoint was used and every live variable was restored.
   result<void> assert_consumed() const {
     if (nothing_restored) return no_checkpoint("assert_consumed");
-    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty()) return {};
+    if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty() && unused == 0) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
@@ -74,6 +81,8 @@ class restore_status {
     if (checkpoint_side) {
       list("checkpoint objects matched to nothing", unresolved_nodes);
       list("checkpoint values never read", unused_values);
+      if (unused_values.empty() && unused != 0)
+        msg += "\n  checkpoint values never read: " + std::to_string(unused) + " (not listed)";
       list("to fix", hints);
     }
     return error(errc::unmatched, std::move(msg)).in_file(checkpoint);

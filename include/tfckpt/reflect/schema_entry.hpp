@@ -1,5 +1,5 @@
 // tfckpt: one entry of a compile-time checkpoint schema (what `tfckpt schema PATH` emits and what
-// tfckpt::schema_of<T>() derives from a type). Standard library only, so a generated schema
+// tfckpt::schema_v<T> derives from a type). Standard library only, so a generated schema
 // header is cheap to include.
 #pragma once
 
@@ -23,7 +23,7 @@ struct schema_entry {
   int rank = dynamic_rank;
   std::array<std::int64_t, schema_max_rank> dims{};  // first `rank` used; dynamic_dim = any
   bool optional = false;  // inside a std::optional: may be absent from a checkpoint
-  std::size_t leaf = 0;   // schema_of<T>: index of the leaf in declaration (walk) order
+  std::size_t leaf = 0;   // schema_v<T>: index of the leaf in declaration (walk) order
 };
 
 // A schema named by a constexpr object: `tfckpt schema` emits
