@@ -168,7 +168,7 @@ const std::map<std::string, std::function<int(const std::string&, const std::str
 // in each list, shaped like the variable.
 template <class Model, class... Lists>
 void zero_slots(Model& m, Lists&... lists) {
-  k3::for_each_trainable(m, [&](tfckpt::tensor& v) { (lists.emplace_back(v.dtype(), v.shape()), ...); });
+  k3::for_each_trainable(m, [&](tfckpt::tensor& v) { (lists.push_back(tfckpt::tensor::zeros(v.dtype(), v.shape()).value()), ...); });
 }
 
 const std::map<std::string, std::function<int(const std::string&, const std::string&)>> deferred_cases{
