@@ -25,7 +25,9 @@ using seq_adam = keras3_cases::with_optimizer<keras3_cases::mlp_seq, k3::adam>;
 const std::vector<tfckpt::shape_t> shapes{{4, 8}, {8}, {8, 3}, {3}};
 
 tfckpt::tensor pattern(const tfckpt::shape_t& shape, int salt, tfckpt::dtype t = tfckpt::dtype::float32) {
-  tfckpt::tensor out(t, shape);
+  auto made = tfckpt::tensor::zeros(t, shape);
+  REQUIRE(made);
+  tfckpt::tensor out = std::move(*made);
   if (t == tfckpt::dtype::float32) {
     auto v = *out.values<float>();
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((salt * 31 + static_cast<int>(i) * 7) % 97) / 64.0f;
@@ -56,8 +58,8 @@ seq_adam trained() {
 template <class Opt, class Model>
 void create_slots(Opt& opt, Model& model, tfckpt::dtype t = tfckpt::dtype::float32) {
   k3::for_each_trainable(model, [&](tfckpt::tensor& v) {
-    opt.momentums.emplace_back(t, v.shape());
-    opt.velocities.emplace_back(t, v.shape());
+    opt.momentums.push_back(tfckpt::tensor::zeros(t, v.shape()).value());
+    opt.velocities.push_back(tfckpt::tensor::zeros(t, v.shape()).value());
   });
 }
 
