@@ -55,6 +55,7 @@ class bundle_reader {
                                            const read_options& opts = {});
 
   const std::string& prefix() const noexcept { return prefix_; }
+  const read_options& options() const noexcept { return opts_; }
   const bundle_header& header() const noexcept { return header_; }
   // Visible entries in key order: the header and the parts of partitioned tensors are hidden.
   std::span<const entry> entries() const noexcept { return visible_; }
