@@ -336,7 +336,7 @@ def print_table(ds):
             rate = "%.2f" % gbs(ds, x)
         note = x["note"]
         if ds.count > 1000 and x.get("items"):  # index-bound: the per-tensor cost is the figure
-            note = ("%.0f ns/tensor; " % (x["seconds"] / x["items"] * 1e9)) + note
+            note = "; ".join(n for n in ("%.0f ns/tensor" % (x["seconds"] / x["items"] * 1e9), note) if n)
         print("| %s | %.4f | %s | %s | %s | %s | %s | %.0f | %s |" % (
             x["label"], x["seconds"], rate, vs_read, vs_write, vs_tf, vs_get, x["rss_kib"] / 1024, note))
     if ds.cold_skipped:
