@@ -8,7 +8,10 @@ loop and Checkpoint.restore into tf.Variables (RestoreV2 for the index-bound set
 into one shard and into two from two threads, tfckpt::write of that struct; raw write() into one
 file and into two from two threads; TensorFlow's into one shard and into two); listing the index
 vs reading it (into a new buffer, as a lister must, and into a preallocated one). Every input
-file is read once before the timed cases, so all reads come from the page cache.
+file is read once before the timed cases, so all reads come from the page cache, except the
+big set's cold cases (page cache dropped before each repetition; root only): read(), pread from
+2 and 4 threads, O_DIRECT, and our restore. tfckpt::read also runs into a struct built empty in
+the timed section (fresh pages), against read() into a new buffer. BENCH_ONLY picks a subset.
 Throughput ratios are against figures from this same run: machines are noisy, ratios less so.
 """
 import argparse

@@ -3448,12 +3448,6 @@ class readable_file {
   const std::string& path() const noexcept { return path_; }
   int fd() const noexcept { return fd_; }
 
-  // Asks the kernel to start reading [offset, offset + n) into the page cache now, without
-  // waiting (a hint: errors are ignored). See shard_set::read.
-  void will_need(std::uint64_t offset, std::uint64_t n) const noexcept {
-    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
-  }
-
   // Reads exactly n bytes at offset into dst. EOF before n bytes is corruption: the only reason
   // to read past the end is an index entry claiming more bytes than the file holds.
   result<void> read_at(std::uint64_t offset, std::size_t n, char* dst) const {
@@ -3757,11 +3751,6 @@ class shard_set {
     }
     // Half of a typical L2: big enough that the syscall is noise, small enough to stay cached.
     const std::uint64_t piece = crc ? std::uint64_t{512} << 10 : n;
-    // Read from disk (a cold page cache), pieces read one after another with a CRC between them
-    // kept one small request in flight: 0.84 GB/s where one 16 MiB read() reached 1.1. Asking
-    // for the whole range first keeps the device busy while the pieces are checksummed; on
-    // cached pages the hint costs a page-cache lookup.
-    if (f && n > piece) f->will_need(offset, n);
     for (std::uint64_t done = 0; done < n;) {
       const auto len = static_cast<std::size_t>(std::min(piece, n - done));
       if (f) {

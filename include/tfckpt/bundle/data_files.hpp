@@ -70,11 +70,6 @@ class shard_set {
     }
     // Half of a typical L2: big enough that the syscall is noise, small enough to stay cached.
     const std::uint64_t piece = crc ? std::uint64_t{512} << 10 : n;
-    // Read from disk (a cold page cache), pieces read one after another with a CRC between them
-    // kept one small request in flight: 0.84 GB/s where one 16 MiB read() reached 1.1. Asking
-    // for the whole range first keeps the device busy while the pieces are checksummed; on
-    // cached pages the hint costs a page-cache lookup.
-    if (f && n > piece) f->will_need(offset, n);
     for (std::uint64_t done = 0; done < n;) {
       const auto len = static_cast<std::size_t>(std::min(piece, n - done));
       if (f) {

@@ -219,12 +219,6 @@ class readable_file {
   const std::string& path() const noexcept { return path_; }
   int fd() const noexcept { return fd_; }
 
-  // Asks the kernel to start reading [offset, offset + n) into the page cache now, without
-  // waiting (a hint: errors are ignored). See shard_set::read.
-  void will_need(std::uint64_t offset, std::uint64_t n) const noexcept {
-    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
-  }
-
   // Reads exactly n bytes at offset into dst. EOF before n bytes is corruption: the only reason
   // to read past the end is an index entry claiming more bytes than the file holds.
   result<void> read_at(std::uint64_t offset, std::size_t n, char* dst) const {
