@@ -8,7 +8,10 @@ loop and Checkpoint.restore into tf.Variables (RestoreV2 for the index-bound set
 into one shard and into two from two threads, tfckpt::write of that struct; raw write() into one
 file and into two from two threads; TensorFlow's into one shard and into two); listing the index
 vs reading it (into a new buffer, as a lister must, and into a preallocated one). Every input
-file is read once before the timed cases, so all reads come from the page cache.
+file is read once before the timed cases, so all reads come from the page cache, except the
+big set's cold cases (page cache dropped before each repetition; root only): read(), pread from
+2 and 4 threads, O_DIRECT, and our restore. tfckpt::read also runs into a struct built empty in
+the timed section (fresh pages), against read() into a new buffer. BENCH_ONLY picks a subset.
 Throughput ratios are against figures from this same run: machines are noisy, ratios less so.
 Compile cost (compile_cost(); alone with --compile-only, BENCH_ONLY=compile in bench/run): CPU
 time of the bench/compile_cost/ units over a <vector>/<string> baseline, header-only, with a
@@ -57,6 +60,8 @@ class dataset:
         self.name, self.count, self.elements = name, count, elements
         self.bytes = count * elements * 4
         self.results = {}
+        self.full = True  # False: only what the cold cases need (BENCH_ONLY)
+        self.cold_skipped = None
 
     def add(self, label, r, kind, note="", case=None):
         r = dict(r)
@@ -86,6 +91,10 @@ def run_dataset(ds, args, bench, tf_script):
     else:
         ds.add("TF save: SaveV2 op", run_json(py + ["save_ops", tf_prefix] + n), "tf_save", case="tf_save")
     drop_dirty()
+    if big and not ds.full:
+        warm(data_file(tf_prefix), tf_prefix + ".index")
+        run_cold(ds, bench, tf_prefix)
+        return
     if big:
         sharded = os.path.join(work, "tf_sharded", "ckpt")
         os.makedirs(os.path.dirname(sharded))
@@ -102,7 +111,17 @@ def run_dataset(ds, args, bench, tf_script):
     ds.add("ours restore, no crc", run_json([bench, "restore", tf_prefix, "1", "0"]), "restore")
     if big:  # (the index-bound bundle comes from SaveV2: no object graph to match)
         ds.add("ours tfckpt::read into a struct, 2 threads", run_json([bench, "object_read", tf_prefix, "2"]),
-               "restore", "object graph matched, crc, assert_consumed")
+               "restore", "object graph matched, crc, assert_consumed; vectors preallocated (touched)")
+        # What users do: restore into a struct built empty, so into fresh pages. Its baseline
+        # reads the same bytes into fresh pages too.
+        ds.add("read() into a new buffer", run_json([bench, "read_new", data_file(tf_prefix)]), "base_read",
+               "fresh pages: the baseline of the row below", case="read_new_data")
+        ds.add("ours tfckpt::read into a new struct, 2 threads",
+               run_json([bench, "object_read_fresh", tf_prefix, "2"]), "restore",
+               "struct built empty in the timed section: fresh pages")
+    if big and "cold" in args.only:
+        run_cold(ds, bench, tf_prefix)
+        warm(data_file(tf_prefix), tf_prefix + ".index")
     if big:
         ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
         ds.add("TF Checkpoint.restore", run_json(py + ["restore", tf_prefix] + n), "tf_restore",
@@ -111,6 +130,9 @@ def run_dataset(ds, args, bench, tf_script):
         ds.add("TF get_tensor loop", run_json(py + ["get", tf_prefix] + n), "tf_restore")
         ds.add("TF RestoreV2 op", run_json(py + ["restore_ops", tf_prefix] + n), "tf_restore",
                "no tf.Variables: 100k take minutes")
+
+    if not ds.full:
+        return  # BENCH_ONLY left this set out: only its checkpoint (for the cold cases) was needed
 
     raw = os.path.join(work, "raw.bin")
     ds.add("write() baseline", run_json([bench, "write", raw, str(ds.bytes)]), "base_write")
@@ -166,6 +188,31 @@ def ftime_phases(cmd):
         if name in want and rest.split():
             out[want[name]] = float(rest.split()[0])
     return out
+
+
+def can_drop_caches():
+    return os.geteuid() == 0 and os.access("/proc/sys/vm/drop_caches", os.W_OK)
+
+
+def run_cold(ds, bench, tf_prefix):
+    # Cold page cache: every repetition starts after `sync; echo 3 > drop_caches`. The baselines
+    # are each way of reading the same bytes (one thread, several, O_DIRECT); ours is compared
+    # with the best of them.
+    if not can_drop_caches():
+        ds.cold_skipped = "skipped: not root (or /proc/sys/vm/drop_caches not writable)"
+        print("  cold cases " + ds.cold_skipped, file=sys.stderr)
+        return
+    env = dict(os.environ, BENCH_REPS=os.environ.get("BENCH_COLD_REPS", "2"))
+    f = data_file(tf_prefix)
+    ds.add("cold: read()", run_json([bench, "cold_read", f, "plain"], env), "cold_base", "page cache dropped")
+    ds.add("cold: pread, 2 threads", run_json([bench, "cold_read", f, "threads", "2"], env), "cold_base",
+           "16 MiB pieces")
+    ds.add("cold: pread, 4 threads", run_json([bench, "cold_read", f, "threads", "4"], env), "cold_base",
+           "16 MiB pieces, more in flight")
+    ds.add("cold: O_DIRECT read()", run_json([bench, "cold_read", f, "direct"], env), "cold_base",
+           "aligned 16 MiB, no page cache")
+    ds.add("cold: ours restore, crc, 2 threads", run_json([bench, "cold_restore", tf_prefix, "2"], env), "cold",
+           "page cache dropped")
 
 
 def compile_cost(args):
@@ -336,8 +383,24 @@ def fastest_tf_save(r):
     return min((x for x in r.values() if x["kind"] == "tf_save"), key=lambda x: x["seconds"])
 
 
+def best_cold_read(r):
+    return min((x for x in r.values() if x["kind"] == "cold_base"), key=lambda x: x["seconds"])
+
+
 def print_table(ds):
     r = ds.results
+    if not ds.full:  # BENCH_ONLY: only the cold cases ran
+        print()
+        print("%s (cold cases only)" % ds.name)
+        print("| case | time s | GB/s | vs best cold read | note |")
+        print("|---|---:|---:|---:|---|")
+        for x in r.values():
+            if x["kind"] in ("cold", "cold_base"):
+                print("| %s | %.4f | %.2f | %.2fx | %s |" % (x["label"], x["seconds"], gbs(ds, x),
+                                                          best_cold_read(r)["seconds"] / x["seconds"], x["note"]))
+        if ds.cold_skipped:
+            print("| cold cache cases | | | | %s |" % ds.cold_skipped)
+        return
     read, write, memcpy = r["read"], r["write"], r["memcpy"]
     tf_restore = r.get("tf_restore", r.get("tf_restore_ops"))
     print()
@@ -348,6 +411,11 @@ def print_table(ds):
         vs_read = vs_write = vs_tf = vs_get = ""
         if x["kind"] in ("restore", "view", "tf_restore", "base_memcpy"):
             vs_read = "%.2fx" % (read["seconds"] / x["seconds"])
+        if key.startswith("object_read_fresh") and "read_new_data" in r:
+            vs_read = "%.2fx (%.2fx of read() into a new buffer)" % (
+                read["seconds"] / x["seconds"], r["read_new_data"]["seconds"] / x["seconds"])
+        if x["kind"] in ("cold", "cold_base"):
+            vs_read = "%.2fx of the best cold read" % (best_cold_read(r)["seconds"] / x["seconds"])
         if x["kind"] in ("restore", "view"):
             vs_tf = "%.1fx" % (tf_restore["seconds"] / x["seconds"])
             vs_get = "%.1fx" % (r["tf_get"]["seconds"] / x["seconds"])
@@ -365,8 +433,13 @@ def print_table(ds):
                 "%.2f" % (x["bytes"] / x["seconds"] / 1e9)
         else:
             rate = "%.2f" % gbs(ds, x)
+        note = x["note"]
+        if ds.count > 1000 and x.get("items"):  # index-bound: the per-tensor cost is the figure
+            note = "; ".join(n for n in ("%.0f ns/tensor" % (x["seconds"] / x["items"] * 1e9), note) if n)
         print("| %s | %.4f | %s | %s | %s | %s | %s | %.0f | %s |" % (
-            x["label"], x["seconds"], rate, vs_read, vs_write, vs_tf, vs_get, x["rss_kib"] / 1024, x["note"]))
+            x["label"], x["seconds"], rate, vs_read, vs_write, vs_tf, vs_get, x["rss_kib"] / 1024, note))
+    if ds.cold_skipped:
+        print("| cold cache cases | | | | | | | | %s |" % ds.cold_skipped)
 
 
 def main():
@@ -383,6 +456,10 @@ def main():
         cost = compile_cost(args)
         print("machine: " + machine())
         fields = print_compile_cost(cost)
+        for opt, (base, full) in struct_gen_compile_cost(args).items():
+            print("compile CPU time %s, `tfckpt struct` header of a 50-layer Keras 3 model + Adam, restore + save: %.2f s "
+                  "against the same variables as plain structs without tfckpt %.2f s (ratio %.1f)"
+                  % (opt, full, base, full / base))
         print("summary: " + fields)
         return
     bench = os.path.join(args.build, "bench_ckpt")
@@ -391,59 +468,106 @@ def main():
     big = dataset("big", int(os.environ.get("BENCH_BIG_COUNT", 64)), int(os.environ.get("BENCH_BIG_ELEMENTS", 4 << 20)))
     small = dataset("index-bound", int(os.environ.get("BENCH_SMALL_COUNT", 100000)),
                     int(os.environ.get("BENCH_SMALL_ELEMENTS", 16)))
+    # BENCH_ONLY: a comma-separated subset of big, small, cold, compile (default: all of them).
+    args.only = set(x.strip() for x in os.environ.get("BENCH_ONLY", "big,small,cold,compile").split(",") if x.strip())
+    unknown = args.only - {"big", "small", "cold", "compile"}
+    if unknown:
+        raise SystemExit("BENCH_ONLY: unknown group(s) %s (use big, small, cold, compile)" % ", ".join(sorted(unknown)))
+    big.full = "big" in args.only
     start = time.time()
-    run_dataset(big, args, bench, tf_script)
-    shutil.rmtree(os.path.join(args.work, big.name), ignore_errors=True)  # free the page cache
-    run_dataset(small, args, bench, tf_script)
-    print("== compile cost and code size", file=sys.stderr)
-    cost = compile_cost(args)
-    struct50 = struct_gen_compile_cost(args)
+    sets = []
+    if big.full or "cold" in args.only:
+        run_dataset(big, args, bench, tf_script)
+        shutil.rmtree(os.path.join(args.work, big.name), ignore_errors=True)  # free the page cache
+        sets.append(big)
+    if "small" in args.only:
+        run_dataset(small, args, bench, tf_script)
+        sets.append(small)
+    cost = None
+    if "compile" in args.only:
+        print("== compile cost and code size", file=sys.stderr)
+        cost = compile_cost(args)
+    struct50 = struct_gen_compile_cost(args) if "compile" in args.only else None
     crc = crc_speed(args.build)
 
     print("machine: " + machine())
-    for ds in (big, small):
+    for ds in sets:
         print_table(ds)
     print()
     print("crc32c: hardware %.1f GB/s (256 KiB, in cache), %.1f GB/s (64 MiB); portable %.1f GB/s" % (
         crc.get("crc_dispatched/262144", 0) / 1e9, crc.get("crc_dispatched/67108864", 0) / 1e9,
         crc.get("crc_portable/262144", 0) / 1e9))
-    print()
-    compile_fields = print_compile_cost(cost)
-    for comp, (text, data, fsize) in cost["sizes"].items():
-        print("embedded_restore (-Os -fno-exceptions, stripped, %s): code %.1f KiB (target < 100 KiB), data %.1f KiB "
-              "(the embedded checkpoint), file %.1f KiB" % (comp, text / 1024, data / 1024, fsize / 1024))
-    for opt, (base, full) in struct50.items():
-        print("compile CPU time %s, `tfckpt struct` header of a 50-layer Keras 3 model + Adam, restore + save: %.2f s "
-              "against the same variables as plain structs without tfckpt %.2f s (ratio %.1f)"
-              % (opt, full, base, full / base))
+    compile_fields = None
+    if cost:
+        print()
+        compile_fields = print_compile_cost(cost)
+        for comp, (text, data, fsize) in cost["sizes"].items():
+            print("embedded_restore (-Os -fno-exceptions, stripped, %s): code %.1f KiB (target < 100 KiB), data %.1f KiB "
+                  "(the embedded checkpoint), file %.1f KiB" % (comp, text / 1024, data / 1024, fsize / 1024))
+    if struct50:
+        for opt, (base, full) in struct50.items():
+            print("compile CPU time %s, `tfckpt struct` header of a 50-layer Keras 3 model + Adam, restore + save: %.2f s "
+                  "against the same variables as plain structs without tfckpt %.2f s (ratio %.1f)"
+                  % (opt, full, base, full / base))
     print("bench/run took %.0f s" % (time.time() - start))
+    print_summary(big if big.full else None, small if "small" in args.only else None, big, compile_fields)
 
+
+def ratio(f):
+    # One summary field, or n/a when BENCH_ONLY left out the cases it needs.
+    try:
+        return f()
+    except (KeyError, ValueError):  # ValueError: min() of no rows
+        return "n/a"
+
+
+def print_summary(big, small, cold, compile_fields=None):
     # The summary uses threads = 2 (this machine's cores; the issue asks for several threads
     # across tensors and shards when the caller allows it) against TensorFlow's equivalent
     # operations: Checkpoint.restore into existing tf.Variables for restore; for save, TensorFlow's
     # fastest Checkpoint.write of the run, one shard or two. Save is our 2-shard save; the
     # one-shard and 1-thread rows are in the table, and the one-shard ratios are printed below.
-    rb, rs = big.results, small.results
-    restore, save, save_1 = rb["restore_t2"], rb["save_t2_many_s2"], rb["save_t2"]
-    tf_save = fastest_tf_save(rb)
-    restore_vs_read = rb["read"]["seconds"] / restore["seconds"]
-    save_vs_write = rb["write"]["seconds"] / save["seconds"]
-    restore_vs_tf = rb["tf_restore"]["seconds"] / restore["seconds"]
-    save_vs_tf = tf_save["seconds"] / save["seconds"]
-    list_vs_read = rs["list"]["seconds"] / rs["read_index"]["seconds"]
-    extra = (restore["rss_kib"] - rb["read"]["rss_kib"]) * 1024 / big.bytes * 100
-    print("summary figures: big set, threads = 2; restore_vs_tf against Checkpoint.restore into tf.Variables; "
-          "save = 2 shards (vs write() into 2 files from 2 threads: %.2f), save_vs_tf against TF's fastest save "
-          "(%s); one-shard save: save_vs_write=%.2f save_vs_tf=%.1f (vs TF one shard: %.1f); list_vs_read = time "
-          "ratio (lower is better) against reading the .index into a new buffer (against a preallocated, already "
-          "touched buffer: %.1f)"
-          % (rb["write_f2"]["seconds"] / save["seconds"], tf_save["label"],
-             rb["write"]["seconds"] / save_1["seconds"], tf_save["seconds"] / save_1["seconds"],
-             rb["tf_save"]["seconds"] / save_1["seconds"],
-             rs["list"]["seconds"] / rs["read_index_warm"]["seconds"]))
-    print("summary: restore_vs_read=%.2f save_vs_write=%.2f restore_vs_tf=%.1f save_vs_tf=%.1f list_vs_read=%.2f "
-          "restore_extra_rss_pct=%.1f %s" % (restore_vs_read, save_vs_write, restore_vs_tf, save_vs_tf, list_vs_read,
-                                             extra, compile_fields))
+    rb = big.results if big else {}
+    rs = small.results if small else {}
+    rc = cold.results
+    if big and small:
+        restore, save, save_1 = rb["restore_t2"], rb["save_t2_many_s2"], rb["save_t2"]
+        tf_save = fastest_tf_save(rb)
+        print("summary figures: big set, threads = 2; restore_vs_tf against Checkpoint.restore into tf.Variables; "
+              "save = 2 shards (vs write() into 2 files from 2 threads: %.2f), save_vs_tf against TF's fastest save "
+              "(%s); one-shard save: save_vs_write=%.2f save_vs_tf=%.1f (vs TF one shard: %.1f); list_vs_read = time "
+              "ratio (lower is better) against reading the .index into a new buffer (against a preallocated, already "
+              "touched buffer: %.1f)"
+              % (rb["write_f2"]["seconds"] / save["seconds"], tf_save["label"],
+                 rb["write"]["seconds"] / save_1["seconds"], tf_save["seconds"] / save_1["seconds"],
+                 rb["tf_save"]["seconds"] / save_1["seconds"],
+                 rs["list"]["seconds"] / rs["read_index_warm"]["seconds"]))
+    # index_restore_ms: the index-bound set's restore (crc on, the faster of 1 and 2 threads);
+    # object_restore_vs_read: tfckpt::read into a new struct against read() into a new buffer,
+    # both into fresh pages; cold_restore_vs_read: our restore after dropping the page cache
+    # against the fastest cold read of the same file (read(), pread from several threads, O_DIRECT).
+    print("summary figures: index-bound set: open+entries %s ns/tensor (%s x reading the .index into a new buffer), "
+          "restore %s ns/tensor, save (1 thread, one shard) %s ns/tensor" % (
+              ratio(lambda: "%.0f" % (rs["open"]["seconds"] / rs["open"]["items"] * 1e9)),
+              ratio(lambda: "%.1f" % (rs["open"]["seconds"] / rs["read_index"]["seconds"])),
+              ratio(lambda: "%.0f" % (min(rs["restore_t1"]["seconds"], rs["restore_t2"]["seconds"]) /
+                                      rs["restore_t1"]["items"] * 1e9)),
+              ratio(lambda: "%.0f" % (rs["save_t1"]["seconds"] / rs["save_t1"]["items"] * 1e9))))
+    extra = lambda: "%.1f" % ((rb["restore_t2"]["rss_kib"] - rb["read"]["rss_kib"]) * 1024 / big.bytes * 100)
+    cold_field = ratio(lambda: "%.2f" % (best_cold_read(rc)["seconds"] / rc["cold_restore_t2"]["seconds"]))
+    if cold.cold_skipped:
+        cold_field = "skipped"
+    print("summary: restore_vs_read=%s save_vs_write=%s restore_vs_tf=%s save_vs_tf=%s list_vs_read=%s "
+          "restore_extra_rss_pct=%s index_restore_ms=%s object_restore_vs_read=%s cold_restore_vs_read=%s %s" % (
+              ratio(lambda: "%.2f" % (rb["read"]["seconds"] / rb["restore_t2"]["seconds"])),
+              ratio(lambda: "%.2f" % (rb["write"]["seconds"] / rb["save_t2_many_s2"]["seconds"])),
+              ratio(lambda: "%.1f" % (rb["tf_restore"]["seconds"] / rb["restore_t2"]["seconds"])),
+              ratio(lambda: "%.1f" % (fastest_tf_save(rb)["seconds"] / rb["save_t2_many_s2"]["seconds"])),
+              ratio(lambda: "%.2f" % (rs["list"]["seconds"] / rs["read_index"]["seconds"])),
+              ratio(extra),
+              ratio(lambda: "%.1f" % (min(rs["restore_t1"]["seconds"], rs["restore_t2"]["seconds"]) * 1e3)),
+              ratio(lambda: "%.2f" % (rb["read_new_data"]["seconds"] / rb["object_read_fresh_t2"]["seconds"])),
+              cold_field))
 
 
 if __name__ == "__main__":

@@ -585,6 +585,51 @@ TEST_CASE("read_many_into: small neighbouring records read in runs give what rea
   }
 }
 
+// Requests in key order (a restore of every entry) take the lookup that tries the entry after
+// the previous one first; a repeated key, a key out of order and an absent key must still be
+// found (or refused) as by a lookup from scratch.
+TEST_CASE("read_many_into: requests in key order, repeated, out of order or absent keys") {
+  temp_dir d;
+  tfckpt::write_options o;
+  o.sync = false;
+  auto w = bundle_writer::create(d / "ordered", o);
+  REQUIRE_OK(w);
+  std::vector<std::string> keys;
+  std::vector<std::vector<float>> values;
+  for (int i = 0; i < 200; ++i) {  // added in numeric order: their data is not in key order
+    keys.push_back("v/" + std::to_string(i));
+    values.push_back(ramp<float>(1 + static_cast<std::size_t>(i % 5), 0.5 * (i + 1)));
+    REQUIRE_OK(w->add<float>(keys.back(), {static_cast<std::int64_t>(values.back().size())},
+                             std::span<const float>(values.back())));
+  }
+  REQUIRE_OK(w->finish());
+  auto r = bundle_reader::open(d / "ordered");
+  REQUIRE_OK(r);
+  std::vector<std::size_t> order;
+  for (const auto& e : r->entries())
+    order.push_back(static_cast<std::size_t>(std::stoi(e.key.substr(2))));
+  REQUIRE(order.size() == keys.size());
+  order.insert(order.begin() + 10, order[9]);  // the previous key again
+  order.insert(order.begin() + 20, order[3]);  // a key before the previous one
+  std::vector<std::vector<float>> out(order.size());
+  std::vector<bundle_reader::read_request> req(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    out[k].assign(values[order[k]].size(), -1.0f);
+    req[k] = {keys[order[k]], dtype::float32, std::as_writable_bytes(std::span<float>(out[k]))};
+  }
+  REQUIRE_OK(r->read_many_into(req));
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    CAPTURE(keys[order[k]]);
+    CHECK(out[k] == values[order[k]]);
+  }
+  float spare = 0;
+  req.insert(req.begin() + 30, {"v/19x", dtype::float32, std::as_writable_bytes(std::span<float>(&spare, 1))});
+  auto missing = r->read_many_into(req);
+  REQUIRE(!missing);
+  CHECK(missing.error().code == errc::not_found);
+  CHECK(missing.error().key == "v/19x");
+}
+
 // A big-endian bundle (BundleHeader.endianness = BIG) read in runs: every record byte-swapped
 // once, checksums over the stored (big-endian) bytes.
 TEST_CASE("read_many_into: runs of big-endian records are swapped once each") {

@@ -56,6 +56,7 @@ class bundle_reader {
                                            const read_options& opts = {});
 
   const std::string& prefix() const noexcept { return prefix_; }
+  const read_options& options() const noexcept { return opts_; }
   const bundle_header& header() const noexcept { return header_; }
   // Visible entries in key order: the header and the parts of partitioned tensors are hidden.
   std::span<const entry> entries() const noexcept { return visible_; }
@@ -123,8 +124,10 @@ class bundle_reader {
   result<std::string> read_record(const entry& e, bool verify) const;
   result<tensor> read_plain(const entry& e, bool verify) const;
   result<trackable_object_graph> read_object_graph(bool verify) const;
-  result<const entry*> find_typed(std::string_view key, dtype expected) const;
-  result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size) const;
+  const entry* find_after(std::string_view key, const entry* previous) const noexcept;
+  result<const entry*> find_typed(std::string_view key, dtype expected, const entry* previous = nullptr) const;
+  result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size,
+                                  const entry* previous = nullptr) const;
   result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
   result<tensor> read_partitioned(const entry& e) const;
   result<void> check_partitioned_size(const entry& e) const;

@@ -57,6 +57,9 @@ TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_vie
 TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key);
 // Limits and data-file bounds of a record, before its size is trusted for an allocation.
 TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key);
+// Faults in newly allocated, untouched destination memory [p, p + n) at once, on the reader's
+// threads, before it is filled (bundle/fresh_pages.hpp).
+TFCKPT_DECL void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept;
 
 
 // Sorts the root's dependencies by name, as tf.train.Checkpoint sorts its keyword arguments

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "../bundle/fresh_pages.hpp"
 #include "../bundle/reader.hpp"
 #include "../bundle/writer.hpp"
 #include "../format/state_file.hpp"
@@ -44,6 +45,9 @@ TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_vie
 TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
 TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key) {
   return r.check_readable(key);
+}
+TFCKPT_DECL void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept {
+  detail::populate_for_write(p, n, r.options().threads);
 }
 
 TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {

@@ -107,7 +107,14 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
     TFCKPT_TRY(core::check_readable(r, key));
     const std::int64_t n = e.shape[0];  // rank 1: checked by the graph layer (shape_rule::any_length)
     if (n < 0) return make_error(errc::corruption, "negative length " + std::to_string(n)).at_key(key);
-    std::vector<E> fresh(static_cast<std::size_t>(n));
+    // Already the stored length: read in place, as fixed-size leaves are (a new vector would
+    // cost fresh pages and a zero fill of every element before the read overwrites them).
+    if (v.size() == static_cast<std::size_t>(n))
+      return core::read_bytes_into(r, key, type, std::as_writable_bytes(std::span<E>(v)));
+    std::vector<E> fresh;
+    fresh.reserve(static_cast<std::size_t>(n));  // allocated, not touched: fault it in at once
+    core::populate_destination(r, fresh.data(), static_cast<std::size_t>(n) * sizeof(E));
+    fresh.resize(static_cast<std::size_t>(n));
     TFCKPT_TRY(core::read_bytes_into(r, key, type, std::as_writable_bytes(std::span<E>(fresh))));
     v = std::move(fresh);
     return {};
