@@ -208,21 +208,31 @@ bool make_plan(const std::string& prefix, plan& p, bool allocate) {
   return true;
 }
 
-int run_restore(const std::string& prefix, unsigned threads, bool verify) {
-  plan p;
-  if (!make_plan(prefix, p, true)) return 1;
+// The read requests of a plan (one per record, into the plan's buffers) and one timed restore of
+// them: open the bundle, read every record.
+std::vector<tfckpt::bundle_reader::read_request> requests_of(plan& p) {
   std::vector<tfckpt::bundle_reader::read_request> req(p.keys.size());
   for (std::size_t i = 0; i < req.size(); ++i)
     req[i] = {p.keys[i], p.types[i], std::as_writable_bytes(std::span<char>(p.buffers[i]))};
+  return req;
+}
+
+bool restore_requests(const std::string& prefix, std::span<const tfckpt::bundle_reader::read_request> req,
+                      const tfckpt::read_options& o) {
+  auto r = tfckpt::bundle_reader::open(prefix, o);
+  if (!r) return fail(r.error());
+  auto ok = r->read_many_into(req);
+  return ok ? true : fail(ok.error());
+}
+
+int run_restore(const std::string& prefix, unsigned threads, bool verify) {
+  plan p;
+  if (!make_plan(prefix, p, true)) return 1;
+  const auto req = requests_of(p);
   tfckpt::read_options o;
   o.threads = threads;
   o.verify_checksums = verify;
-  const double s = best_of([&] {
-    auto r = tfckpt::bundle_reader::open(prefix, o);
-    if (!r) return fail(r.error());
-    auto ok = r->read_many_into(req);
-    return ok ? true : fail(ok.error());
-  });
+  const double s = best_of([&] { return restore_requests(prefix, req, o); });
   const std::string name = std::string("restore") + (verify ? "" : "_nocrc") + "_t" + std::to_string(threads);
   return report(name.c_str(), s, p.bytes, p.keys.size());
 }
@@ -428,17 +438,10 @@ int run_cold_read(const std::string& file, const std::string& mode, unsigned thr
 int run_cold_restore(const std::string& prefix, unsigned threads) {
   plan p;
   if (!make_plan(prefix, p, true)) return 1;
-  std::vector<tfckpt::bundle_reader::read_request> req(p.keys.size());
-  for (std::size_t i = 0; i < req.size(); ++i)
-    req[i] = {p.keys[i], p.types[i], std::as_writable_bytes(std::span<char>(p.buffers[i]))};
+  const auto req = requests_of(p);
   tfckpt::read_options o;
   o.threads = threads;
-  const double s = best_cold([&] {
-    auto r = tfckpt::bundle_reader::open(prefix, o);
-    if (!r) return fail(r.error());
-    auto ok = r->read_many_into(req);
-    return ok ? true : fail(ok.error());
-  });
+  const double s = best_cold([&] { return restore_requests(prefix, req, o); });
   return report(("cold_restore_t" + std::to_string(threads)).c_str(), s, p.bytes, p.keys.size());
 }
 
