@@ -29,7 +29,7 @@
 
 #include "struct_gen_leaves.hpp"
 
-namespace tfckpt_tool::struct_gen_detail {
+namespace tfckpt_tool::struct_gen_impl {
 
 // A ready-made type for the field of a subtree root. `type` may name the root struct through
 // the placeholder "\x01" "0" "\x02" (the generator resolves it); `init` is "" or " = ...".
@@ -504,4 +504,4 @@ class keras_matcher {
   }
 };
 
-}  // namespace tfckpt_tool::struct_gen_detail
+}  // namespace tfckpt_tool::struct_gen_impl

@@ -10,7 +10,7 @@
 
 #include <tfckpt/bundle/reader.hpp>
 
-namespace tfckpt_tool::struct_gen_detail {
+namespace tfckpt_tool::struct_gen_impl {
 
 inline bool is_cpp_keyword(std::string_view s) {
   static const std::set<std::string_view> kw = {
@@ -101,4 +101,4 @@ inline typed leaf_type(const tfckpt::bundle_entry& e, bool fixed) {
   return {"tfckpt::tensor_of<" + el + ">", "{*tfckpt::tensor_of<" + el + ">::zeros({" + shape_list(e.shape) + "})}", sig};
 }
 
-}  // namespace tfckpt_tool::struct_gen_detail
+}  // namespace tfckpt_tool::struct_gen_impl

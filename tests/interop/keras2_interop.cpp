@@ -49,7 +49,7 @@ const std::vector<tfckpt::shape_t> shapes{{4, 8}, {8}, {8, 3}, {3}};
 // What the first step creates: a zero slot per trainable variable in each list.
 template <class... Lists>
 void zero_slots(Lists&... lists) {
-  for (const auto& s : shapes) (lists.emplace_back(tfckpt::dtype::float32, s), ...);
+  for (const auto& s : shapes) (lists.push_back(tfckpt::tensor::zeros(tfckpt::dtype::float32, s).value()), ...);
 }
 
 using restore_fn = std::function<int(const std::string&, const std::string&)>;
