@@ -32,7 +32,10 @@ TEST_CASE("public api: tensor::zeros is shaped and zero-filled, and refuses inva
   REQUIRE(t);
   CHECK(t->shape() == tfckpt::shape_t{2, 3});
   CHECK(t->bytes().size() == 24);
-  for (float x : t->values<float>().value()) CHECK(x == 0.0f);
+  const auto values = t->values<float>();  // a named result: the span must not outlive it
+  REQUIRE(values);
+  CHECK(values->size() == 6);
+  for (float x : *values) CHECK(x == 0.0f);
   auto s = tensor::zeros(dtype::string, {2});
   REQUIRE(s);
   CHECK(s->strings() == std::vector<std::string>{"", ""});
