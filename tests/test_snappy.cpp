@@ -180,6 +180,20 @@ TEST_CASE("snappy: bad copies and length mismatches are corruption") {
             std::string("\xff\xff\xff\xff", 4)));                         // 4-byte literal length 2^32
 }
 
+// Found by fuzz_snappy against libsnappy: the 4-byte length field holds length-1, and libsnappy
+// adds the 1 in 32 bits, so 0xffffffff is an empty literal. TensorFlow decodes with libsnappy;
+// we read such a block as it does.
+TEST_CASE("snappy: a 4-byte literal length of 0xffffffff is an empty literal, as in libsnappy") {
+  const std::string c = preamble(1) + std::string(1, static_cast<char>(63 << 2)) +
+                        std::string("\xff\xff\xff\xff", 4) + std::string("\x00\x00", 2);
+  auto r = snappy_uncompress(c);
+  REQUIRE(r.has_value());
+  CHECK(*r == std::string(1, '\0'));
+  std::string theirs;
+  REQUIRE(snappy::Uncompress(c.data(), c.size(), &theirs));
+  CHECK(theirs == *r);
+}
+
 TEST_CASE("snappy: declared-length bombs are rejected before allocating") {
   auto r = snappy_uncompress(preamble(0xffffffffu) + std::string("\x00", 1));
   REQUIRE_FALSE(r.has_value());

@@ -5092,8 +5092,9 @@ inline result<std::string> snappy_uncompress(std::string_view compressed,
     ip += extra;
 
     if ((tag & 3) == 0) {  // literal
-      // Long literal: stored value is length-1; 64-bit math so a 4-byte 0xffffffff can't wrap.
-      const std::uint64_t len = extra ? std::uint64_t{trailer} + 1 : (entry & 0xff);
+      // Long literal: stored value is length-1, added in 32 bits as libsnappy (TensorFlow's
+      // decoder) does, so a 4-byte 0xffffffff is a zero-length literal there and here.
+      const std::uint64_t len = extra ? std::uint32_t{trailer + 1u} : (entry & 0xff);
       const auto in_left = static_cast<std::size_t>(iend - ip);
       if (len <= 16 && in_left >= 16 && declared - op >= 16) {
         // Short literal with slack on both sides: one fixed-size copy, as libsnappy does.
