@@ -567,7 +567,7 @@ def print_summary(big, small, cold, compile_fields=None):
               ratio(extra),
               ratio(lambda: "%.1f" % (min(rs["restore_t1"]["seconds"], rs["restore_t2"]["seconds"]) * 1e3)),
               ratio(lambda: "%.2f" % (rb["read_new_data"]["seconds"] / rb["object_read_fresh_t2"]["seconds"])),
-              cold_field))
+              cold_field, compile_fields or "compile_extra_s_O0=n/a"))
 
 
 if __name__ == "__main__":
