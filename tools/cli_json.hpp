@@ -18,9 +18,10 @@
 #include <tfckpt/format/bundle_proto.hpp>
 #include <tfckpt/format/state_file.hpp>
 
-#include "utf8.hpp"
-
 namespace tfckpt_cli {
+
+using tfckpt::is_valid_utf8;
+using tfckpt::utf8_sequence_length;
 
 using json = nlohmann::ordered_json;
 

@@ -20,7 +20,6 @@
 #include "convert_common.hpp"
 #include "npz_format.hpp"
 #include "safetensors_format.hpp"
-#include "utf8.hpp"
 
 namespace tfckpt_convert {
 
@@ -62,7 +61,7 @@ inline std::string unsupported_reason(format f, const tfckpt::entry& e) {
 }
 
 inline bool valid_member_name(std::string_view n) {
-  return tfckpt_cli::is_valid_utf8(n) && n.find('\0') == std::string_view::npos;
+  return tfckpt::is_valid_utf8(n) && n.find('\0') == std::string_view::npos;
 }
 
 // An npz member name that unzip cannot place outside the extraction directory: no leading '/',

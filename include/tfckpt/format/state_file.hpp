@@ -508,4 +508,9 @@ inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_s
   return detail::atomic_write_file(state_path, format_checkpoint_state(st, opt));
 }
 
+// Public: the strict UTF-8 check the state file uses, for programs (the tfckpt CLI) that decide
+// whether a key or byte string can be shown as text.
+using detail::is_valid_utf8;
+using detail::utf8_sequence_length;
+
 }  // namespace tfckpt
