@@ -111,13 +111,16 @@ route_meson_subproject() {
 
 route_pkgconfig_cmake() {
   # Compiled in a scratch directory with nothing but the installed prefix on the include path.
-  local d="$WORK/pkgconfig_cmake" cflags
+  local d="$WORK/pkgconfig_cmake" cflags libs
   mkdir -p "$d"
   cflags="$(PKG_CONFIG_PATH="$WORK/prefix/share/pkgconfig" pkg-config --cflags tfckpt)"
-  echo "pkg-config --cflags tfckpt: $cflags"
+  libs="$(PKG_CONFIG_PATH="$WORK/prefix/share/pkgconfig" pkg-config --libs tfckpt)"
+  echo "pkg-config --cflags tfckpt: $cflags; --libs: $libs"
   case "$cflags" in *"$WORK/prefix/"*) ;; *) echo "cflags do not point into $WORK/prefix" >&2; return 1 ;; esac
-  # shellcheck disable=SC2086  # $cflags is a list of flags
-  (cd "$d" && run "$CXX" -std=c++20 -Wall -Wextra -Wpedantic -Werror $cflags "$HERE/src/consumer.cpp" -o consumer)
+  # The threaded paths start POSIX threads: the .pc file must say how to link them.
+  case " $libs " in *" -pthread "*) ;; *) echo "libs lack -pthread" >&2; return 1 ;; esac
+  # shellcheck disable=SC2086  # $cflags and $libs are lists of flags
+  (cd "$d" && run "$CXX" -std=c++20 -Wall -Wextra -Wpedantic -Werror $cflags "$HERE/src/consumer.cpp" $libs -o consumer)
   run_consumer "$d/consumer"
 }
 
@@ -128,7 +131,8 @@ route_pkgconfig_meson() {
   local pc="$p/share/pkgconfig" inc ver
   inc="$(PKG_CONFIG_PATH="$pc" pkg-config --variable=includedir tfckpt)"
   ver="$(PKG_CONFIG_PATH="$pc" pkg-config --modversion tfckpt)"
-  echo "meson's tfckpt.pc: version $ver, includedir $inc, cflags $(PKG_CONFIG_PATH="$pc" pkg-config --cflags tfckpt)"
+  echo "meson's tfckpt.pc: version $ver, includedir $inc, cflags $(PKG_CONFIG_PATH="$pc" pkg-config --cflags tfckpt), libs $(PKG_CONFIG_PATH="$pc" pkg-config --libs tfckpt)"
+  case " $(PKG_CONFIG_PATH="$pc" pkg-config --libs tfckpt) " in *" -pthread "*) ;; *) echo "meson's tfckpt.pc lacks -pthread" >&2; return 1 ;; esac
   [ "$inc" = "$p/include" ] || { echo "includedir should be $p/include" >&2; return 1; }
   [ -f "$inc/tfckpt/tfckpt.hpp" ] && [ -f "$inc/tfckpt/format/coding.hpp" ] || { echo "headers not installed" >&2; return 1; }
   local want
