@@ -121,3 +121,34 @@ if [ "${TFCKPT_NO_TF215:-0}" != 1 ]; then
       tensorflow-cpu==2.15.1
   fi
 fi
+
+# ---- a public project's checkpoint (tests/interop/public_checkpoint.py) ---------------
+# basic-pitch (PyPI) ships its Keras model as a SavedModel, whose variables/ bundle is a TF2
+# checkpoint nobody here wrote. Only the wheel is fetched (pinned by hash, no dependencies, never
+# installed); the SavedModel is extracted into .venv/public/basic_pitch_nmp.
+PUBLIC="$VENV/public/basic_pitch_nmp"
+if [ -f "$PUBLIC/variables/variables.index" ]; then
+  log "public: basic-pitch SavedModel present"
+else
+  log "public: fetching the basic-pitch 0.4.0 wheel (its SavedModel is a test's checkpoint)"
+  tmp="$(mktemp -d)"
+  echo "basic-pitch==0.4.0 --hash=sha256:738adb503aae7fdfc7d1e1511aa0ce35052315f260a19531ef4c356708425db0" \
+    > "$tmp/requirements.txt"
+  "$VENV/bin/python" -m pip download --disable-pip-version-check --no-input --progress-bar off \
+    --no-deps --require-hashes -r "$tmp/requirements.txt" -d "$tmp"
+  rm -rf "$PUBLIC.tmp"
+  "$VENV/bin/python" - "$tmp" "$PUBLIC.tmp" <<'PY'
+import glob, os, sys, zipfile
+(whl,) = glob.glob(os.path.join(sys.argv[1], "basic_pitch-0.4.0-*.whl"))
+inner = "basic_pitch/saved_models/icassp_2022/nmp/"
+with zipfile.ZipFile(whl) as z:
+    for name in z.namelist():
+        if name.startswith(inner) and not name.endswith("/"):
+            dst = os.path.join(sys.argv[2], name[len(inner):])
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with z.open(name) as s, open(dst, "wb") as d:
+                d.write(s.read())
+PY
+  mv "$PUBLIC.tmp" "$PUBLIC"
+  rm -rf "$tmp"
+fi
