@@ -21,6 +21,7 @@
 #include <boost/preprocessor/variadic/to_seq.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
+#include "../format/config.hpp"
 #include "field_names.hpp"
 
 namespace tfckpt {
