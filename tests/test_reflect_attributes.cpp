@@ -35,6 +35,14 @@ struct with_wrong_name {
   std::int64_t step = 0;
 };
 
+struct recorded_name_t {
+  tfckpt::attribute<"ITERATOR", tfckpt::tensor> state;
+};
+struct with_recorded_name {
+  recorded_name_t iterator;
+  std::int64_t step = 0;
+};
+
 struct string_iterator_t {
   tfckpt::attribute<"ITERATOR_STATE", std::string> state;
 };
@@ -148,6 +156,18 @@ TEST_CASE("attribute: a name the saved object lacks is unmatched, not an error; 
   CHECK_FALSE(st->assert_consumed());
   // The hint gives the field that would hold the stored value.
   CHECK(ra::any_contains(st->hints, "tfckpt::attribute<\"ITERATOR_STATE\", tfckpt::tensor> (variant [2])"));
+}
+
+TEST_CASE("attribute: the recorded name of an attribute stored under another key is an error naming the stored one") {
+  // `tfckpt graph` shows the iterator's attribute as ITERATOR; the bundle holds ITERATOR_STATE.
+  ra::with_recorded_name s;
+  auto st = tfckpt::read(TFCKPT_FIXTURES_DIR "/variant/ckpt", s);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == tfckpt::errc::not_found);
+  const std::string msg = st.error().to_string();
+  CHECK(msg.find("iterator/.ATTRIBUTES/ITERATOR: the object records attribute ITERATOR but the bundle holds no value") !=
+        std::string::npos);
+  CHECK(msg.find("it stores tfckpt::attribute<\"ITERATOR_STATE\", tfckpt::tensor> (variant [2])") != std::string::npos);
 }
 
 TEST_CASE("attribute: a dtype mismatch is an error naming the key and both dtypes") {

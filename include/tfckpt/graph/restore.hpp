@@ -267,7 +267,16 @@ inline result<void> restore_attributes(live_node& ln, std::size_t live, const tr
       restored.insert({live, i});
       continue;
     }
-    if (!r.find(*key) && !records_attribute(saved, a.name)) continue;
+    if (!r.find(*key)) {
+      if (!records_attribute(saved, a.name)) continue;
+      // Recorded but stored under other names: a tf.data iterator records ITERATOR and stores
+      // ITERATOR_STATE. Say which field would hold what is there.
+      const std::string fields = detail::attribute_fields_for(r, saved, {});
+      return make_error(errc::not_found, attribute_key(path, a.name) + ": the object records attribute " + a.name +
+                                             " but the bundle holds no value under its key" +
+                                             (fields.empty() ? std::string() : "; it stores " + fields + ": declare that instead"))
+          .at_key(*key);
+    }
     variable& v = a.value;
     auto e = detail::checked_entry(r, *key, v.type, v.shape, v.rule, attribute_key(path, a.name));
     if (!e) {
