@@ -468,7 +468,7 @@ class generator {
       h += "//   auto st = tfckpt::read(" + cpp_literal(source) + ", r);  // st->assert_consumed()\n";
     }
     if (!warnings_.empty()) {
-      h += "// Not declared (tfckpt cannot restore these values; assert_consumed() will name them):\n";
+      h += "// Not declared (no value to hold, or a variable's extra attributes; assert_consumed() names them):\n";
       for (const auto& w : warnings_) h += "//   " + cpp_literal(w) + "\n";
     }
     h += "#pragma once\n\n#include <array>\n#include <complex>\n#include <cstdint>\n#include <string>\n#include <tuple>\n"
