@@ -22,9 +22,11 @@
 //   optimizers, Keras 3 models and optimizers) is that type (struct_gen_keras.hpp); not inside
 //   TF lists (g++ 12 cannot reflect a std::array of them in an aggregate).
 // - The root's save_counter is left to tfckpt::restore / tfckpt::checkpoint.
-// - Attributes other than VARIABLE_VALUE (OBJECT_CONFIG_JSON, ITERATOR_STATE, ...) cannot be
-//   restored by the library: they are listed in the header and on stderr (assert_consumed()
-//   names them), never silently turned into wrong fields.
+// - Attributes of an object that is not a variable (tf_keras's OBJECT_CONFIG_JSON, a tf.data
+//   iterator's ITERATOR_STATE, ...) are tfckpt::attribute<"NAME", T> fields of its struct, T
+//   typed as a variable's leaf, NAME the stored key's (a tf.data iterator records attribute
+//   ITERATOR but stores ITERATOR_STATE: the field names what the bundle holds). An attribute
+//   whose value is not in the bundle is listed in the header and on stderr, never guessed.
 // A checkpoint without an object graph (TF1 Saver) is an error that names what to use instead.
 // The output is deterministic: it depends only on the object graph and the bundle's index.
 #pragma once
@@ -39,6 +41,7 @@
 
 #include <tfckpt/bundle/reader.hpp>
 #include <tfckpt/graph/keys.hpp>
+#include <tfckpt/graph/restore.hpp>
 
 #include "schema_gen.hpp"
 #include "struct_gen_keras.hpp"
@@ -106,8 +109,11 @@ class generator {
     reserved_.insert(o_.name);
     // Every field identifier is reserved against type names (a member named like a type used
     // in the same class "changes meaning").
-    for (const auto& node : g_.nodes)
+    for (const auto& node : g_.nodes) {
       for (const auto& c : node.children) field_idents_.insert(identifier_for(c.local_name));
+      if (!node.attributes.empty() && node.attributes.front().name != tfckpt::variable_value_name)
+        for (const auto& a : stored_attributes(node)) field_idents_.insert(attribute_ident(a.name));
+    }
     auto root = describe_root();
     if (!root) return std::move(root).error();
     struct_gen_output out;
@@ -179,10 +185,46 @@ class generator {
     return r_.find(node.attributes.front().checkpoint_key);
   }
 
-  void note_unsupported(std::size_t id) {
-    for (const auto& a : g_.nodes[id].attributes)
-      warnings_.push_back(node_path(id) + ": attribute " + a.name + " (" + a.checkpoint_key +
-                          ") is not a VARIABLE_VALUE; tfckpt cannot restore or save it, so no field stands for it");
+  // One tfckpt::attribute field per value stored under the object's `.ATTRIBUTES/` (the keys a
+  // restore reads: graph/restore.hpp), named after the stored key.
+  struct stored_attribute {
+    std::string name;  // unescaped key suffix: the tfckpt::attribute's NAME
+    const tfckpt::entry* e = nullptr;
+  };
+  std::vector<stored_attribute> stored_attributes(const tfckpt::trackable_object& node) const {
+    std::vector<std::string> keys;
+    tfckpt::detail::unread_keys(r_, node, keys);
+    std::vector<stored_attribute> out;
+    static constexpr std::string_view marker = "/.ATTRIBUTES/";
+    for (const auto& k : keys) {
+      const auto at = k.find(marker);
+      out.push_back({at == std::string::npos ? k : tfckpt::unescape_local_name(std::string_view(k).substr(at + marker.size())),
+                     at == std::string::npos ? nullptr : r_.find(k)});
+    }
+    return out;
+  }
+  // `object_config_json` for OBJECT_CONFIG_JSON: a member, not a macro-like spelling.
+  static std::string attribute_ident(const std::string& name) {
+    std::string s = identifier_for(name);
+    for (char& c : s)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return identifier_for(s);
+  }
+
+  void attribute_fields(std::size_t id, struct_def& d, std::set<std::string>& taken) {
+    for (const auto& a : stored_attributes(g_.nodes[id])) {
+      if (!a.e) {
+        warnings_.push_back(node_path(id) + ": attribute " + a.name + " is not in the bundle; no field stands for it");
+        continue;
+      }
+      const typed v = leaf_type(a.e->info, o_.fixed);
+      field f;
+      f.ident = unique_in(taken, attribute_ident(a.name));
+      f.names.push_back(f.ident);  // not an edge: the field's name plays no part in any key
+      f.t = {"tfckpt::attribute<" + cpp_literal(a.name) + ", " + v.type + ">", v.init.empty() ? "" : "{" + v.init + "}",
+             "@" + a.name + ":" + v.sig};
+      d.fields.push_back(std::move(f));
+    }
   }
 
   typed describe(std::size_t id, const std::string& expr, const std::string& base_name) {
@@ -269,7 +311,6 @@ class generator {
         tuples_.insert(id);
       }
     } else {
-      if (!node.attributes.empty()) note_unsupported(id);
       struct_def d;
       std::set<std::string> taken;
       std::vector<char> merged(node.children.size(), 0);
@@ -298,6 +339,7 @@ class generator {
         }
         d.fields.push_back(std::move(f));
       }
+      attribute_fields(id, d, taken);  // after the children: a child keeps its identifier
       for (const auto& sv : node.slot_variables) {
         bool have = false;
         for (const auto& s : d.slot_names) have = have || s == sv.slot_name;
@@ -426,7 +468,7 @@ class generator {
       h += "//   auto st = tfckpt::read(" + cpp_literal(source) + ", r);  // st->assert_consumed()\n";
     }
     if (!warnings_.empty()) {
-      h += "// Not declared (tfckpt cannot restore these values; assert_consumed() will name them):\n";
+      h += "// Not declared (no value to hold, or a variable's extra attributes; assert_consumed() names them):\n";
       for (const auto& w : warnings_) h += "//   " + cpp_literal(w) + "\n";
     }
     h += "#pragma once\n\n#include <array>\n#include <complex>\n#include <cstdint>\n#include <string>\n#include <tuple>\n"

@@ -39,7 +39,10 @@ struct tree_variable {
   ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
   shape_t shape;
   std::string_view bytes;                // fixed-size dtypes: the row-major, little-endian elements
-  std::span<const std::string> strings;  // dtype::string: one element per element of `shape`
+  std::span<const std::string> strings;  // dtype::string / variant: one element per element of `shape`
+  // The attribute of the object at `path` this value is saved as; empty: the object is a
+  // variable (VARIABLE_VALUE). E.g. "ITERATOR_STATE" for a tf.data iterator's variant state.
+  std::string attribute;
 };
 
 // The slot variables of one optimizer of the tree (pre-2.11 Keras layout, e.g. Adam's m and v).
@@ -60,6 +63,7 @@ inline result<void> save_tree_variable(const void* object, bundle_writer& w, con
   const auto* c = static_cast<const tree_save_ctx*>(object);
   const tree_variable& v = *c->var;
   if (v.dtype == ::tfckpt::dtype::string) TFCKPT_TRY(w.add_strings(key, v.shape, v.strings));
+  else if (v.dtype == ::tfckpt::dtype::variant) TFCKPT_TRY(w.add_variant(key, v.shape, v.strings));
   else TFCKPT_TRY(w.add(key, v.dtype, v.shape, v.bytes));
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
@@ -75,7 +79,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
   if (v.path.empty()) return make_error(errc::invalid_argument, "write_object_tree: a variable with an empty path");
   for (const auto& c : v.path)
     if (c.empty()) return make_error(errc::invalid_argument, "write_object_tree: empty local name in the path").at_key(where);
-  if (v.dtype == ::tfckpt::dtype::string) {
+  if (v.dtype == ::tfckpt::dtype::string || v.dtype == ::tfckpt::dtype::variant) {
     auto n = element_count_for(v.shape, v.strings.size(), "write_object_tree");
     if (!n) return std::move(n).error().at_key(where);
     return {};
@@ -97,7 +101,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
 }  // namespace detail
 
 // Writes `variables` and `slots` into `w` as a TF2 object-based checkpoint: each variable under
-// `<escaped path>/.ATTRIBUTES/VARIABLE_VALUE`, each slot under its `.OPTIMIZER_SLOT` key and the
+// `<escaped path>/.ATTRIBUTES/VARIABLE_VALUE` (or `<escaped attribute>` when it names one), each slot under its `.OPTIMIZER_SLOT` key and the
 // TrackableObjectGraph (root = node 0, children in first-seen order) under
 // _CHECKPOINTABLE_OBJECT_GRAPH. `on_saved(i)`, when given, is called once variables[i] is written
 // (progress). Does not finish() the writer. errc::invalid_argument: an empty path or local name,
@@ -130,7 +134,7 @@ inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_var
     const tree_variable& v = variables[i];
     TFCKPT_TRY(detail::check_tree_variable(v));
     detail::live_node& node = tree.node(node_for(v.path));
-    if (node.value)
+    if (v.attribute.empty() && node.value)
       return make_error(errc::invalid_argument, "write_object_tree: two variables at one object path")
           .at_key(object_path(v.path));
     ctx.push_back({&v, i, &on_saved});
@@ -139,7 +143,8 @@ inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_var
     var.shape = v.shape;
     var.object = &ctx.back();
     var.io = &detail::tree_variable_io;
-    node.value = std::move(var);
+    if (v.attribute.empty()) node.value = std::move(var);
+    else node.attributes.push_back(detail::live_attribute{v.attribute, std::move(var)});  // duplicates: write_tree refuses
   }
   for (const auto& s : slots) {
     detail::live_node& node = tree.node(node_for(s.optimizer));

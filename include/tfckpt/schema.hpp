@@ -152,6 +152,10 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
+  } else if constexpr (detail::is_attribute<T>::value) {
+    static_assert(::tfckpt::detail::offending<T, false>::value,
+                  "tfckpt: a compile-time schema holds variables (VARIABLE_VALUE) only; a struct with a "
+                  "tfckpt::attribute field is restored with tfckpt::restore / tfckpt::read");
   } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
   } else if constexpr (detail::is_optional<T>::value) {

@@ -24,6 +24,7 @@
 #include "keras/keras3_layers.hpp"
 #include "keras/keras3_models.hpp"
 #include "keras/keras3_optimizers.hpp"
+#include "reflect/attribute.hpp"
 #include "reflect/schema_entry.hpp"
 #include "schema.hpp"
 

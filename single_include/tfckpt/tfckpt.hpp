@@ -2829,6 +2829,14 @@ struct variable {
   std::string full_name;  // SerializedTensor.full_name; the object path when empty
 };
 
+// A value the object saves under an attribute of its own (tfckpt::attribute<"NAME", T>), as a
+// tf.data iterator saves ITERATOR_STATE: not a child object. Its key is
+// attribute_key(<object path>, name).
+struct live_attribute {
+  std::string name;  // SerializedTensor.name: the attribute as the object graph records it
+  variable value;
+};
+
 struct live_edge {
   std::string local_name;
   std::size_t target = 0;
@@ -2846,7 +2854,8 @@ struct container_fill {
 struct live_node {
   object_id id;
   std::vector<live_edge> children;  // declared order
-  std::optional<variable> value;    // leaves
+  std::optional<variable> value;    // leaves (their VARIABLE_VALUE attribute)
+  std::vector<live_attribute> attributes;  // other named attributes of this object
   slot_table* slots = nullptr;      // optimizers with slot variables (pre-2.11 layout)
   container_fill fill{};            // containers that take their size from the checkpoint
 };
@@ -2859,7 +2868,7 @@ class live_tree {
   // visitor to describe the object's children (exactly once per object).
   std::pair<std::size_t, bool> intern(object_id id) {
     if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
-    nodes_.push_back(live_node{id, {}, std::nullopt, nullptr, {}});
+    nodes_.push_back(live_node{id, {}, std::nullopt, {}, nullptr, {}});
     index_.emplace(id, nodes_.size() - 1);
     return {nodes_.size() - 1, true};
   }
@@ -2883,9 +2892,19 @@ class live_tree {
 
   // Duplicate local names under one parent can never be matched by name: reject them. Linear
   // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
+  // Likewise two attributes of one name on an object (they would share a key).
   result<void> check_unique_names() const {
     std::unordered_set<std::string_view> seen;
     for (const auto& n : nodes_) {
+      for (std::size_t i = 0; i < n.attributes.size(); ++i) {
+        const std::string& a = n.attributes[i].name;
+        if (a.empty()) return make_error(errc::invalid_argument, "an attribute with an empty name");
+        if (n.value && a == "VARIABLE_VALUE")
+          return make_error(errc::invalid_argument, "a variable already saves the attribute 'VARIABLE_VALUE'");
+        for (std::size_t j = 0; j < i; ++j)
+          if (n.attributes[j].name == a)
+            return make_error(errc::invalid_argument, "two attributes of one object share the name '" + a + "'");
+      }
       if (n.children.size() < 2) continue;
       seen.clear();
       seen.reserve(n.children.size());
@@ -7151,6 +7170,21 @@ inline std::string escape_local_name(std::string_view name) {
   return out;
 }
 
+// The inverse of escape_local_name, for names read back from keys ("..S" -> "./"). A '.' that
+// starts no escape (TF never writes one) is kept as it is.
+inline std::string unescape_local_name(std::string_view escaped) {
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '.' && i + 1 < escaped.size() && (escaped[i + 1] == '.' || escaped[i + 1] == 'S')) {
+      out += escaped[++i] == '.' ? '.' : '/';
+    } else {
+      out += escaped[i];
+    }
+  }
+  return out;
+}
+
 // object_path_to_string: escaped local names joined by "/"; the root is "".
 inline std::string object_path(std::span<const std::string> local_names) {
   std::string out;
@@ -7207,6 +7241,7 @@ using tfckpt::attribute_key;
 using tfckpt::attributes_marker;
 using tfckpt::child_path;
 using tfckpt::escape_local_name;
+using tfckpt::unescape_local_name;
 using tfckpt::object_path;
 using tfckpt::optimizer_slot_marker;
 using tfckpt::path_of_key;
@@ -7294,6 +7329,11 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
     for (const auto& e : ln.children)
       node.children.push_back(object_reference{static_cast<std::int32_t>(node_of[e.target]), e.local_name});
     if (ln.value) node.attributes.push_back(detail::variable_attribute(out.paths[id], ln.value->full_name));
+    // Other attributes as TF records a _serialize_to_tensors name (save_util.py
+    // _get_tensors_from_trackable): the name, and the key escaping it once more. TF leaves
+    // full_name empty for objects that are not variables.
+    for (const auto& a : ln.attributes)
+      node.attributes.push_back(serialized_tensor{a.name, a.value.full_name, attribute_key(out.paths[id], a.name), false});
   }
   // Slot nodes per optimizer, per slot name, per variable in node order: the variables of each
   // slot are looked up by path and sorted (scanning every node per slot name was slots x nodes).
@@ -7336,12 +7376,14 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
 // breadth-first, binding each saved child to the live child with the same local name. Values are
 // read through the bound node's own attribute `checkpoint_key`, never by guessing key strings, so
 // a renamed field is reported, not silently mis-read. A dtype mismatch is an error (TF does not
-// cast); a shape mismatch names both shapes.
+// cast); a shape mismatch names both shapes. Besides a variable's VARIABLE_VALUE, an object's
+// other attributes (tfckpt::attribute fields) are read the same way, each under its own name.
 
 #include <algorithm>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 
@@ -7403,9 +7445,9 @@ inline result<std::string> value_key(const trackable_object& n, std::string_view
   return first.substr(0, at + marker.size()) + std::string(tensor_name);
 }
 
-// The bundle keys a node's unread attributes stand for, for the status: an attribute key present
-// in the bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix
-// (the iterator case above); otherwise the recorded key as is.
+// The bundle keys a node's attributes stand for, for the status: an attribute key present in the
+// bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix (the
+// iterator case above); otherwise the recorded key as is.
 inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
   std::set<std::string> keys;
   for (const auto& a : n.attributes) {
@@ -7487,6 +7529,31 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The tfckpt::attribute fields that would hold a saved object's attributes other than
+// VARIABLE_VALUE whose keys are not in `read`: `tfckpt::attribute<"ITERATOR_STATE", tfckpt::tensor>
+// (variant [2])`, joined by "; ". The name is the stored key's, which is not always the recorded
+// attribute's (a tf.data iterator records ITERATOR and stores ITERATOR_STATE).
+inline std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
+                                        const std::set<std::string>& read) {
+  std::vector<std::string> keys;
+  detail::unread_keys(r, n, keys);
+  std::string out;
+  static constexpr std::string_view marker = "/.ATTRIBUTES/";
+  for (const auto& k : keys) {
+    const entry* e = r.find(k);
+    const auto at = k.find(marker);
+    if (!e || at == std::string::npos || read.count(k)) continue;
+    const std::string name = unescape_local_name(std::string_view(k).substr(at + marker.size()));
+    if (name == variable_value_name) continue;
+    std::string type = field_type_for(e->info);
+    type = type.substr(0, type.find(" (or "));  // one type, not the alternatives
+    if (!out.empty()) out += "; ";
+    out += "tfckpt::attribute<\"" + error::printable(name) + "\", " + type + "> (" +
+           std::string(dtype_name(e->info.dtype)) + " " + shape_to_string(e->info.shape) + ")";
+  }
+  return out;
+}
+
 // What to declare for each checkpoint value nothing restored: its field type, a near-miss live
 // path ("did you mean"), and for a node several edges reach, that it is shared.
 inline void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
@@ -7509,8 +7576,10 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
       h += "declare `" + field_type_for(e->info) + " " +
            (slash == std::string::npos ? path : path.substr(slash + 1)) + "` (" +
            std::string(dtype_name(e->info.dtype)) + " " + shape_to_string(e->info.shape) + ")";
+    } else if (const std::string fields = attribute_fields_for(r, g.nodes[sid], {}); !fields.empty()) {
+      h += "not a variable: declare a struct for this object with the field(s) " + fields;
     } else {
-      h += "attribute " + a.name + " (not a variable; tfckpt restores VARIABLE_VALUE only)";
+      h += "attribute " + a.name + " is not in the bundle";
     }
     std::string best;
     std::size_t best_d = std::max<std::size_t>(2, path.size() / 4) + 1;
@@ -7536,7 +7605,59 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
 struct restore_progress {
   std::vector<bool> used;           // the node's value was read into a live object
   std::vector<bool> slot_restored;  // a slot node was restored into a slot table
+  std::set<std::string> attribute_keys;  // keys read into tfckpt::attribute fields
 };
+
+// Whether the saved object records attribute `name` (then its value must be in the bundle).
+inline bool records_attribute(const trackable_object& n, std::string_view name) {
+  for (const auto& a : n.attributes)
+    if (a.name == name) return true;
+  return false;
+}
+
+// The attribute fields of one bound live node. `read` holds the keys read so far (this round
+// and earlier ones), `restored` the (live node, attribute) pairs that hold a value. A saved
+// object without the attribute leaves the field unmatched, as a missing child leaves a variable.
+inline result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
+                                       const bundle_reader& r, const std::string& path,
+                                       std::set<std::string>& read,
+                                       std::set<std::pair<std::size_t, std::size_t>>& restored,
+                                       std::vector<error>& mismatches, restore_status& st) {
+  for (std::size_t i = 0; i < ln.attributes.size(); ++i) {
+    live_attribute& a = ln.attributes[i];
+    // TF reads `<prefix>.ATTRIBUTES/` + the escaped tensor name (restore.py), as for variables.
+    auto key = detail::value_key(saved, escape_local_name(a.name));
+    if (!key) return std::move(key).error();
+    if (key->empty()) continue;
+    if (read.count(*key)) {  // an earlier round read it (into this object, or the one it was copied from)
+      restored.insert({live, i});
+      continue;
+    }
+    if (!r.find(*key)) {
+      if (!records_attribute(saved, a.name)) continue;
+      // Recorded but stored under other names: a tf.data iterator records ITERATOR and stores
+      // ITERATOR_STATE. Say which field would hold what is there.
+      const std::string fields = detail::attribute_fields_for(r, saved, {});
+      return make_error(errc::not_found, attribute_key(path, a.name) + ": the object records attribute " + a.name +
+                                             " but the bundle holds no value under its key" +
+                                             (fields.empty() ? std::string() : "; it stores " + fields + ": declare that instead"))
+          .at_key(*key);
+    }
+    variable& v = a.value;
+    auto e = detail::checked_entry(r, *key, v.type, v.shape, v.rule, attribute_key(path, a.name));
+    if (!e) {
+      if (detail::collect_mismatch(e.error(), mismatches)) continue;
+      return std::move(e).error();
+    }
+    if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok) return std::move(ok).error().at_key(*key);
+    v.shape = (*e)->info.shape;
+    if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
+    read.insert(*key);
+    restored.insert({live, i});
+    ++st.restored;
+  }
+  return {};
+}
 
 // Without `progress` a single round (every bound value is read); with it, values read by an
 // earlier round are not read again: their live objects count as restored.
@@ -7555,6 +7676,8 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   std::vector<bool> used = progress && progress->used.size() == n ? progress->used : std::vector<bool>(n, false);
   std::vector<bool> slot_restored =
       progress && progress->slot_restored.size() == n ? progress->slot_restored : std::vector<bool>(n, false);
+  std::set<std::string> read_attributes = progress ? progress->attribute_keys : std::set<std::string>{};
+  std::set<std::pair<std::size_t, std::size_t>> attribute_restored;  // (live node, attribute index)
   restore_status st;
   st.checkpoint = r.prefix();
   const auto saved_path = detail::saved_paths(g);
@@ -7563,6 +7686,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (bound[sid] == no_live) continue;
     ++st.matched_nodes;
     live_node& ln = tree.node(bound[sid]);
+    if (auto ok = detail::restore_attributes(ln, bound[sid], g.nodes[sid], r, live_path[bound[sid]], read_attributes,
+                                             attribute_restored, mismatches, st);
+        !ok)
+      return std::move(ok).error().in_file(r.prefix());
     if (!ln.value) continue;
     if (used[sid]) {  // an earlier round read it (into this object, or the one it was copied from)
       restored[bound[sid]] = true;
@@ -7617,7 +7744,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
-  if (progress) *progress = restore_progress{used, slot_restored};
+  if (progress) *progress = restore_progress{used, slot_restored, read_attributes};
   std::vector<std::size_t> unresolved_ids;
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (g.nodes[sid].attributes.empty()) continue;
@@ -7625,11 +7752,24 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       st.unresolved_nodes.push_back(saved_path[sid]);
       unresolved_ids.push_back(sid);
     }
-    if (!used[sid]) detail::unread_keys(r, g.nodes[sid], st.unused_values);
+    if (used[sid]) continue;
+    std::vector<std::string> keys;
+    detail::unread_keys(r, g.nodes[sid], keys);
+    for (auto& k : keys)
+      if (!read_attributes.count(k)) st.unused_values.push_back(std::move(k));
+    // A bound object whose attributes no field holds: say which fields would.
+    if (bound[sid] != no_live && !tree.node(bound[sid]).value)
+      if (const std::string fields = detail::attribute_fields_for(r, g.nodes[sid], read_attributes); !fields.empty())
+        st.hints.push_back(saved_path[sid] + ": declare the field(s) " + fields + " in the struct of " +
+                           (live_path[bound[sid]].empty() ? std::string("the root") : "'" + live_path[bound[sid]] + "'"));
   }
-  for (std::size_t id = 0; id < live->bfs_nodes; ++id)
-    if (tree.node(live->live_index[id]).value && !restored[live->live_index[id]])
-      st.unmatched_objects.push_back(live->paths[id]);
+  for (std::size_t id = 0; id < live->bfs_nodes; ++id) {
+    const std::size_t ln = live->live_index[id];
+    if (tree.node(ln).value && !restored[ln]) st.unmatched_objects.push_back(live->paths[id]);
+    const auto& attrs = tree.node(ln).attributes;
+    for (std::size_t i = 0; i < attrs.size(); ++i)
+      if (!attribute_restored.count({ln, i})) st.unmatched_objects.push_back(attribute_key(live->paths[id], attrs[i].name));
+  }
   std::set<std::string_view> restored_slots;  // slots the table held but nothing restored
   for (std::size_t sid = 0; sid < n; ++sid)
     if (slot_restored[sid]) restored_slots.insert(saved_path[sid]);
@@ -7666,6 +7806,8 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
   }
   for (std::size_t id = 0; id < live->bfs_nodes; ++id) {
     live_node& ln = tree.node(live->live_index[id]);
+    // TF1 checkpoints hold variables only: an attribute field has nothing to restore from.
+    for (const auto& a : ln.attributes) st.unmatched_objects.push_back(attribute_key(live->paths[id], a.name));
     if (!ln.value) continue;
     const std::string& path = live->paths[id];
     auto it = names.find(path);
@@ -7742,7 +7884,7 @@ inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) 
   if (!g) return std::move(g).error().in_file(s.reader.prefix());
   s.graph = std::move(*g);
   s.progress = restore_progress{std::vector<bool>(s.graph.nodes.size(), false),
-                                std::vector<bool>(s.graph.nodes.size(), false)};
+                                std::vector<bool>(s.graph.nodes.size(), false), {}};
   return restore_round(s, tree);
 }
 
@@ -7750,7 +7892,8 @@ inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) 
 // ---- end tfckpt/graph/pending.hpp ----
 // ---- begin tfckpt/graph/save.hpp ----
 // tfckpt graph layer: write a live tree as a TF2 object-based checkpoint: every variable under
-// its `<path>/.ATTRIBUTES/VARIABLE_VALUE` key, every slot under its `.OPTIMIZER_SLOT` key and the
+// its `<path>/.ATTRIBUTES/VARIABLE_VALUE` key, every other attribute (tfckpt::attribute) under
+// `<path>/.ATTRIBUTES/<escaped name>`, every slot under its `.OPTIMIZER_SLOT` key and the
 // serialized TrackableObjectGraph under `_CHECKPOINTABLE_OBJECT_GRAPH` (a scalar string).
 
 #include <string>
@@ -7771,9 +7914,16 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
                                                   " optimizer slot(s) refer to variable paths not in the object tree");
   for (std::size_t id = 0; id < built->bfs_nodes; ++id) {
     const live_node& ln = tree.node(built->live_index[id]);
-    if (!ln.value) continue;
-    const std::string& key = built->graph.nodes[id].attributes.front().checkpoint_key;
-    if (auto r = ln.value->io->save(ln.value->object, w, key); !r) return std::move(r).error().at_key(key);
+    const auto& recorded = built->graph.nodes[id].attributes;  // the value's first, then ln.attributes
+    std::size_t k = 0;
+    if (ln.value) {
+      const std::string& key = recorded[k++].checkpoint_key;
+      if (auto r = ln.value->io->save(ln.value->object, w, key); !r) return std::move(r).error().at_key(key);
+    }
+    for (const auto& a : ln.attributes) {
+      const std::string& key = recorded[k++].checkpoint_key;
+      if (auto r = a.value.io->save(a.value.object, w, key); !r) return std::move(r).error().at_key(key);
+    }
   }
   for (std::size_t s = 0; s < built->slots.size(); ++s) {
     const auto& sn = built->slots[s];
@@ -7913,7 +8063,8 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 // whose children are their fields; std::vector<S>/std::array<S,N> become TF lists (children
 // "0", "1", ...), std::map<std::string,S> TF dicts, std::optional an edge only when present,
 // tfckpt::ref an edge to an object owned elsewhere, a detail::slot_table field makes its struct
-// an optimizer with slot variables. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
+// an optimizer with slot variables, a tfckpt::attribute field is a named attribute of its struct's
+// own object (attribute.hpp), not a child. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
 // objects of different types. A type with a member `void tfckpt_describe(detail::live_tree&,
 // std::size_t self)` lists its own children (heterogeneous or shared lists, e.g. keras::adam).
 //
@@ -7933,6 +8084,27 @@ TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, con
 #include <vector>
 
 #include <boost/pfr/core.hpp>
+
+// ---- begin tfckpt/reflect/attribute.hpp ----
+// tfckpt reflect layer: tfckpt::attribute<"NAME", T>, a struct field that stands for one named
+// attribute of the struct's own object, not for a child object. TensorFlow saves most values as
+// the VARIABLE_VALUE attribute of a variable object (a plain leaf field here), but other objects
+// save theirs under other names on themselves: a tf.data iterator its DT_VARIANT state as
+// `<path>/.ATTRIBUTES/ITERATOR_STATE`, a tf_keras layer its config as
+// `<path>/.ATTRIBUTES/OBJECT_CONFIG_JSON`. So
+//
+//   struct iterator_t { tfckpt::attribute<"ITERATOR_STATE", tfckpt::tensor> state; };
+//   struct state { iterator_t iterator; std::int64_t step = 0; };
+//
+// restores `iterator/.ATTRIBUTES/ITERATOR_STATE` into `s.iterator.state.value` (the field's own
+// name is not part of any key) and saves it back with the object graph entry that names it.
+// T is any leaf (tfckpt::tensor for variants, std::string for a scalar string, typed tensors...):
+// its dtype and shape are checked as a variable's are. NAME is the attribute as the object graph
+// records it (SerializedTensor.name); the bundle key is attribute_key(path, NAME).
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
 
 // ---- begin tfckpt/reflect/leaf.hpp ----
 // tfckpt reflect layer: which C++ types are variables (leaves) and how they are saved/restored.
@@ -8261,6 +8433,50 @@ detail::variable make_variable(T& obj) {
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/reflect/leaf.hpp ----
+
+namespace tfckpt {
+
+// The name of an attribute as a template argument: attribute<"ITERATOR_STATE", T>.
+template <std::size_t N>
+struct attribute_name {
+  char chars[N]{};
+  constexpr attribute_name(const char (&s)[N]) noexcept {  // NOLINT: implicit, for the literal
+    for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
+  }
+  constexpr std::string_view view() const noexcept { return {chars, N - 1}; }
+};
+
+template <attribute_name Name, class T>
+struct attribute {
+  static_assert(Name.view().size() > 0, "tfckpt::attribute: the attribute name is empty");
+  static_assert(detail::is_leaf<T>,
+                "tfckpt::attribute<NAME, T>: T must be a leaf type (tfckpt::tensor, tfckpt::tensor_of<E>, "
+                "tfckpt::fixed<E, ...>, std::string, an arithmetic type, ...)");
+  static constexpr std::string_view name = Name.view();
+  using value_type = T;
+
+  T value{};
+
+  friend bool operator==(const attribute&, const attribute&) = default;
+};
+
+}  // namespace tfckpt
+
+namespace tfckpt::detail {
+
+template <class T>
+struct is_attribute : std::false_type {};
+template <attribute_name Name, class T>
+struct is_attribute<attribute<Name, T>> : std::true_type {};
+
+// Adds `a` to the attributes of the live node `owner` (the object whose field it is).
+template <class A>
+void add_attribute(live_tree& tree, std::size_t owner, A& a) {
+  tree.node(owner).attributes.push_back(live_attribute{std::string(A::name), make_variable(a.value)});
+}
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/reflect/attribute.hpp ----
 // ---- begin tfckpt/reflect/names.hpp ----
 // tfckpt reflect layer: the local names of a struct's children, decided at compile time.
 // Field names come from Boost.Describe (annotated types, bases first) or from the aggregate
@@ -8428,13 +8644,31 @@ struct name_set {
   std::size_t count = 0;
 };
 
+// Whether one TFCKPT_NAMES entry gives its field 1 to 4 names or tfckpt::skip. Checked by the
+// macro, which knows the type, so the diagnostic names it (offending<T, false>).
+template <class... S>
+consteval bool rename_arity_ok(S...) {
+  return sizeof...(S) >= 1 && sizeof...(S) <= max_names_per_field;
+}
+consteval bool rename_arity_ok(skip_t) { return true; }
+
+// The check itself, in a template so that both compilers spell T in the diagnostic.
+template <class T, bool Ok>
+consteval bool check_rename_arity() {
+  static_assert(::tfckpt::detail::offending<T, Ok>::value,
+                "tfckpt: TFCKPT_NAMES gives a field 1 to 4 names, or tfckpt::skip");
+  return true;
+}
+
 struct field_rename {
   std::string_view field;
   name_set names;
+  // Names past the fourth are dropped here; the macro's static_assert has already failed then.
   template <class... S>
-  constexpr field_rename(std::string_view f, S... n) : field(f), names{{std::string_view(n)...}, sizeof...(S)} {
-    static_assert(sizeof...(S) >= 1 && sizeof...(S) <= max_names_per_field,
-                  "tfckpt: TFCKPT_NAMES gives a field 1 to 4 names, or tfckpt::skip");
+  constexpr field_rename(std::string_view f, S... n) : field(f), names{} {
+    const std::string_view given[] = {std::string_view(n)...};
+    for (std::size_t i = 0; i < sizeof...(S) && i < max_names_per_field; ++i) names.names[i] = given[i];
+    names.count = sizeof...(S) < max_names_per_field ? sizeof...(S) : max_names_per_field;
   }
   constexpr field_rename(std::string_view f, skip_t) : field(f), names{} {}
 };
@@ -8524,12 +8758,18 @@ consteval bool all_names_unique() {
 
 #define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::detail::field_rename(#field, __VA_ARGS__),
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
+#define TFCKPT_DETAIL_ARITY_I(field, ...) &&::tfckpt::detail::rename_arity_ok(__VA_ARGS__)
+#define TFCKPT_DETAIL_ARITY(r, data, entry) TFCKPT_DETAIL_ARITY_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)
 // A type whose spelling has a comma (a class template with several arguments) goes in
 // parentheses: `template <class A, class B> TFCKPT_NAMES((pair<A, B>), (first, "a"))`.
 #define TFCKPT_NAMES(Type, ...)                                                                  \
   [[maybe_unused]] constexpr auto tfckpt_names(const BOOST_PP_REMOVE_PARENS(Type)*) {            \
+    static_assert(::tfckpt::detail::check_rename_arity<BOOST_PP_REMOVE_PARENS(Type),            \
+                                                       (true BOOST_PP_SEQ_FOR_EACH(              \
+                                                           TFCKPT_DETAIL_ARITY, ~,               \
+                                                           BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__)))>()); \
     return std::array{BOOST_PP_SEQ_FOR_EACH(TFCKPT_DETAIL_RENAME, ~, BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__))}; \
   }
 // ---- end tfckpt/reflect/names.hpp ----
@@ -8559,7 +8799,7 @@ concept describes_itself = requires(T& t, detail::live_tree& tree, std::size_t s
 };
 
 template <class T>
-inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T>::value &&
+inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T>::value && !is_attribute<T>::value &&
                                   std::is_class_v<T> && (detail::is_described<T> || std::is_aggregate_v<T>);
 
 // Calls f(names, field) for every field of a struct, in declaration order.
@@ -8674,6 +8914,8 @@ template <class T>
 void add_child(detail::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
   if constexpr (std::is_same_v<T, detail::slot_table>) {
     tree.node(parent).slots = &member;
+  } else if constexpr (is_attribute<T>::value) {
+    detail::add_attribute(tree, parent, member);  // the parent's own attribute; `name` plays no part
   } else if constexpr (is_optional<T>::value) {
     if (member) add_child(tree, parent, name, *member);
   } else if constexpr (is_ref<T>::value) {
@@ -8704,8 +8946,16 @@ std::size_t add_object(detail::live_tree& tree, T& obj) {
     for (auto& [key, value] : obj) add_child(tree, index, key, value);
   } else if constexpr (is_struct<T>) {
     for_each_field(obj, [&](const name_set& names, auto& field) {
-      for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
+      if constexpr (is_attribute<std::remove_cvref_t<decltype(field)>>::value) {
+        if (names.count != 0) detail::add_attribute(tree, index, field);  // once, whatever its aliases
+      } else {
+        for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
+      }
     });
+  } else if constexpr (is_attribute<T>::value) {
+    static_assert(::tfckpt::detail::offending<T, false>::value,
+                  "tfckpt::attribute is an attribute of the object whose field it is: declare it as a field "
+                  "of a struct, not as the root, a list element or a map value");
   } else {
     static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
@@ -10020,6 +10270,10 @@ constexpr void walk(std::vector<raw_entry>& out, const cstr& path, bool optional
     e.optional = optional;
     e.leaf = out.size();
     out.push_back(std::move(e));
+  } else if constexpr (detail::is_attribute<T>::value) {
+    static_assert(::tfckpt::detail::offending<T, false>::value,
+                  "tfckpt: a compile-time schema holds variables (VARIABLE_VALUE) only; a struct with a "
+                  "tfckpt::attribute field is restored with tfckpt::restore / tfckpt::read");
   } else if constexpr (std::is_same_v<T, detail::slot_table>) {
     // Run-time slot variables: not part of a type's schema.
   } else if constexpr (detail::is_optional<T>::value) {
@@ -11330,7 +11584,10 @@ struct tree_variable {
   ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
   shape_t shape;
   std::string_view bytes;                // fixed-size dtypes: the row-major, little-endian elements
-  std::span<const std::string> strings;  // dtype::string: one element per element of `shape`
+  std::span<const std::string> strings;  // dtype::string / variant: one element per element of `shape`
+  // The attribute of the object at `path` this value is saved as; empty: the object is a
+  // variable (VARIABLE_VALUE). E.g. "ITERATOR_STATE" for a tf.data iterator's variant state.
+  std::string attribute;
 };
 
 // The slot variables of one optimizer of the tree (pre-2.11 Keras layout, e.g. Adam's m and v).
@@ -11351,6 +11608,7 @@ inline result<void> save_tree_variable(const void* object, bundle_writer& w, con
   const auto* c = static_cast<const tree_save_ctx*>(object);
   const tree_variable& v = *c->var;
   if (v.dtype == ::tfckpt::dtype::string) TFCKPT_TRY(w.add_strings(key, v.shape, v.strings));
+  else if (v.dtype == ::tfckpt::dtype::variant) TFCKPT_TRY(w.add_variant(key, v.shape, v.strings));
   else TFCKPT_TRY(w.add(key, v.dtype, v.shape, v.bytes));
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
@@ -11366,7 +11624,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
   if (v.path.empty()) return make_error(errc::invalid_argument, "write_object_tree: a variable with an empty path");
   for (const auto& c : v.path)
     if (c.empty()) return make_error(errc::invalid_argument, "write_object_tree: empty local name in the path").at_key(where);
-  if (v.dtype == ::tfckpt::dtype::string) {
+  if (v.dtype == ::tfckpt::dtype::string || v.dtype == ::tfckpt::dtype::variant) {
     auto n = element_count_for(v.shape, v.strings.size(), "write_object_tree");
     if (!n) return std::move(n).error().at_key(where);
     return {};
@@ -11388,7 +11646,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
 }  // namespace detail
 
 // Writes `variables` and `slots` into `w` as a TF2 object-based checkpoint: each variable under
-// `<escaped path>/.ATTRIBUTES/VARIABLE_VALUE`, each slot under its `.OPTIMIZER_SLOT` key and the
+// `<escaped path>/.ATTRIBUTES/VARIABLE_VALUE` (or `<escaped attribute>` when it names one), each slot under its `.OPTIMIZER_SLOT` key and the
 // TrackableObjectGraph (root = node 0, children in first-seen order) under
 // _CHECKPOINTABLE_OBJECT_GRAPH. `on_saved(i)`, when given, is called once variables[i] is written
 // (progress). Does not finish() the writer. errc::invalid_argument: an empty path or local name,
@@ -11421,7 +11679,7 @@ inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_var
     const tree_variable& v = variables[i];
     TFCKPT_TRY(detail::check_tree_variable(v));
     detail::live_node& node = tree.node(node_for(v.path));
-    if (node.value)
+    if (v.attribute.empty() && node.value)
       return make_error(errc::invalid_argument, "write_object_tree: two variables at one object path")
           .at_key(object_path(v.path));
     ctx.push_back({&v, i, &on_saved});
@@ -11430,7 +11688,8 @@ inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_var
     var.shape = v.shape;
     var.object = &ctx.back();
     var.io = &detail::tree_variable_io;
-    node.value = std::move(var);
+    if (v.attribute.empty()) node.value = std::move(var);
+    else node.attributes.push_back(detail::live_attribute{v.attribute, std::move(var)});  // duplicates: write_tree refuses
   }
   for (const auto& s : slots) {
     detail::live_node& node = tree.node(node_for(s.optimizer));

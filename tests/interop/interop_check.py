@@ -18,6 +18,7 @@ variables with, TensorFlow's object graph of a checkpoint, assert_consumed() as 
 """
 import importlib
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -131,6 +132,18 @@ def check_same_tensors(theirs, ours, what):
     for k in a:
         if k in b:
             check(same_bits(a[k], b[k]), f"{what}: {k} differs after the C++ round trip")
+
+
+def compile_driver(cxx, src, work, name="driver"):
+    """Compiles WORK/NAME.cpp against SOURCE_DIR's headers (and WORK's generated ones, and
+    $TFCKPT_EXTRA_INCLUDES) with the project's warnings as errors, -O0 (instantiating save and
+    restore is what costs): the binary WORK/NAME and the CompletedProcess."""
+    includes = ["-I" + os.path.join(src, "include"), "-I" + work]
+    includes += ["-I" + d for d in os.environ.get("TFCKPT_EXTRA_INCLUDES", "").split()]
+    binary = os.path.join(work, name)
+    cc = subprocess.run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O0", "-g0", *includes,
+                         os.path.join(work, name + ".cpp"), "-o", binary], capture_output=True, text=True)
+    return binary, cc
 
 
 def check_consumed(status, what):

@@ -170,11 +170,7 @@ def main():
         "\n  return rc;\n}\n"
     with open(os.path.join(work, "driver.cpp"), "w") as f:
         f.write(source)
-    includes = ["-I" + os.path.join(src, "include"), "-I" + work]
-    includes += ["-I" + d for d in os.environ.get("TFCKPT_EXTRA_INCLUDES", "").split()]
-    binary = os.path.join(work, "driver")
-    cc = subprocess.run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O0", "-g0", *includes,
-                         os.path.join(work, "driver.cpp"), "-o", binary], capture_output=True, text=True)
+    binary, cc = interop_check.compile_driver(cxx, src, work)
     if not check(cc.returncode == 0, f"the generated headers do not compile:\n{cc.stderr[:4000]}"):
         return interop_check.summary()
     run = subprocess.run([binary], capture_output=True, text=True)

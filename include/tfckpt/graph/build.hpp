@@ -95,6 +95,11 @@ inline result<built_graph> build_object_graph(const live_tree& tree) {
     for (const auto& e : ln.children)
       node.children.push_back(object_reference{static_cast<std::int32_t>(node_of[e.target]), e.local_name});
     if (ln.value) node.attributes.push_back(detail::variable_attribute(out.paths[id], ln.value->full_name));
+    // Other attributes as TF records a _serialize_to_tensors name (save_util.py
+    // _get_tensors_from_trackable): the name, and the key escaping it once more. TF leaves
+    // full_name empty for objects that are not variables.
+    for (const auto& a : ln.attributes)
+      node.attributes.push_back(serialized_tensor{a.name, a.value.full_name, attribute_key(out.paths[id], a.name), false});
   }
   // Slot nodes per optimizer, per slot name, per variable in node order: the variables of each
   // slot are looked up by path and sorted (scanning every node per slot name was slots x nodes).

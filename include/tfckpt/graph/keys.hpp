@@ -58,6 +58,21 @@ inline std::string escape_local_name(std::string_view name) {
   return out;
 }
 
+// The inverse of escape_local_name, for names read back from keys ("..S" -> "./"). A '.' that
+// starts no escape (TF never writes one) is kept as it is.
+inline std::string unescape_local_name(std::string_view escaped) {
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '.' && i + 1 < escaped.size() && (escaped[i + 1] == '.' || escaped[i + 1] == 'S')) {
+      out += escaped[++i] == '.' ? '.' : '/';
+    } else {
+      out += escaped[i];
+    }
+  }
+  return out;
+}
+
 // object_path_to_string: escaped local names joined by "/"; the root is "".
 inline std::string object_path(std::span<const std::string> local_names) {
   std::string out;
@@ -114,6 +129,7 @@ using tfckpt::attribute_key;
 using tfckpt::attributes_marker;
 using tfckpt::child_path;
 using tfckpt::escape_local_name;
+using tfckpt::unescape_local_name;
 using tfckpt::object_path;
 using tfckpt::optimizer_slot_marker;
 using tfckpt::path_of_key;

@@ -66,6 +66,14 @@ struct variable {
   std::string full_name;  // SerializedTensor.full_name; the object path when empty
 };
 
+// A value the object saves under an attribute of its own (tfckpt::attribute<"NAME", T>), as a
+// tf.data iterator saves ITERATOR_STATE: not a child object. Its key is
+// attribute_key(<object path>, name).
+struct live_attribute {
+  std::string name;  // SerializedTensor.name: the attribute as the object graph records it
+  variable value;
+};
+
 struct live_edge {
   std::string local_name;
   std::size_t target = 0;
@@ -83,7 +91,8 @@ struct container_fill {
 struct live_node {
   object_id id;
   std::vector<live_edge> children;  // declared order
-  std::optional<variable> value;    // leaves
+  std::optional<variable> value;    // leaves (their VARIABLE_VALUE attribute)
+  std::vector<live_attribute> attributes;  // other named attributes of this object
   slot_table* slots = nullptr;      // optimizers with slot variables (pre-2.11 layout)
   container_fill fill{};            // containers that take their size from the checkpoint
 };
@@ -96,7 +105,7 @@ class live_tree {
   // visitor to describe the object's children (exactly once per object).
   std::pair<std::size_t, bool> intern(object_id id) {
     if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
-    nodes_.push_back(live_node{id, {}, std::nullopt, nullptr, {}});
+    nodes_.push_back(live_node{id, {}, std::nullopt, {}, nullptr, {}});
     index_.emplace(id, nodes_.size() - 1);
     return {nodes_.size() - 1, true};
   }
@@ -120,9 +129,19 @@ class live_tree {
 
   // Duplicate local names under one parent can never be matched by name: reject them. Linear
   // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
+  // Likewise two attributes of one name on an object (they would share a key).
   result<void> check_unique_names() const {
     std::unordered_set<std::string_view> seen;
     for (const auto& n : nodes_) {
+      for (std::size_t i = 0; i < n.attributes.size(); ++i) {
+        const std::string& a = n.attributes[i].name;
+        if (a.empty()) return make_error(errc::invalid_argument, "an attribute with an empty name");
+        if (n.value && a == "VARIABLE_VALUE")
+          return make_error(errc::invalid_argument, "a variable already saves the attribute 'VARIABLE_VALUE'");
+        for (std::size_t j = 0; j < i; ++j)
+          if (n.attributes[j].name == a)
+            return make_error(errc::invalid_argument, "two attributes of one object share the name '" + a + "'");
+      }
       if (n.children.size() < 2) continue;
       seen.clear();
       seen.reserve(n.children.size());

@@ -34,6 +34,8 @@ inline result<restore_status> restore_by_names(live_tree& tree, const bundle_rea
   }
   for (std::size_t id = 0; id < live->bfs_nodes; ++id) {
     live_node& ln = tree.node(live->live_index[id]);
+    // TF1 checkpoints hold variables only: an attribute field has nothing to restore from.
+    for (const auto& a : ln.attributes) st.unmatched_objects.push_back(attribute_key(live->paths[id], a.name));
     if (!ln.value) continue;
     const std::string& path = live->paths[id];
     auto it = names.find(path);

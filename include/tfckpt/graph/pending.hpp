@@ -52,7 +52,7 @@ inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) 
   if (!g) return std::move(g).error().in_file(s.reader.prefix());
   s.graph = std::move(*g);
   s.progress = restore_progress{std::vector<bool>(s.graph.nodes.size(), false),
-                                std::vector<bool>(s.graph.nodes.size(), false)};
+                                std::vector<bool>(s.graph.nodes.size(), false), {}};
   return restore_round(s, tree);
 }
 

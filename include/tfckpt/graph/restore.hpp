@@ -3,13 +3,15 @@
 // breadth-first, binding each saved child to the live child with the same local name. Values are
 // read through the bound node's own attribute `checkpoint_key`, never by guessing key strings, so
 // a renamed field is reported, not silently mis-read. A dtype mismatch is an error (TF does not
-// cast); a shape mismatch names both shapes.
+// cast); a shape mismatch names both shapes. Besides a variable's VARIABLE_VALUE, an object's
+// other attributes (tfckpt::attribute fields) are read the same way, each under its own name.
 #pragma once
 
 #include <algorithm>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../bundle/reader.hpp"
@@ -77,9 +79,9 @@ inline result<std::string> value_key(const trackable_object& n, std::string_view
   return first.substr(0, at + marker.size()) + std::string(tensor_name);
 }
 
-// The bundle keys a node's unread attributes stand for, for the status: an attribute key present
-// in the bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix
-// (the iterator case above); otherwise the recorded key as is.
+// The bundle keys a node's attributes stand for, for the status: an attribute key present in the
+// bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix (the
+// iterator case above); otherwise the recorded key as is.
 inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
   std::set<std::string> keys;
   for (const auto& a : n.attributes) {
@@ -161,6 +163,31 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The tfckpt::attribute fields that would hold a saved object's attributes other than
+// VARIABLE_VALUE whose keys are not in `read`: `tfckpt::attribute<"ITERATOR_STATE", tfckpt::tensor>
+// (variant [2])`, joined by "; ". The name is the stored key's, which is not always the recorded
+// attribute's (a tf.data iterator records ITERATOR and stores ITERATOR_STATE).
+inline std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
+                                        const std::set<std::string>& read) {
+  std::vector<std::string> keys;
+  detail::unread_keys(r, n, keys);
+  std::string out;
+  static constexpr std::string_view marker = "/.ATTRIBUTES/";
+  for (const auto& k : keys) {
+    const entry* e = r.find(k);
+    const auto at = k.find(marker);
+    if (!e || at == std::string::npos || read.count(k)) continue;
+    const std::string name = unescape_local_name(std::string_view(k).substr(at + marker.size()));
+    if (name == variable_value_name) continue;
+    std::string type = field_type_for(e->info);
+    type = type.substr(0, type.find(" (or "));  // one type, not the alternatives
+    if (!out.empty()) out += "; ";
+    out += "tfckpt::attribute<\"" + error::printable(name) + "\", " + type + "> (" +
+           std::string(dtype_name(e->info.dtype)) + " " + shape_to_string(e->info.shape) + ")";
+  }
+  return out;
+}
+
 // What to declare for each checkpoint value nothing restored: its field type, a near-miss live
 // path ("did you mean"), and for a node several edges reach, that it is shared.
 inline void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
@@ -183,8 +210,10 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
       h += "declare `" + field_type_for(e->info) + " " +
            (slash == std::string::npos ? path : path.substr(slash + 1)) + "` (" +
            std::string(dtype_name(e->info.dtype)) + " " + shape_to_string(e->info.shape) + ")";
+    } else if (const std::string fields = attribute_fields_for(r, g.nodes[sid], {}); !fields.empty()) {
+      h += "not a variable: declare a struct for this object with the field(s) " + fields;
     } else {
-      h += "attribute " + a.name + " (not a variable; tfckpt restores VARIABLE_VALUE only)";
+      h += "attribute " + a.name + " is not in the bundle";
     }
     std::string best;
     std::size_t best_d = std::max<std::size_t>(2, path.size() / 4) + 1;
@@ -210,7 +239,59 @@ inline void add_hints(restore_status& st, const bundle_reader& r, const trackabl
 struct restore_progress {
   std::vector<bool> used;           // the node's value was read into a live object
   std::vector<bool> slot_restored;  // a slot node was restored into a slot table
+  std::set<std::string> attribute_keys;  // keys read into tfckpt::attribute fields
 };
+
+// Whether the saved object records attribute `name` (then its value must be in the bundle).
+inline bool records_attribute(const trackable_object& n, std::string_view name) {
+  for (const auto& a : n.attributes)
+    if (a.name == name) return true;
+  return false;
+}
+
+// The attribute fields of one bound live node. `read` holds the keys read so far (this round
+// and earlier ones), `restored` the (live node, attribute) pairs that hold a value. A saved
+// object without the attribute leaves the field unmatched, as a missing child leaves a variable.
+inline result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
+                                       const bundle_reader& r, const std::string& path,
+                                       std::set<std::string>& read,
+                                       std::set<std::pair<std::size_t, std::size_t>>& restored,
+                                       std::vector<error>& mismatches, restore_status& st) {
+  for (std::size_t i = 0; i < ln.attributes.size(); ++i) {
+    live_attribute& a = ln.attributes[i];
+    // TF reads `<prefix>.ATTRIBUTES/` + the escaped tensor name (restore.py), as for variables.
+    auto key = detail::value_key(saved, escape_local_name(a.name));
+    if (!key) return std::move(key).error();
+    if (key->empty()) continue;
+    if (read.count(*key)) {  // an earlier round read it (into this object, or the one it was copied from)
+      restored.insert({live, i});
+      continue;
+    }
+    if (!r.find(*key)) {
+      if (!records_attribute(saved, a.name)) continue;
+      // Recorded but stored under other names: a tf.data iterator records ITERATOR and stores
+      // ITERATOR_STATE. Say which field would hold what is there.
+      const std::string fields = detail::attribute_fields_for(r, saved, {});
+      return make_error(errc::not_found, attribute_key(path, a.name) + ": the object records attribute " + a.name +
+                                             " but the bundle holds no value under its key" +
+                                             (fields.empty() ? std::string() : "; it stores " + fields + ": declare that instead"))
+          .at_key(*key);
+    }
+    variable& v = a.value;
+    auto e = detail::checked_entry(r, *key, v.type, v.shape, v.rule, attribute_key(path, a.name));
+    if (!e) {
+      if (detail::collect_mismatch(e.error(), mismatches)) continue;
+      return std::move(e).error();
+    }
+    if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok) return std::move(ok).error().at_key(*key);
+    v.shape = (*e)->info.shape;
+    if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
+    read.insert(*key);
+    restored.insert({live, i});
+    ++st.restored;
+  }
+  return {};
+}
 
 // Without `progress` a single round (every bound value is read); with it, values read by an
 // earlier round are not read again: their live objects count as restored.
@@ -229,6 +310,8 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
   std::vector<bool> used = progress && progress->used.size() == n ? progress->used : std::vector<bool>(n, false);
   std::vector<bool> slot_restored =
       progress && progress->slot_restored.size() == n ? progress->slot_restored : std::vector<bool>(n, false);
+  std::set<std::string> read_attributes = progress ? progress->attribute_keys : std::set<std::string>{};
+  std::set<std::pair<std::size_t, std::size_t>> attribute_restored;  // (live node, attribute index)
   restore_status st;
   st.checkpoint = r.prefix();
   const auto saved_path = detail::saved_paths(g);
@@ -237,6 +320,10 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     if (bound[sid] == no_live) continue;
     ++st.matched_nodes;
     live_node& ln = tree.node(bound[sid]);
+    if (auto ok = detail::restore_attributes(ln, bound[sid], g.nodes[sid], r, live_path[bound[sid]], read_attributes,
+                                             attribute_restored, mismatches, st);
+        !ok)
+      return std::move(ok).error().in_file(r.prefix());
     if (!ln.value) continue;
     if (used[sid]) {  // an earlier round read it (into this object, or the one it was copied from)
       restored[bound[sid]] = true;
@@ -291,7 +378,7 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
     }
   }
   if (!mismatches.empty()) return detail::all_mismatches(std::move(mismatches)).in_file(r.prefix());
-  if (progress) *progress = restore_progress{used, slot_restored};
+  if (progress) *progress = restore_progress{used, slot_restored, read_attributes};
   std::vector<std::size_t> unresolved_ids;
   for (std::size_t sid = 0; sid < n; ++sid) {
     if (g.nodes[sid].attributes.empty()) continue;
@@ -299,11 +386,24 @@ inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader&
       st.unresolved_nodes.push_back(saved_path[sid]);
       unresolved_ids.push_back(sid);
     }
-    if (!used[sid]) detail::unread_keys(r, g.nodes[sid], st.unused_values);
+    if (used[sid]) continue;
+    std::vector<std::string> keys;
+    detail::unread_keys(r, g.nodes[sid], keys);
+    for (auto& k : keys)
+      if (!read_attributes.count(k)) st.unused_values.push_back(std::move(k));
+    // A bound object whose attributes no field holds: say which fields would.
+    if (bound[sid] != no_live && !tree.node(bound[sid]).value)
+      if (const std::string fields = detail::attribute_fields_for(r, g.nodes[sid], read_attributes); !fields.empty())
+        st.hints.push_back(saved_path[sid] + ": declare the field(s) " + fields + " in the struct of " +
+                           (live_path[bound[sid]].empty() ? std::string("the root") : "'" + live_path[bound[sid]] + "'"));
   }
-  for (std::size_t id = 0; id < live->bfs_nodes; ++id)
-    if (tree.node(live->live_index[id]).value && !restored[live->live_index[id]])
-      st.unmatched_objects.push_back(live->paths[id]);
+  for (std::size_t id = 0; id < live->bfs_nodes; ++id) {
+    const std::size_t ln = live->live_index[id];
+    if (tree.node(ln).value && !restored[ln]) st.unmatched_objects.push_back(live->paths[id]);
+    const auto& attrs = tree.node(ln).attributes;
+    for (std::size_t i = 0; i < attrs.size(); ++i)
+      if (!attribute_restored.count({ln, i})) st.unmatched_objects.push_back(attribute_key(live->paths[id], attrs[i].name));
+  }
   std::set<std::string_view> restored_slots;  // slots the table held but nothing restored
   for (std::size_t sid = 0; sid < n; ++sid)
     if (slot_restored[sid]) restored_slots.insert(saved_path[sid]);

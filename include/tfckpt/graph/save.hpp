@@ -1,5 +1,6 @@
 // tfckpt graph layer: write a live tree as a TF2 object-based checkpoint: every variable under
-// its `<path>/.ATTRIBUTES/VARIABLE_VALUE` key, every slot under its `.OPTIMIZER_SLOT` key and the
+// its `<path>/.ATTRIBUTES/VARIABLE_VALUE` key, every other attribute (tfckpt::attribute) under
+// `<path>/.ATTRIBUTES/<escaped name>`, every slot under its `.OPTIMIZER_SLOT` key and the
 // serialized TrackableObjectGraph under `_CHECKPOINTABLE_OBJECT_GRAPH` (a scalar string).
 #pragma once
 
@@ -23,9 +24,16 @@ inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
                                                   " optimizer slot(s) refer to variable paths not in the object tree");
   for (std::size_t id = 0; id < built->bfs_nodes; ++id) {
     const live_node& ln = tree.node(built->live_index[id]);
-    if (!ln.value) continue;
-    const std::string& key = built->graph.nodes[id].attributes.front().checkpoint_key;
-    if (auto r = ln.value->io->save(ln.value->object, w, key); !r) return std::move(r).error().at_key(key);
+    const auto& recorded = built->graph.nodes[id].attributes;  // the value's first, then ln.attributes
+    std::size_t k = 0;
+    if (ln.value) {
+      const std::string& key = recorded[k++].checkpoint_key;
+      if (auto r = ln.value->io->save(ln.value->object, w, key); !r) return std::move(r).error().at_key(key);
+    }
+    for (const auto& a : ln.attributes) {
+      const std::string& key = recorded[k++].checkpoint_key;
+      if (auto r = a.value.io->save(a.value.object, w, key); !r) return std::move(r).error().at_key(key);
+    }
   }
   for (std::size_t s = 0; s < built->slots.size(); ++s) {
     const auto& sn = built->slots[s];

@@ -21,6 +21,7 @@
 #include <boost/preprocessor/variadic/to_seq.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
+#include "../format/config.hpp"
 #include "field_names.hpp"
 
 namespace tfckpt {
@@ -40,13 +41,31 @@ struct name_set {
   std::size_t count = 0;
 };
 
+// Whether one TFCKPT_NAMES entry gives its field 1 to 4 names or tfckpt::skip. Checked by the
+// macro, which knows the type, so the diagnostic names it (offending<T, false>).
+template <class... S>
+consteval bool rename_arity_ok(S...) {
+  return sizeof...(S) >= 1 && sizeof...(S) <= max_names_per_field;
+}
+consteval bool rename_arity_ok(skip_t) { return true; }
+
+// The check itself, in a template so that both compilers spell T in the diagnostic.
+template <class T, bool Ok>
+consteval bool check_rename_arity() {
+  static_assert(::tfckpt::detail::offending<T, Ok>::value,
+                "tfckpt: TFCKPT_NAMES gives a field 1 to 4 names, or tfckpt::skip");
+  return true;
+}
+
 struct field_rename {
   std::string_view field;
   name_set names;
+  // Names past the fourth are dropped here; the macro's static_assert has already failed then.
   template <class... S>
-  constexpr field_rename(std::string_view f, S... n) : field(f), names{{std::string_view(n)...}, sizeof...(S)} {
-    static_assert(sizeof...(S) >= 1 && sizeof...(S) <= max_names_per_field,
-                  "tfckpt: TFCKPT_NAMES gives a field 1 to 4 names, or tfckpt::skip");
+  constexpr field_rename(std::string_view f, S... n) : field(f), names{} {
+    const std::string_view given[] = {std::string_view(n)...};
+    for (std::size_t i = 0; i < sizeof...(S) && i < max_names_per_field; ++i) names.names[i] = given[i];
+    names.count = sizeof...(S) < max_names_per_field ? sizeof...(S) : max_names_per_field;
   }
   constexpr field_rename(std::string_view f, skip_t) : field(f), names{} {}
 };
@@ -136,11 +155,17 @@ consteval bool all_names_unique() {
 
 #define TFCKPT_DETAIL_RENAME_I(field, ...) ::tfckpt::detail::field_rename(#field, __VA_ARGS__),
 #define TFCKPT_DETAIL_RENAME(r, data, entry) TFCKPT_DETAIL_RENAME_I entry
+#define TFCKPT_DETAIL_ARITY_I(field, ...) &&::tfckpt::detail::rename_arity_ok(__VA_ARGS__)
+#define TFCKPT_DETAIL_ARITY(r, data, entry) TFCKPT_DETAIL_ARITY_I entry
 
 // TFCKPT_NAMES(Type, (field, "name"[, "alias"...]) | (field, tfckpt::skip), ...)
 // A type whose spelling has a comma (a class template with several arguments) goes in
 // parentheses: `template <class A, class B> TFCKPT_NAMES((pair<A, B>), (first, "a"))`.
 #define TFCKPT_NAMES(Type, ...)                                                                  \
   [[maybe_unused]] constexpr auto tfckpt_names(const BOOST_PP_REMOVE_PARENS(Type)*) {            \
+    static_assert(::tfckpt::detail::check_rename_arity<BOOST_PP_REMOVE_PARENS(Type),            \
+                                                       (true BOOST_PP_SEQ_FOR_EACH(              \
+                                                           TFCKPT_DETAIL_ARITY, ~,               \
+                                                           BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__)))>()); \
     return std::array{BOOST_PP_SEQ_FOR_EACH(TFCKPT_DETAIL_RENAME, ~, BOOST_PP_VARIADIC_TO_SEQ(__VA_ARGS__))}; \
   }

@@ -3,7 +3,8 @@
 // whose children are their fields; std::vector<S>/std::array<S,N> become TF lists (children
 // "0", "1", ...), std::map<std::string,S> TF dicts, std::optional an edge only when present,
 // tfckpt::ref an edge to an object owned elsewhere, a detail::slot_table field makes its struct
-// an optimizer with slot variables. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
+// an optimizer with slot variables, a tfckpt::attribute field is a named attribute of its struct's
+// own object (attribute.hpp), not a child. Leaves are listed in leaf.hpp. std::tuple<...> is a TF list of
 // objects of different types. A type with a member `void tfckpt_describe(detail::live_tree&,
 // std::size_t self)` lists its own children (heterogeneous or shared lists, e.g. keras::adam).
 //
@@ -27,6 +28,7 @@
 
 #include "../format/config.hpp"
 #include "../graph/live_tree.hpp"
+#include "attribute.hpp"
 #include "leaf.hpp"
 #include "names.hpp"
 
@@ -55,7 +57,7 @@ concept describes_itself = requires(T& t, detail::live_tree& tree, std::size_t s
 };
 
 template <class T>
-inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T>::value &&
+inline constexpr bool is_struct = !is_leaf<T> && !is_list<T> && !is_string_map<T>::value && !is_attribute<T>::value &&
                                   std::is_class_v<T> && (detail::is_described<T> || std::is_aggregate_v<T>);
 
 // Calls f(names, field) for every field of a struct, in declaration order.
@@ -170,6 +172,8 @@ template <class T>
 void add_child(detail::live_tree& tree, std::size_t parent, std::string_view name, T& member) {
   if constexpr (std::is_same_v<T, detail::slot_table>) {
     tree.node(parent).slots = &member;
+  } else if constexpr (is_attribute<T>::value) {
+    detail::add_attribute(tree, parent, member);  // the parent's own attribute; `name` plays no part
   } else if constexpr (is_optional<T>::value) {
     if (member) add_child(tree, parent, name, *member);
   } else if constexpr (is_ref<T>::value) {
@@ -200,8 +204,16 @@ std::size_t add_object(detail::live_tree& tree, T& obj) {
     for (auto& [key, value] : obj) add_child(tree, index, key, value);
   } else if constexpr (is_struct<T>) {
     for_each_field(obj, [&](const name_set& names, auto& field) {
-      for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
+      if constexpr (is_attribute<std::remove_cvref_t<decltype(field)>>::value) {
+        if (names.count != 0) detail::add_attribute(tree, index, field);  // once, whatever its aliases
+      } else {
+        for (std::size_t k = 0; k < names.count; ++k) add_child(tree, index, names.names[k], field);
+      }
     });
+  } else if constexpr (is_attribute<T>::value) {
+    static_assert(::tfckpt::detail::offending<T, false>::value,
+                  "tfckpt::attribute is an attribute of the object whose field it is: declare it as a field "
+                  "of a struct, not as the root, a list element or a map value");
   } else {
     static_assert(::tfckpt::detail::offending<T, false>::value,
                   "tfckpt: unsupported field type: not a variable (arithmetic, array, std::vector<arith>, "
