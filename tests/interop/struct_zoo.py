@@ -197,6 +197,9 @@ def mod_nested_shared(fill):
     m.empty_list = []
     m.empty_dict = {}
     m.tied = shared_v
+    # A list too long for a std::tuple of its mixed element types (6,000 in mod_6000_mixed).
+    m.mixed = [t.Variable(values(("float32", "int64", "float32")[i % 3], ([], [], [2])[i % 3], i, fill))
+               for i in range(70)]
     return Built({"net": m, "also": shared_m})
 
 
