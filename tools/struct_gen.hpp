@@ -283,6 +283,7 @@ class generator {
       if (!node.attributes.empty()) note_unsupported(id);
       struct_def d;
       std::set<std::string> taken;
+      if (id == 0) taken.insert(o_.name);  // a member may not have its class's name
       std::vector<char> merged(node.children.size(), 0);
       for (std::size_t j = 0; j < node.children.size(); ++j) {
         if (merged[j]) continue;

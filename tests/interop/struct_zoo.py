@@ -200,7 +200,8 @@ def mod_nested_shared(fill):
     # A list too long for a std::tuple of its mixed element types (6,000 in mod_6000_mixed).
     m.mixed = [t.Variable(values(("float32", "int64", "float32")[i % 3], ([], [], [2])[i % 3], i, fill))
                for i in range(70)]
-    return Built({"net": m, "also": shared_m})
+    # A root child named like the root struct (a member may not have its class's name).
+    return Built({"net": m, "also": shared_m, "checkpoint_state": t.Variable(values("int16", [1], 2, fill))})
 
 
 @case("tf221")
