@@ -137,7 +137,7 @@ class generator {
   std::set<std::size_t> tuples_;  // list nodes emitted as std::tuple
   std::map<std::size_t, ready_type> ready_;  // Keras subtrees emitted as the library's types
 
-  // Lists of variables longer than this with more than one C++ type are arrays of tfckpt::tensor.
+  // Lists of variables longer than this with more than one C++ type are vectors of tfckpt::tensor.
   static constexpr std::size_t max_tuple_size = 64;
 
   bool owned_by(std::size_t child, std::size_t parent, std::size_t edge) const {
@@ -230,7 +230,16 @@ class generator {
       // initializers): a std::array.
       if (!all_tensor_of || elems.empty() || elems[0].type.rfind("tfckpt::tensor_of<", 0) != 0) leaf_shapes.clear();
       for (const auto& e : elems) init = init || (!e.init.empty() && e.init != "{}");
-      if (same) {
+      if (same && elems[0].type == "tfckpt::tensor") {
+        // Not a std::array: g++ 12 crashes (an internal compiler error in Boost.PFR's field
+        // counting) on a std::array of tfckpt::tensor inside an aggregate. A vector, sized here
+        // so that a fresh struct saves every element (a restore resizes it to the same length).
+        t.type = "std::vector<tfckpt::tensor>";
+        t.init = " = std::vector<tfckpt::tensor>(" + std::to_string(elems.size()) + ")";
+        t.sig = "V<";
+        for (const auto& e : elems) t.sig += e.sig + ",";
+        t.sig += ">";
+      } else if (same) {
         t.type = "std::array<" + elems[0].type + ", " + std::to_string(elems.size()) + ">";
         t.sig = "A<";
         for (const auto& e : elems) t.sig += e.sig + ",";
