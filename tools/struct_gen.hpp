@@ -143,6 +143,9 @@ class generator {
   std::set<std::size_t> tuples_;  // list nodes emitted as std::tuple
   std::map<std::size_t, ready_type> ready_;  // Keras subtrees emitted as the library's types
 
+  // Lists of variables longer than this with more than one C++ type are vectors of tfckpt::tensor.
+  static constexpr std::size_t max_tuple_size = 64;
+
   bool owned_by(std::size_t child, std::size_t parent, std::size_t edge) const {
     return owner_[child].first == static_cast<std::int64_t>(parent) && owner_[child].second == edge;
   }
@@ -253,15 +256,32 @@ class generator {
         const std::string el = expr + "\x03" + std::to_string(id) + ":" + std::to_string(i) + "\x04";
         elems.push_back(owned_by(c, id, i) ? describe(c, el, base_name + "_item") : ref_to(c, el));
       }
+      bool same = true, init = false;
+      for (const auto& e : elems) same = same && resolve_known(e.type) == resolve_known(elems[0].type);
+      if (!same && all_tensor_of && elems.size() > max_tuple_size) {
+        // Variables of several dtypes or ranks in a long list (6,000 scalars and tensors): a
+        // std::tuple that long is past every compiler's template depth, so each element is a
+        // tfckpt::tensor, which takes the stored dtype and shape.
+        for (std::size_t i = 0; i < elems.size(); ++i) {
+          elems[i] = {"tfckpt::tensor", "", elems[i].sig};
+          memo_[static_cast<std::size_t>(node.children[i].node_id)] = elems[i];  // what refs to it name
+        }
+        same = true;
+      }
       // One C++ type for all elements (tensors of different shapes included: the shapes are
       // initializers): a std::array.
       if (!all_tensor_of || elems.empty() || elems[0].type.rfind("tfckpt::tensor_of<", 0) != 0) leaf_shapes.clear();
-      bool same = true, init = false;
-      for (const auto& e : elems) {
-        same = same && resolve_known(e.type) == resolve_known(elems[0].type);
-        init = init || (!e.init.empty() && e.init != "{}");
-      }
-      if (same) {
+      for (const auto& e : elems) init = init || (!e.init.empty() && e.init != "{}");
+      if (same && elems[0].type == "tfckpt::tensor") {
+        // Not a std::array: g++ 12 crashes (an internal compiler error in Boost.PFR's field
+        // counting) on a std::array of tfckpt::tensor inside an aggregate. A vector, sized here
+        // so that a fresh struct saves every element (a restore resizes it to the same length).
+        t.type = "std::vector<tfckpt::tensor>";
+        t.init = " = std::vector<tfckpt::tensor>(" + std::to_string(elems.size()) + ")";
+        t.sig = "V<";
+        for (const auto& e : elems) t.sig += e.sig + ",";
+        t.sig += ">";
+      } else if (same) {
         t.type = "std::array<" + elems[0].type + ", " + std::to_string(elems.size()) + ">";
         t.sig = "A<";
         for (const auto& e : elems) t.sig += e.sig + ",";
@@ -313,6 +333,7 @@ class generator {
     } else {
       struct_def d;
       std::set<std::string> taken;
+      if (id == 0) taken.insert(o_.name);  // a member may not have its class's name
       std::vector<char> merged(node.children.size(), 0);
       for (std::size_t j = 0; j < node.children.size(); ++j) {
         if (merged[j]) continue;
