@@ -63,11 +63,7 @@ def main():
         f.write(gen.stdout)
     with open(os.path.join(work, "driver.cpp"), "w") as f:
         f.write(DRIVER)
-    binary = os.path.join(work, "driver")
-    includes = ["-I" + os.path.join(src, "include"), "-I" + work]
-    includes += ["-I" + d for d in os.environ.get("TFCKPT_EXTRA_INCLUDES", "").split()]
-    cc = subprocess.run([cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O0", "-g0", *includes,
-                         os.path.join(work, "driver.cpp"), "-o", binary], capture_output=True, text=True)
+    binary, cc = interop_check.compile_driver(cxx, src, work)
     if not check(cc.returncode == 0, f"the generated header does not compile:\n{cc.stderr[:4000]}"):
         sys.exit(interop_check.summary())
     ours = os.path.join(work, "out", "ckpt")
