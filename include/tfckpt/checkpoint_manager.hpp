@@ -62,13 +62,13 @@ class checkpoint_manager {
   }
 
   // Like the constructor, but a failed construction is the error.
-  static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
+  TFCKPT_LAZY static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
     checkpoint_manager m(std::move(directory), std::move(opts));
     if (m.init_error_) return *m.init_error_;
     return m;
   }
 
-  result<void> status() const {
+  TFCKPT_LAZY result<void> status() const {
     if (init_error_) return *init_error_;
     return {};
   }
@@ -80,7 +80,7 @@ class checkpoint_manager {
   // The recovered or last saved checkpoint, if any (TF: `latest_checkpoint`).
   const std::optional<std::string>& latest_checkpoint() const noexcept { return latest_; }
   // Managed checkpoints, oldest first (TF: `checkpoints`). Preserved ones are not listed.
-  std::vector<std::string> checkpoints() const {
+  TFCKPT_LAZY std::vector<std::string> checkpoints() const {
     std::vector<std::string> out;
     for (const auto& m : managed_) out.push_back(m.path);
     return out;
@@ -140,7 +140,7 @@ class checkpoint_manager {
   }
 
  private:
-  static restore_status nothing_restored() {
+  TFCKPT_LAZY static restore_status nothing_restored() {
     restore_status st;
     st.nothing_restored = true;
     return st;
@@ -154,7 +154,7 @@ class checkpoint_manager {
   }
 
   // TF's __init__: reload the managed list from the state file.
-  void recover() {
+  TFCKPT_LAZY void recover() {
     const double clock = now();
     auto st = get_checkpoint_state(directory_);
     if (!st) {
@@ -181,11 +181,11 @@ class checkpoint_manager {
   }
 
   // OrderedDict semantics: re-adding a path moves it to the end.
-  void put(const std::string& path, double t) {
+  TFCKPT_LAZY void put(const std::string& path, double t) {
     erase(path);
     managed_.push_back({path, t});
   }
-  void erase(const std::string& path) {
+  TFCKPT_LAZY void erase(const std::string& path) {
     for (auto it = managed_.begin(); it != managed_.end(); ++it)
       if (it->path == path) {
         managed_.erase(it);
@@ -193,7 +193,7 @@ class checkpoint_manager {
       }
   }
 
-  result<void> record_state() const {
+  TFCKPT_LAZY result<void> record_state() const {
     checkpoint_state st;
     st.model_checkpoint_path = *latest_;
     for (const auto& m : managed_) {
@@ -205,7 +205,7 @@ class checkpoint_manager {
   }
 
   // `<path>.index` and every `<path>.data-?????-of-?????` (TF's glob: '?' is any one character).
-  static result<void> delete_checkpoint_files(const std::string& path) {
+  TFCKPT_LAZY static result<void> delete_checkpoint_files(const std::string& path) {
     auto rm = [](const std::string& f) -> result<void> {
       auto r = detail::remove_file(f);
       if (!r && r.error().code != errc::not_found) return r;  // someone else deleted it: fine
@@ -227,7 +227,7 @@ class checkpoint_manager {
 
   // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
   // Without `delete_files` only this object's list is trimmed (record_written's other processes).
-  result<void> sweep(bool delete_files = true) {
+  TFCKPT_LAZY result<void> sweep(bool delete_files = true) {
     if (!opts_.max_to_keep) return {};
     // What the state file on disk names may be another process's checkpoint (two managers in one
     // directory, one of which recovered the other's list): never delete that one either.
@@ -274,7 +274,7 @@ class checkpoint_manager {
   // rank's data is durable) becomes the latest, as save() makes its own: with `own_files` the
   // state file names it and old checkpoints are deleted (one process of a group does this);
   // without, only this object's list follows (the group's other processes, same directory).
-  result<void> record_written(const std::string& path, bool own_files = true) {
+  TFCKPT_LAZY result<void> record_written(const std::string& path, bool own_files = true) {
     if (init_error_) return *init_error_;
     put(path, now());
     latest_ = path;

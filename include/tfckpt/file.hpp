@@ -31,7 +31,7 @@ class atomic_file {
  public:
   // The temporary file is created exclusively (O_EXCL), so a name collision or a planted symlink
   // is never written through. errc::not_found when the directory of `path` does not exist.
-  static result<atomic_file> create(const std::string& path) {
+  TFCKPT_LAZY static result<atomic_file> create(const std::string& path) {
     if (const std::string dir = detail::path_dirname(path); !dir.empty() && !detail::is_directory(dir))
       return make_error(errc::not_found, "output directory does not exist").in_file(path);
     auto f = detail::writable_file::create(detail::temp_path_for(path), /*exclusive=*/true);
@@ -58,12 +58,12 @@ class atomic_file {
   // Bytes appended so far.
   std::uint64_t size() const noexcept { return file_ ? file_->size() : 0; }
 
-  result<void> append(std::string_view bytes) {
+  TFCKPT_LAZY result<void> append(std::string_view bytes) {
     if (!file_) return make_error(errc::invalid_argument, "append to a committed file").in_file(final_);
     return file_->append(bytes);
   }
   // REQUIRES: not committed yet. On failure the temporary file is removed and `path` untouched.
-  result<void> commit() {
+  TFCKPT_LAZY result<void> commit() {
     if (!file_) return make_error(errc::invalid_argument, "file committed twice").in_file(final_);
     auto r = finish();
     if (!r) abandon();
@@ -73,7 +73,7 @@ class atomic_file {
 
  private:
   atomic_file() = default;
-  result<void> finish() {
+  TFCKPT_LAZY result<void> finish() {
     TFCKPT_TRY(file_->sync());
     TFCKPT_TRY(file_->close());
     TFCKPT_TRY(detail::rename_file(file_->path(), final_));

@@ -65,7 +65,7 @@ namespace detail {
 
 // Internal status of the walk: code ok = go on. `message` is static text, `key` a view into the
 // schema (the variable's object path).
-inline static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
+TFCKPT_LAZY static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
   return static_error{f.code, f.what, path, offset};
 }
 inline bool failed(const static_error& s) noexcept { return s.code != errc::ok; }
@@ -142,7 +142,7 @@ static_error for_each_block_entry(std::string_view contents, std::uint64_t block
 
 // A block of the index, located and checked by locate_table_block (table_reader's own check);
 // a Snappy block would need a buffer, so it is unsupported here.
-inline static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+TFCKPT_LAZY static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
                                           std::string_view& out) {
   unsigned char type = 0;
   if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
@@ -178,7 +178,7 @@ static_error for_each_table_entry(std::string_view index, bool verify, Fn&& fn) 
 // ---- object graph (TrackableObjectGraph), read in place -----------------------------------------
 
 // The bytes of node `id` (TrackableObjectGraph.nodes, field 1), or false.
-inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
+TFCKPT_LAZY bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
   proto_reader r(graph);
   std::uint32_t f;
   wire_type t;
@@ -237,7 +237,7 @@ bool find_in_repeated(std::string_view msg, std::uint32_t field, std::uint32_t f
 // Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`
 // as VARIABLE_VALUE (ObjectReference: node_id 1, local_name 2; SerializedTensor: name 1,
 // checkpoint_key 3).
-inline bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
+TFCKPT_LAZY bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
   std::string_view node;
   if (!graph_node(graph, 0, node)) return false;
   while (!path.empty()) {
@@ -258,7 +258,7 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
 
 // The serialized graph inside its scalar DT_STRING record: varint length, masked CRC of the
 // length, the bytes (string_record.hpp layout), with the entry's CRC checked.
-inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
+TFCKPT_LAZY bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
   std::string_view in = rec;
   std::uint64_t len = 0;
   if (!get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
@@ -271,8 +271,8 @@ inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool ver
   return true;
 }
 
-inline std::string_view as_view(std::string_view v) { return v; }
-inline std::string_view as_view(std::span<const std::byte> b) {
+TFCKPT_LAZY std::string_view as_view(std::string_view v) { return v; }
+TFCKPT_LAZY std::string_view as_view(std::span<const std::byte> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 

@@ -59,7 +59,7 @@ struct tree_save_ctx {
   const std::function<void(std::size_t)>* on_saved;
 };
 
-inline result<void> save_tree_variable(const void* object, bundle_writer& w, const std::string& key) {
+TFCKPT_LAZY result<void> save_tree_variable(const void* object, bundle_writer& w, const std::string& key) {
   const auto* c = static_cast<const tree_save_ctx*>(object);
   const tree_variable& v = *c->var;
   if (v.dtype == ::tfckpt::dtype::string) TFCKPT_TRY(w.add_strings(key, v.shape, v.strings));
@@ -68,13 +68,13 @@ inline result<void> save_tree_variable(const void* object, bundle_writer& w, con
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
 }
-inline result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
+TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
   return make_error(errc::unsupported, "a tree of tree_variable is write-only").at_key(key);
 }
 inline constexpr variable_io tree_variable_io{&save_tree_variable, &restore_tree_variable};
 
 // invalid_argument unless `v` holds exactly its shape's elements of its dtype.
-inline result<void> check_tree_variable(const tree_variable& v) {
+TFCKPT_LAZY result<void> check_tree_variable(const tree_variable& v) {
   const std::string where = object_path(v.path);
   if (v.path.empty()) return make_error(errc::invalid_argument, "write_object_tree: a variable with an empty path");
   for (const auto& c : v.path)
@@ -107,7 +107,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
 // (progress). Does not finish() the writer. errc::invalid_argument: an empty path or local name,
 // two variables or two slot tables at one path, values that do not fit dtype and shape, a slot
 // whose variable is not in the tree.
-inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_variable> variables,
+TFCKPT_LAZY result<void> write_object_tree(bundle_writer& w, std::span<const tree_variable> variables,
                                       std::span<const tree_slots> slots = {},
                                       const std::function<void(std::size_t)>& on_saved = {}) {
   detail::live_tree tree;

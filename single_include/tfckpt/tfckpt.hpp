@@ -56,16 +56,32 @@
 // and includes <tfckpt/core_impl.hpp> in exactly one of them compiles the format layer once,
 // there: elsewhere <tfckpt/tfckpt.hpp> then declares the checkpoint API and defines only what
 // is generated per struct (see graph/core_io.hpp), which is most of the compile time saved.
+//
+// In a header-only build the core's entry points are function templates (TFCKPT_DECL on their
+// declarations, TFCKPT_DEF on their definitions; see TFCKPT_LAZY below for why).
 #if defined(TFCKPT_SEPARATE_COMPILATION)
 #define TFCKPT_DECL
+#define TFCKPT_DEF
 #else
-#define TFCKPT_DECL inline
+#define TFCKPT_DECL template <class = void>
+#define TFCKPT_DEF template <class>
 #endif
 #if !defined(TFCKPT_SEPARATE_COMPILATION) || defined(TFCKPT_IMPLEMENTATION)
 #define TFCKPT_DEFINE_CORE 1
 #else
 #define TFCKPT_DEFINE_CORE 0
 #endif
+// Functions of the format layer that use std containers and algorithms are templates with one
+// defaulted parameter: TFCKPT_LAZY in place of `inline`; callers are unchanged (`f(x)` deduces
+// nothing and takes the default). GCC checks an inline function's body where it parses it and, at
+// the end of the unit, instantiates every template that body uses (std::vector<T> members, sorts,
+// maps), even when nothing calls the function; a function template's body is instantiated only
+// when it is called. So a unit that includes the library pays for what it calls, not for all of it
+// (issue #16: that end-of-unit instantiation was a second per unit, calls or not).
+#define TFCKPT_LAZY template <class = void> inline
+// The definition, outside its class, of a member function declared TFCKPT_LAZY.
+#define TFCKPT_LAZY_DEF template <class> inline
+
 // The two modes cannot be mixed silently. The TFCKPT_DECL functions (graph/core_io.hpp) are
 // inline in one mode and defined once, out of line, in the other; were their names the same, a
 // separately compiled unit linked with a header-only one would bind to the header-only unit's
@@ -1188,7 +1204,7 @@ struct tensor_slice {
 namespace detail {
 
 // TF splits slice specs on ':' and ',' skipping empty items, shape_and_slice on ' ' keeping them.
-inline std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
+TFCKPT_LAZY std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
   std::vector<std::string_view> out;
   for (;;) {
     const auto p = s.find(sep);
@@ -1199,7 +1215,7 @@ inline std::vector<std::string_view> split(std::string_view s, char sep, bool sk
 }
 
 // Decimal int64, optional '-'; rejects empty input, junk and overflow.
-inline std::optional<std::int64_t> parse_int64(std::string_view s) {
+TFCKPT_LAZY std::optional<std::int64_t> parse_int64(std::string_view s) {
   std::int64_t v = 0;
   if (s.empty()) return std::nullopt;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -1208,18 +1224,18 @@ inline std::optional<std::int64_t> parse_int64(std::string_view s) {
 }
 
 // A partial extent needs start >= 0, length > 0 and an end within int64 (TF's BuildTensorSlice).
-inline bool valid_partial_extent(const slice_extent& e) {
+TFCKPT_LAZY bool valid_partial_extent(const slice_extent& e) {
   return e.start >= 0 && e.length > 0 && e.start <= INT64_MAX - e.length;
 }
 
 // [begin, end) of an extent in a dimension of size `dim`.
-inline std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e, std::int64_t dim) {
+TFCKPT_LAZY std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e, std::int64_t dim) {
   if (e.full()) return {0, dim};
   return {e.start, e.start + e.length};
 }
 
 // Bytes of a tensor of `dims`; false on overflow or elem == 0.
-inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
+TFCKPT_LAZY bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
   const std::int64_t n = tfckpt::num_elements(dims);
   if (n < 0 || elem == 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / elem) return false;
   out = static_cast<std::size_t>(n) * elem;
@@ -1229,7 +1245,7 @@ inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
 }  // namespace detail
 
 // "0,5:-" -> [{0,5}, full] (TF's TensorSlice::Parse; empty items are skipped, "" is rank 0).
-inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
+TFCKPT_LAZY result<tensor_slice> parse_tensor_slice(std::string_view spec) {
   const auto bad = [&](errc c, std::string_view what) {
     return make_error(c, std::string(what) + " in tensor slice '" + std::string(spec) + "'");
   };
@@ -1253,7 +1269,7 @@ inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
 }
 
 // TF's TensorSlice::DebugString: "-" for a full dimension, "start,length" otherwise.
-inline std::string tensor_slice_to_string(const tensor_slice& s) {
+TFCKPT_LAZY std::string tensor_slice_to_string(const tensor_slice& s) {
   std::string out;
   for (const auto& e : s.extents) {
     if (!out.empty()) out += ':';
@@ -1264,7 +1280,7 @@ inline std::string tensor_slice_to_string(const tensor_slice& s) {
 
 // Slice validity against a full shape (TF's BuildTensorSlice + SliceTensorShape): equal ranks,
 // dims >= 0, partial extents with start >= 0, length > 0, start + length <= dim, no overflow.
-inline result<void> check_slice(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY result<void> check_slice(const tensor_slice& s, const shape_t& full_shape) {
   const auto where = " (slice " + tensor_slice_to_string(s) + ")";
   if (s.rank() != full_shape.size()) {
     return make_error(errc::shape_mismatch, "slice rank differs from shape rank " +
@@ -1287,7 +1303,7 @@ struct shape_and_slice {
   shape_t shape;
   tensor_slice slice;
 };
-inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
+TFCKPT_LAZY result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   auto parts = detail::split(spec, ' ', false);
   if (parts.size() < 2 || parts.size() - 1 > max_rank) {
     return make_error(errc::invalid_argument, "shape_and_slice '" + std::string(spec) +
@@ -1309,7 +1325,7 @@ inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   return r;
 }
 // REQUIRES: rank >= 1 (the syntax cannot express a scalar).
-inline std::string shape_and_slice_to_string(const shape_t& shape, const tensor_slice& s) {
+TFCKPT_LAZY std::string shape_and_slice_to_string(const shape_t& shape, const tensor_slice& s) {
   std::string out;
   for (auto d : shape) out += std::to_string(d) + ' ';
   return out + tensor_slice_to_string(s);
@@ -1319,7 +1335,7 @@ inline std::string shape_and_slice_to_string(const shape_t& shape, const tensor_
 // SignedNumIncreasing(length). A full extent is written (0, -1) whatever its stored start. TF1
 // Python partitioned variables write explicit "0,dim" extents for unsplit dims; those stay
 // explicit (0,20 -> 80 94, not 80 7f) because TF looks slices up by exactly these bytes.
-inline std::string encode_tensor_name_slice(std::string_view name, const tensor_slice& s) {
+TFCKPT_LAZY std::string encode_tensor_name_slice(std::string_view name, const tensor_slice& s) {
   std::string k;
   detail::write_num_increasing(k, 0);
   detail::write_string(k, name);
@@ -1334,7 +1350,7 @@ inline std::string encode_tensor_name_slice(std::string_view name, const tensor_
 // Inverse of encode_tensor_name_slice. Stricter than TF: besides rank 0 (which TF rejects too) it
 // rejects trailing bytes, invalid partial extents and full extents other than (0, -1), so every
 // accepted key re-encodes to itself.
-inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std::string_view key) {
+TFCKPT_LAZY result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std::string_view key) {
   const auto bad = [&](const char* what) {
     return make_error(errc::corruption, std::string("malformed slice key: ") + what).at_key(key);
   };
@@ -1360,7 +1376,7 @@ inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std
 }
 
 // TF's IsFullSlice: every extent is full or spans its whole dimension. False on rank mismatch.
-inline bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
   if (s.rank() != full_shape.size()) return false;
   for (std::size_t d = 0; d < s.rank(); ++d) {
     const auto& e = s.extents[d];
@@ -1370,7 +1386,7 @@ inline bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
 }
 
 // REQUIRES: check_slice(s, full_shape) ok.
-inline shape_t slice_shape(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY shape_t slice_shape(const tensor_slice& s, const shape_t& full_shape) {
   shape_t out(s.rank());
   for (std::size_t d = 0; d < s.rank(); ++d) {
     out[d] = s.extents[d].full() ? full_shape[d] : s.extents[d].length;
@@ -1409,7 +1425,7 @@ void for_each_slice_run(const tensor_slice& s, const shape_t& full, std::size_t 
 
 // Copies a stored slice (row-major, elem_size bytes per element) into its place in the full
 // row-major buffer. Errors if the slice is invalid for full_shape or either size is wrong.
-inline result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_shape,
+TFCKPT_LAZY result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_shape,
                                     std::size_t elem_size, std::string_view slice_bytes,
                                     char* full_dst, std::size_t full_dst_size) {
   TFCKPT_TRY(check_slice(s, full_shape));
@@ -1431,7 +1447,7 @@ inline result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_s
 
 // The slice's elements taken out of a full row-major tensor (for writing partitioned variables).
 // REQUIRES: check_slice ok and full_bytes.size() matches full_shape; otherwise returns "".
-inline std::string extract_slice(const tensor_slice& s, const shape_t& full_shape,
+TFCKPT_LAZY std::string extract_slice(const tensor_slice& s, const shape_t& full_shape,
                                  std::size_t elem_size, std::string_view full_bytes) {
   std::size_t need = 0, sub_bytes = 0;
   if (!check_slice(s, full_shape) || !detail::byte_size(full_shape, elem_size, need) ||
@@ -1449,7 +1465,7 @@ inline std::string extract_slice(const tensor_slice& s, const shape_t& full_shap
 // Whether two slices share an element. TF's TensorSliceSet::Register refuses such sets
 // ("Overlapping slices"). Pairwise like TF, but sweeping dim-0 ranges sorted by start, so slices
 // split along dim 0 cost O(n log n). REQUIRES: every slice passes check_slice.
-inline bool slices_overlap(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY bool slices_overlap(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   if (full_shape.empty()) return slices.size() > 1;
   const auto range = [&](std::size_t i, std::size_t d) {
     return detail::extent_range(slices[i].extents[d], full_shape[d]);
@@ -1482,7 +1498,7 @@ inline constexpr std::size_t max_cover_pairwise = 4096;
 // dim is cut at the slice boundaries and one flag kept per grid cell. Past the cell or work caps
 // it falls back to TF's own test (no overlap, volumes sum to the total) for up to
 // max_cover_pairwise slices, else answers false. Any invalid slice gives false.
-inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   for (const auto& s : slices) {
     if (!check_slice(s, full_shape)) return false;
   }
@@ -1543,7 +1559,7 @@ inline constexpr std::uint64_t max_partition_pairs = std::uint64_t{1} << 26;
 // partitioned tensor"). Interval arithmetic only, nothing per element: the pairs are swept along
 // the dimension with the most distinct slice starts, so a tensor split along any one dimension
 // costs O(n log n); past max_partition_pairs compared pairs the answer is limit_exceeded.
-inline result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   for (const auto& s : slices) TFCKPT_TRY(check_slice(s, full_shape));
   const std::size_t r = full_shape.size();
   const auto range = [&](std::size_t i, std::size_t d) {
@@ -1646,11 +1662,11 @@ struct bundle_entry {
 
 namespace detail {
 
-inline error proto_error(std::string_view what, std::string_view why) {
+TFCKPT_LAZY error proto_error(std::string_view what, std::string_view why) {
   return make_error(errc::corruption, "malformed " + std::string(what) + ": " + std::string(why));
 }
 
-inline result<tensor_slice> decode_slice(std::string_view bytes) {
+TFCKPT_LAZY result<tensor_slice> decode_slice(std::string_view bytes) {
   tensor_slice s;
   proto_reader r(bytes);
   std::uint32_t f;
@@ -1688,7 +1704,7 @@ inline result<tensor_slice> decode_slice(std::string_view bytes) {
   return s;
 }
 
-inline void encode_shape(const shape_t& shape, std::string& out) {
+TFCKPT_LAZY void encode_shape(const shape_t& shape, std::string& out) {
   proto_writer w(out);
   for (std::int64_t d : shape) {
     std::string dim;
@@ -1697,7 +1713,7 @@ inline void encode_shape(const shape_t& shape, std::string& out) {
   }
 }
 
-inline void encode_slice(const tensor_slice& s, std::string& out) {
+TFCKPT_LAZY void encode_slice(const tensor_slice& s, std::string& out) {
   proto_writer w(out);
   for (const slice_extent& e : s.extents) {
     std::string ext;
@@ -1996,7 +2012,7 @@ inline fault validate_header(const header_fields& h, std::int32_t max_shards) no
   return {};
 }
 
-inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
+TFCKPT_LAZY result<bundle_header> decode_bundle_header(std::string_view bytes) {
   bundle_header h;
   header_fields f;
   h.version.bad_consumers.clear();
@@ -2009,7 +2025,7 @@ inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
   return h;
 }
 
-inline std::string encode_bundle_header(const bundle_header& h) {
+TFCKPT_LAZY std::string encode_bundle_header(const bundle_header& h) {
   std::string out, version;
   detail::proto_writer w(out);
   w.int64_field(1, h.num_shards);
@@ -2065,7 +2081,7 @@ struct bundle_entry_sink {
 };
 
 // The straight-line decoder alone (tests compare it with the general one).
-inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
   entry_fields f;
   bundle_entry_sink sink{e, {}};
   if (!canonical_entry_fields(bytes, f, sink)) return false;
@@ -2074,7 +2090,7 @@ inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
 }
 
 // The general decoder alone.
-inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
   entry_fields f;
   bundle_entry_sink sink{e, {}};
   if (const fault ok = general_entry_fields(bytes, f, sink); !ok) return sink.to_error(ok);
@@ -2085,25 +2101,25 @@ inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e
 }  // namespace detail
 
 // Into `e`, reusing the capacity of its vectors; `fields` gets the scalar fields and counts.
-inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e, entry_fields& fields) {
+TFCKPT_LAZY result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e, entry_fields& fields) {
   detail::bundle_entry_sink sink{e, {}};
   if (const fault ok = decode_entry_fields(bytes, fields, sink); !ok) return sink.to_error(ok);
   sink.set(fields);
   return {};
 }
 
-inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
   entry_fields fields;
   return decode_bundle_entry_into(bytes, e, fields);
 }
 
-inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
+TFCKPT_LAZY result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
   bundle_entry e;
   TFCKPT_TRY(decode_bundle_entry_into(bytes, e));
   return e;
 }
 
-inline std::string encode_bundle_entry(const bundle_entry& e) {
+TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
   std::string out, shape;
   detail::proto_writer w(out);
   w.int64_field(1, static_cast<std::int32_t>(e.dtype));
@@ -2171,14 +2187,14 @@ namespace detail {
 
 // The element count of a shape given by a caller (not read from a file): invalid_argument for a
 // rank above max_rank, a negative dim, or more elements than int64 (or the address space) holds.
-inline result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
+TFCKPT_LAZY result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
   const std::int64_t n = shape.size() > max_rank ? -1 : tfckpt::num_elements(shape);
   if (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(PTRDIFF_MAX) / 16)
     return make_error(errc::invalid_argument, std::string(who) + ": invalid shape " + shape_to_string(shape));
   return static_cast<std::size_t>(n);
 }
 // As element_count, and `given` values must be exactly one per element.
-inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
+TFCKPT_LAZY result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
   auto n = element_count(shape, who);
   if (n && *n != given)
     return make_error(errc::invalid_argument, std::string(who) + ": " + std::to_string(given) + " values given for shape " +
@@ -2438,8 +2454,9 @@ inline std::string data_filename(const std::string& prefix, std::int32_t shard, 
 // ---- begin tfckpt/graph/core_io.hpp ----
 // tfckpt graph layer: the calls from code generated per struct (reflect/leaf.hpp's save and restore
 // functions, the templates of checkpoint.hpp) into the non-generic core: bundle reader and
-// writer, object graph, state file. A header-only build defines them inline
-// (core_io_impl.hpp, included below). With TFCKPT_SEPARATE_COMPILATION they are compiled
+// writer, object graph, state file. A header-only build defines them inline, as function
+// templates so that a unit compiles them only when it calls them (core_io_impl.hpp, included
+// below; format/config.hpp, TFCKPT_LAZY). With TFCKPT_SEPARATE_COMPILATION they are compiled
 // once, in the translation unit that includes <tfckpt/core_impl.hpp>, and a unit using the
 // checkpoint API needs none of the format layer's definitions: it parses and compiles only the
 // reflection of its own structs.
@@ -2523,7 +2540,7 @@ struct trackable_object_graph {
 
 namespace detail {
 
-inline error graph_error(std::string_view what) {
+TFCKPT_LAZY error graph_error(std::string_view what) {
   return make_error(errc::corruption, "malformed TrackableObjectGraph: " + std::string(what));
 }
 
@@ -2538,14 +2555,14 @@ bool for_each_field(std::string_view bytes, Fn&& fn) {
   return true;
 }
 
-inline bool read_string_field(proto_reader& r, wire_type t, std::string& out) {
+TFCKPT_LAZY bool read_string_field(proto_reader& r, wire_type t, std::string& out) {
   std::string_view v;
   if (t != wire_type::length_delimited || !r.read_bytes(v)) return false;
   out.assign(v);
   return true;
 }
 
-inline bool decode_trackable_object(std::string_view bytes, trackable_object& o, std::size_t& edges) {
+TFCKPT_LAZY bool decode_trackable_object(std::string_view bytes, trackable_object& o, std::size_t& edges) {
   return for_each_field(bytes, [&](proto_reader& r, std::uint32_t f, wire_type t) {
     if (t != wire_type::length_delimited || f < 1 || f > 5) return r.skip(t);
     std::string_view sub;
@@ -2604,7 +2621,7 @@ inline bool decode_trackable_object(std::string_view bytes, trackable_object& o,
 
 // Structural checks: every node id refers to an existing node. (Cycles through `children` are
 // legal in TF graphs: a Checkpoint(root, ...) has a self edge `root`.)
-inline result<void> validate_object_graph(const trackable_object_graph& g) {
+TFCKPT_LAZY result<void> validate_object_graph(const trackable_object_graph& g) {
   const auto n = static_cast<std::int64_t>(g.nodes.size());
   auto bad = [&](std::size_t node, std::string_view what, std::int64_t id) {
     return make_error(errc::corruption, "object graph node " + std::to_string(node) + ": " +
@@ -2629,7 +2646,7 @@ namespace detail {
 // Breadth-first from the root over `children` (ids already validated): rejects graphs deeper
 // than limits.max_depth or whose first paths (escaped names: at most 2 bytes per name byte, plus
 // '/') sum past limits.max_path_bytes. Iterative; cycles end at visited nodes.
-inline result<void> check_graph_depth(const trackable_object_graph& g, const object_graph_limits& limits) {
+TFCKPT_LAZY result<void> check_graph_depth(const trackable_object_graph& g, const object_graph_limits& limits) {
   std::vector<std::size_t> depth(g.nodes.size(), 0);
   std::vector<std::uint64_t> path_len(g.nodes.size(), 0);
   std::vector<bool> seen(g.nodes.size(), false);
@@ -2658,7 +2675,7 @@ inline result<void> check_graph_depth(const trackable_object_graph& g, const obj
 }
 }  // namespace detail
 
-inline result<trackable_object_graph> decode_object_graph(std::string_view bytes,
+TFCKPT_LAZY result<trackable_object_graph> decode_object_graph(std::string_view bytes,
                                                           const object_graph_limits& limits = {}) {
   trackable_object_graph g;
   std::size_t edges = 0;
@@ -2680,7 +2697,7 @@ inline result<trackable_object_graph> decode_object_graph(std::string_view bytes
   return g;
 }
 
-inline std::string encode_object_graph(const trackable_object_graph& g) {
+TFCKPT_LAZY std::string encode_object_graph(const trackable_object_graph& g) {
   using detail::proto_writer;
   std::string out;
   proto_writer w(out);
@@ -2749,16 +2766,16 @@ class slot_table {
   const std::vector<std::string>& slot_names() const noexcept { return names_; }
   bool has_slot_name(std::string_view slot) const noexcept { return name_set_.find(slot) != name_set_.end(); }
 
-  const tensor* find(std::string_view variable_path, std::string_view slot) const {
+  TFCKPT_LAZY const tensor* find(std::string_view variable_path, std::string_view slot) const {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
     return it == values_.end() ? nullptr : &it->second;
   }
-  tensor* find(std::string_view variable_path, std::string_view slot) {
+  TFCKPT_LAZY tensor* find(std::string_view variable_path, std::string_view slot) {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
     return it == values_.end() ? nullptr : &it->second;
   }
   // Adds the slot name to the order if it is new (appended last).
-  tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
+  TFCKPT_LAZY tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
     if (name_set_.emplace(slot).second) names_.emplace_back(slot);
     return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
   }
@@ -2866,26 +2883,26 @@ class live_tree {
 
   // The node for `id`, created when new. `second` is true when it was created, which tells a
   // visitor to describe the object's children (exactly once per object).
-  std::pair<std::size_t, bool> intern(object_id id) {
+  TFCKPT_LAZY std::pair<std::size_t, bool> intern(object_id id) {
     if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
     nodes_.push_back(live_node{id, {}, std::nullopt, {}, nullptr, {}});
     index_.emplace(id, nodes_.size() - 1);
     return {nodes_.size() - 1, true};
   }
   // An object with no identity of its own (e.g. save_counter held by the checkpoint).
-  std::size_t add_anonymous() {
+  TFCKPT_LAZY std::size_t add_anonymous() {
     nodes_.push_back(live_node{});
     return nodes_.size() - 1;
   }
-  void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
+  TFCKPT_LAZY void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
     nodes_[parent].children.push_back(live_edge{std::move(local_name), child});
   }
-  std::optional<std::size_t> find(object_id id) const {
+  TFCKPT_LAZY std::optional<std::size_t> find(object_id id) const {
     if (auto it = index_.find(id); it != index_.end()) return it->second;
     return std::nullopt;
   }
-  live_node& node(std::size_t i) { return nodes_[i]; }
-  const live_node& node(std::size_t i) const { return nodes_[i]; }
+  TFCKPT_LAZY live_node& node(std::size_t i) { return nodes_[i]; }
+  TFCKPT_LAZY const live_node& node(std::size_t i) const { return nodes_[i]; }
   std::size_t size() const noexcept { return nodes_.size(); }
   std::vector<live_node>& nodes() noexcept { return nodes_; }
   const std::vector<live_node>& nodes() const noexcept { return nodes_; }
@@ -2893,7 +2910,7 @@ class live_tree {
   // Duplicate local names under one parent can never be matched by name: reject them. Linear
   // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
   // Likewise two attributes of one name on an object (they would share a key).
-  result<void> check_unique_names() const {
+  TFCKPT_LAZY result<void> check_unique_names() const {
     std::unordered_set<std::string_view> seen;
     for (const auto& n : nodes_) {
       for (std::size_t i = 0; i < n.attributes.size(); ++i) {
@@ -2958,20 +2975,20 @@ class restore_status {
   bool graph_checked = false;  // the checkpoint's object graph led to every restored key
 
   // Every live variable was restored (extra checkpoint values are fine).
-  result<void> assert_existing_objects_matched() const {
+  TFCKPT_LAZY result<void> assert_existing_objects_matched() const {
     if (nothing_restored) return no_checkpoint("assert_existing_objects_matched");
     if (name_based) return assert_consumed();
     if (unmatched_objects.empty()) return {};
     return fail("assert_existing_objects_matched", true, false);
   }
   // Everything in the checkpoint was used and every live variable was restored.
-  result<void> assert_consumed() const {
+  TFCKPT_LAZY result<void> assert_consumed() const {
     if (nothing_restored) return no_checkpoint("assert_consumed");
     if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty() && unused == 0) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
-  result<void> assert_nontrivial_match() const {
+  TFCKPT_LAZY result<void> assert_nontrivial_match() const {
     if (nothing_restored) return no_checkpoint("assert_nontrivial_match");
     if (name_based) return assert_consumed();
     if (matched_nodes >= 2) return {};
@@ -2986,11 +3003,11 @@ class restore_status {
   bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
 
  private:
-  static error no_checkpoint(std::string_view check) {
+  TFCKPT_LAZY static error no_checkpoint(std::string_view check) {
     return error(errc::not_found, std::string(check) + ": no checkpoint was restored (nothing to restore; the "
                                                        "objects were initialized instead)");
   }
-  error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
+  TFCKPT_LAZY error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
     std::string msg(check);
     msg += " failed:";
     auto list = [&](std::string_view title, const std::vector<std::string>& items) {
@@ -3479,9 +3496,9 @@ inline constexpr std::uint64_t default_max_file_bytes = std::uint64_t{1} << 32; 
 // "what 'path': strerror". ENOENT/ENOTDIR mean "no such file" to callers, hence not_found.
 // A path as shown inside messages: control characters and DEL escaped (error::to_string
 // escapes the file name it prints the same way), so a hostile name cannot rewrite a terminal.
-inline std::string printable_path(std::string_view p) { return error::printable_path(p); }
+TFCKPT_LAZY std::string printable_path(std::string_view p) { return error::printable_path(p); }
 
-inline error errno_error(int err, std::string_view what, std::string_view path) {
+TFCKPT_LAZY error errno_error(int err, std::string_view what, std::string_view path) {
   errc c = (err == ENOENT || err == ENOTDIR) ? errc::not_found : errc::io_error;
   return error(c, std::string(what) + " '" + printable_path(path) +
                       "': " + std::generic_category().message(err)).in_file(path);
@@ -3491,23 +3508,23 @@ inline error errno_error(int err, std::string_view what, std::string_view path) 
 inline bool is_absolute_path(std::string_view p) noexcept { return !p.empty() && p[0] == '/'; }
 
 // os.path.join(a, b): an absolute b replaces a.
-inline std::string path_join(std::string_view a, std::string_view b) {
+TFCKPT_LAZY std::string path_join(std::string_view a, std::string_view b) {
   if (is_absolute_path(b) || a.empty()) return std::string(b);
   std::string out(a);
   if (out.back() != '/') out += '/';
   return out += b;
 }
 // os.path.dirname: "ckpt-3" -> "", "/a" -> "/", "a/b/" -> "a/b".
-inline std::string path_dirname(std::string_view p) {
+TFCKPT_LAZY std::string path_dirname(std::string_view p) {
   std::string_view head = p.substr(0, p.rfind('/') + 1);  // npos + 1 == 0
   if (head.find_first_not_of('/') != std::string_view::npos)
     while (!head.empty() && head.back() == '/') head.remove_suffix(1);
   return std::string(head);
 }
-inline std::string path_basename(std::string_view p) { return std::string(p.substr(p.rfind('/') + 1)); }
+TFCKPT_LAZY std::string path_basename(std::string_view p) { return std::string(p.substr(p.rfind('/') + 1)); }
 
 // os.path.normpath: lexical; keeps leading ".." of relative paths, keeps POSIX's "//" root.
-inline std::string normalize_path(std::string_view p) {
+TFCKPT_LAZY std::string normalize_path(std::string_view p) {
   if (p.empty()) return ".";
   std::size_t slashes = p.find_first_not_of('/');
   slashes = slashes == std::string_view::npos ? p.size() : slashes;
@@ -3527,7 +3544,7 @@ inline std::string normalize_path(std::string_view p) {
   return out.empty() ? "." : out;
 }
 
-inline result<std::string> current_directory() {
+TFCKPT_LAZY result<std::string> current_directory() {
   std::string buf(256, '\0');
   while (::getcwd(buf.data(), buf.size()) == nullptr) {
     if (errno != ERANGE || buf.size() > (1u << 20)) return errno_error(errno, "getcwd", ".");
@@ -3539,7 +3556,7 @@ inline result<std::string> current_directory() {
 
 // os.path.relpath(path, start). Relative inputs are resolved against the working directory,
 // exactly as Python does (so a relative start with leading ".." gives the same answer).
-inline result<std::string> relative_path(std::string_view path, std::string_view start = ".") {
+TFCKPT_LAZY result<std::string> relative_path(std::string_view path, std::string_view start = ".") {
   if (path.empty()) return error(errc::invalid_argument, "relative_path: empty path");
   std::string cwd;
   if (!is_absolute_path(path) || !is_absolute_path(start)) {
@@ -3567,27 +3584,27 @@ inline result<std::string> relative_path(std::string_view path, std::string_view
 }
 
 // ---- metadata -------------------------------------------------------------------------------
-inline bool file_exists(const std::string& p) { struct stat st {}; return ::stat(p.c_str(), &st) == 0; }
-inline bool is_directory(const std::string& p) {
+TFCKPT_LAZY bool file_exists(const std::string& p) { struct stat st {}; return ::stat(p.c_str(), &st) == 0; }
+TFCKPT_LAZY bool is_directory(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
-inline result<std::uint64_t> file_size(const std::string& p) {
+TFCKPT_LAZY result<std::uint64_t> file_size(const std::string& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return errno_error(errno, "cannot stat", p);
   return static_cast<std::uint64_t>(st.st_size);
 }
-inline result<void> rename_file(const std::string& from, const std::string& to) {
+TFCKPT_LAZY result<void> rename_file(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0)
     return errno_error(errno, "cannot rename to '" + to + "' from", from);
   return {};
 }
-inline result<void> remove_file(const std::string& p) {
+TFCKPT_LAZY result<void> remove_file(const std::string& p) {
   if (::unlink(p.c_str()) != 0) return errno_error(errno, "cannot remove", p);
   return {};
 }
 // Sorted entry names without "." and ".." (sorted so callers are deterministic).
-inline result<std::vector<std::string>> list_directory(const std::string& dir) {
+TFCKPT_LAZY result<std::vector<std::string>> list_directory(const std::string& dir) {
   DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
   if (d == nullptr) return errno_error(errno, "cannot list directory", dir);
   std::vector<std::string> names;
@@ -3604,7 +3621,7 @@ inline result<std::vector<std::string>> list_directory(const std::string& dir) {
 }
 // Makes a rename inside `dir` durable. Filesystems that cannot fsync directories (EINVAL) are
 // accepted: there is nothing more we could do there.
-inline result<void> fsync_directory(const std::string& dir) {
+TFCKPT_LAZY result<void> fsync_directory(const std::string& dir) {
   std::string d = dir.empty() ? "." : dir;
   int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error(errno, "cannot open directory", d);
@@ -3614,7 +3631,7 @@ inline result<void> fsync_directory(const std::string& dir) {
   return {};
 }
 // mkdir -p (mode 0777 & ~umask); existing directories are fine.
-inline result<void> make_directories(const std::string& path) {
+TFCKPT_LAZY result<void> make_directories(const std::string& path) {
   for (std::size_t i = 1; i <= path.size(); ++i) {
     if (i != path.size() && path[i] != '/') continue;
     std::string sub = path.substr(0, i);
@@ -3692,7 +3709,7 @@ class readable_file {
 };
 
 // Whole file into memory; regular files only; `max_bytes` bounds the allocation.
-inline result<std::string> read_file(const std::string& path,
+TFCKPT_LAZY result<std::string> read_file(const std::string& path,
                                      std::uint64_t max_bytes = default_max_file_bytes) {
   auto f = readable_file::open(path);
   if (!f) return std::move(f).error();
@@ -3842,7 +3859,7 @@ class writable_file {
 
 // "<final>.tmp<pid>_<counter>_<random hex>": same directory as `final` so rename() is atomic;
 // unique per process (counter) and across processes (pid + clock-derived noise).
-inline std::string temp_path_for(std::string_view final_path) {
+TFCKPT_LAZY std::string temp_path_for(std::string_view final_path) {
   static std::atomic<std::uint64_t> counter{0};
   std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
   timespec now{};
@@ -3899,7 +3916,7 @@ class directory_lock {
 // Replaces `path` with `contents` atomically (readers see the old or the new file, never a
 // torn one) and durably: temp file, fsync, rename over `path`, fsync the directory. On any
 // failure the previous file is untouched and the temp file is removed.
-inline result<void> atomic_write_file(const std::string& path, std::string_view contents) {
+TFCKPT_LAZY result<void> atomic_write_file(const std::string& path, std::string_view contents) {
   std::string tmp;
   result<writable_file> f = error(errc::io_error, "no temp file");
   for (int attempt = 0; attempt < 8; ++attempt) {  // O_EXCL collision: pick another name
@@ -3932,7 +3949,7 @@ class shard_set {
   // Opens the data files now (the first `limit` shards; the rest when first read), so that the
   // reader keeps reading the files that went with its index even if the prefix is written over
   // later. A file that cannot be opened now is left for its first read to report.
-  void open_files(std::int32_t limit) const {
+  TFCKPT_LAZY void open_files(std::int32_t limit) const {
     if (in_memory()) return;
     for (std::int32_t i = 0; i < num_shards_ && i < limit; ++i) (void)file(i);
   }
@@ -3940,12 +3957,12 @@ class shard_set {
   std::int32_t num_shards() const noexcept { return num_shards_; }
   bool in_memory() const noexcept { return prefix_.empty(); }
 
-  std::string path(std::int32_t shard) const {
+  TFCKPT_LAZY std::string path(std::int32_t shard) const {
     if (in_memory()) return "<memory shard " + std::to_string(shard) + ">";
     return data_filename(prefix_, shard, num_shards_);
   }
 
-  result<std::uint64_t> size(std::int32_t shard) const {
+  TFCKPT_LAZY result<std::uint64_t> size(std::int32_t shard) const {
     if (shard < 0 || shard >= num_shards_)
       return make_error(errc::corruption, "shard " + std::to_string(shard) + " out of range (" +
                                               std::to_string(num_shards_) + " shards)");
@@ -3959,7 +3976,7 @@ class shard_set {
   // corruption error ("data file is shorter than its entries claim"). With `crc` set, also
   // returns the CRC32C of the bytes in *crc: computed piece by piece right after each piece
   // lands in dst, while it is still in cache, so checking costs no second pass over memory.
-  result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
+  TFCKPT_LAZY result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
                     std::uint32_t* crc = nullptr) const {
     TFCKPT_TRY(check_range(shard, offset, n));
     if (crc) *crc = 0;
@@ -3988,7 +4005,7 @@ class shard_set {
 
   // [offset, offset+n) of `shard` without copying: a view into the memory shard or into a
   // read-only mapping of the data file (mapped once, kept while the shard_set lives).
-  result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+  TFCKPT_LAZY result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
     TFCKPT_TRY(check_range(shard, offset, n));
     if (in_memory())
       return memory_[static_cast<std::size_t>(shard)].substr(static_cast<std::size_t>(offset),
@@ -4004,7 +4021,7 @@ class shard_set {
   }
 
   // The record [offset, offset+n) lies inside the data file (checked before any allocation).
-  result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+  TFCKPT_LAZY result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
     auto sz = size(shard);
     if (!sz) return std::move(sz).error();
     if (offset > *sz || n > *sz - offset)
@@ -4018,7 +4035,7 @@ class shard_set {
   }
 
  private:
-  result<const mapped_file*> mapping(std::int32_t shard) const {
+  TFCKPT_LAZY result<const mapped_file*> mapping(std::int32_t shard) const {
     auto sz = size(shard);  // opens the file first: the mapping must cover what size() reports
     if (!sz) return std::move(sz).error();
     std::lock_guard<std::mutex> lock(mu_);
@@ -4033,7 +4050,7 @@ class shard_set {
     return &*slot;
   }
 
-  result<const readable_file*> file(std::int32_t shard) const {
+  TFCKPT_LAZY result<const readable_file*> file(std::int32_t shard) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto& slot = files_[static_cast<std::size_t>(shard)];
     if (!slot) {
@@ -4074,7 +4091,7 @@ namespace tfckpt::detail {
 
 // The CRC over lengths uses fixed-width integers, not the varints: 4 bytes when the length fits
 // in 32 bits, else 8. Byte order is the writer's (little-endian unless the header says big).
-inline std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
+TFCKPT_LAZY std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
                                        bool always64 = false) {
   char buf[8];
   const int width = (always64 || len > 0xffffffffu) ? 8 : 4;
@@ -4106,7 +4123,7 @@ std::uint32_t encode_string_record(const Strings& elements, std::string& out) {
 
 // Decodes the record of an `n`-element string tensor. `expected_masked_crc` is the entry's
 // crc32c field; checked only when `verify`.
-inline result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
+TFCKPT_LAZY result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
                                                              std::uint32_t expected_masked_crc,
                                                              bool verify, bool big_endian = false) {
   // TF special case: an empty record decodes without reading (only valid if the CRC is Mask(0)).
@@ -4173,7 +4190,7 @@ std::uint32_t encode_variant_record(const Strings& elements, std::string& out) {
   return crc;
 }
 
-inline result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
+TFCKPT_LAZY result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
                                                               std::uint32_t expected_masked_crc,
                                                               bool verify) {
   // Each element takes at least 5 bytes (1 varint byte + 4 checksum bytes).
@@ -4277,7 +4294,7 @@ inline bool is_valid_utf8(std::string_view s) noexcept {
 
 // protobuf text_encoding.CEscape: \t \n \r \" \' \\ by name, other control bytes and DEL as
 // 3-digit octal; bytes >= 0x80 raw when they form valid UTF-8, else octal.
-inline std::string text_escape(std::string_view s, bool escape_non_ascii = false) {
+TFCKPT_LAZY std::string text_escape(std::string_view s, bool escape_non_ascii = false) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -4307,7 +4324,7 @@ inline int hex_value(char c) noexcept {
 // protobuf text_encoding.CUnescape (Python's unicode_escape underneath): named escapes, octal
 // \N..\NNN (<= 255), hex \xN/\xNN, \uXXXX / \UXXXXXXXX as UTF-8, unknown escapes such as \q or
 // \? kept verbatim (Python does). Unsupported: \N{name}. Appends to `out`.
-inline bool text_unescape(std::string_view s, std::string& out, std::string& why) {
+TFCKPT_LAZY bool text_unescape(std::string_view s, std::string& out, std::string& why) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c != '\\') { out += c; continue; }
@@ -4363,7 +4380,7 @@ inline bool text_unescape(std::string_view s, std::string& out, std::string& why
 
 // Python repr(float): shortest round-trip digits; exponent form when the decimal exponent is
 // < -4 or >= 16 ("1e+16", "5e-05"), else fixed with at least one fractional digit ("1.0").
-inline std::string python_double_repr(double v) {
+TFCKPT_LAZY std::string python_double_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   char buf[64];
@@ -4404,7 +4421,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // Python float(): [+-] then digits with optional '.', exponent, '_' between digits; or
 // inf/infinity/nan in any case. Out-of-range values become inf or 0 as in Python.
-inline bool python_float(std::string_view t, double& out) {
+TFCKPT_LAZY bool python_float(std::string_view t, double& out) {
   bool neg = !t.empty() && t[0] == '-';
   if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
   constexpr double inf = std::numeric_limits<double>::infinity();
@@ -4448,7 +4465,7 @@ inline bool python_float(std::string_view t, double& out) {
 
 // protobuf text_format.ParseFloat: rejects C-octal-looking "0NN", then Python float(), then
 // "-?inf(inity)?f?" and a trailing-'f' spelling ("1.5f", "nanf").
-inline bool parse_text_float(std::string_view tok, double& out) {
+TFCKPT_LAZY bool parse_text_float(std::string_view tok, double& out) {
   std::size_t s = (!tok.empty() && tok[0] == '-') ? 1 : 0;
   if (tok.size() >= s + 2 && tok[s] == '0' && tok[s + 1] >= '0' && tok[s + 1] <= '9') return false;
   if (python_float(tok, out)) return true;
@@ -4522,7 +4539,7 @@ class text_tokenizer {
 
 // One string value: adjacent literals concatenate ("a" 'b'); the result must be UTF-8 because
 // the field is a proto `string` (Python rejects anything else).
-inline result<std::string> read_text_string(text_tokenizer& tz) {
+TFCKPT_LAZY result<std::string> read_text_string(text_tokenizer& tz) {
   auto at = tz.where();
   std::string out, why;
   do {
@@ -4541,7 +4558,7 @@ inline result<std::string> read_text_string(text_tokenizer& tz) {
 // Parses the text (text_format.Merge semantics: fields in any order, a repeated singular field
 // keeps its last value, repeated fields also accept `[a, b]`, optional ',' or ';' after a field).
 // Errors are errc::corruption naming line and column; limit_exceeded past `lim`.
-inline result<checkpoint_state> parse_checkpoint_state(std::string_view text,
+TFCKPT_LAZY result<checkpoint_state> parse_checkpoint_state(std::string_view text,
                                                        const state_parse_limits& lim = {}) {
   if (text.size() > lim.max_bytes)
     return error(errc::limit_exceeded, "state file has " + std::to_string(text.size()) + " bytes, limit is " +
@@ -4605,7 +4622,7 @@ inline result<checkpoint_state> parse_checkpoint_state(std::string_view text,
 
 // text_format.MessageToString: field-number order, one line per value, proto3 defaults omitted
 // (a double is present unless it is +0.0 bit-for-bit: -0.0 and nan are written, as upb does).
-inline std::string format_checkpoint_state(const checkpoint_state& st, const state_format_options& opt = {}) {
+TFCKPT_LAZY std::string format_checkpoint_state(const checkpoint_state& st, const state_format_options& opt = {}) {
   std::string out;
   auto str = [&](std::string_view name, std::string_view v) {
     ((((out += name) += ": \"") += detail::text_escape(v, opt.escape_non_ascii)) += "\"\n");
@@ -4625,7 +4642,7 @@ inline std::string format_checkpoint_state(const checkpoint_state& st, const sta
 // logs and ignores such a file; we say why); invalid_argument if model_checkpoint_path is empty.
 // Relative paths are joined to dir. As in TF, paths are not confined to dir: "../x" and
 // absolute paths elsewhere are returned as written, so callers needing containment must check.
-inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
+TFCKPT_LAZY result<checkpoint_state> get_checkpoint_state(const std::string& dir,
                                                      const std::string& latest_filename = "checkpoint") {
   const std::string path = detail::path_join(dir, latest_filename);
   auto text = detail::read_file(path, state_parse_limits{}.max_bytes);
@@ -4654,7 +4671,7 @@ inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
 
 // The latest checkpoint prefix named by dir's state file, if <prefix>.index exists. TF also
 // accepts a bare <prefix> file (legacy V1, unsupported here) and globs; we test existence only.
-inline result<std::string> latest_checkpoint(const std::string& dir,
+TFCKPT_LAZY result<std::string> latest_checkpoint(const std::string& dir,
                                              const std::string& latest_filename = "checkpoint") {
   auto st = get_checkpoint_state(dir, latest_filename);
   if (!st) return std::move(st).error();
@@ -4675,7 +4692,7 @@ inline result<std::string> latest_checkpoint(const std::string& dir,
 // relative to it. Like TF, it refuses a model_checkpoint_path equal (as a string, after those
 // rewrites) to the state file's path; a V2 prefix named "checkpoint" stored relatively is allowed
 // (TF wrote exactly that in the corpus: its files are checkpoint.index / checkpoint.data-*).
-inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_state st,
+TFCKPT_LAZY result<void> update_checkpoint_state(const std::string& dir, checkpoint_state st,
                                             bool save_relative_paths = true,
                                             const std::string& latest_filename = "checkpoint",
                                             const state_format_options& opt = {}) {
@@ -4752,7 +4769,7 @@ using detail::utf8_sequence_length;
 
 namespace tfckpt::detail {
 
-inline error block_corruption(std::string what) {
+TFCKPT_LAZY error block_corruption(std::string what) {
   return make_error(errc::corruption, "bad block: " + std::move(what));
 }
 
@@ -4766,7 +4783,7 @@ struct block_entry {
 // Decodes the entry at `pos` of `data` (the entries region only, so nothing can spill into the
 // restart array). Returns the offset just past the entry, or 0 on malformed input (an entry is
 // never empty, so 0 cannot be a valid end).
-inline std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
+TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
   std::string_view in = data.substr(pos);
   std::uint32_t shared, non_shared, value_len;
   if (in.size() >= 3 && static_cast<unsigned char>(in[0] | in[1] | in[2]) < 0x80) {
@@ -5072,7 +5089,7 @@ inline constexpr std::size_t snappy_max_expansion = 22;
 // Decodes a raw Snappy block. Errors: errc::limit_exceeded if the declared length exceeds
 // `max_output`; errc::corruption for anything malformed (messages name the input position).
 // Never allocates more than the declared length.
-inline result<std::string> snappy_uncompress(std::string_view compressed,
+TFCKPT_LAZY result<std::string> snappy_uncompress(std::string_view compressed,
                                              std::size_t max_output = std::size_t{1} << 30) {
   auto bad = [&](std::string what, std::size_t pos) {
     return make_error(errc::corruption, "corrupted snappy block: " + std::move(what) +
@@ -5176,12 +5193,12 @@ struct block_handle {
   std::uint64_t size = 0;  // excluding the trailer
 };
 
-inline void put_block_handle(std::string& out, block_handle h) {
+TFCKPT_LAZY void put_block_handle(std::string& out, block_handle h) {
   put_varint64(out, h.offset);
   put_varint64(out, h.size);
 }
 
-inline bool get_block_handle(std::string_view& in, block_handle& h) {
+TFCKPT_LAZY bool get_block_handle(std::string_view& in, block_handle& h) {
   std::string_view probe = in;
   if (!get_varint64(probe, h.offset) || !get_varint64(probe, h.size)) return false;
   in = probe;
@@ -5241,7 +5258,7 @@ inline fault locate_table_block(std::string_view file, std::size_t file_size_lim
 }
 
 // REQUIRES: `file_size_limit` <= file.size(): blocks must end before it (the footer).
-inline result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
+TFCKPT_LAZY result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
                                                block_handle h, const table_read_options& opts) {
   if (!block_in_bounds(h, file_size_limit))
     return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
@@ -5387,7 +5404,7 @@ class table_reader {
 
   // `contents` = the whole .index file; the caller keeps it alive while the reader and its
   // iterators live. Reads the footer and the index block (like TF's Table::Open).
-  static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
+  TFCKPT_LAZY static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
     std::uint64_t at = 0;
     block_handle metaindex, index_handle;
     if (const fault ok = read_table_footer(contents, metaindex, index_handle, at); !ok)
@@ -5436,11 +5453,11 @@ class table_reader {
     return table_reader(std::move(s));
   }
 
-  iterator make_iterator() const { return iterator(s_, s_->opts); }
+  TFCKPT_LAZY iterator make_iterator() const { return iterator(s_, s_->opts); }
 
   // Reads and checks every block (metaindex, index, data) with checksums on, whatever the open
   // options said: this is what `tfckpt verify` runs.
-  result<void> verify_all_blocks() const {
+  TFCKPT_LAZY result<void> verify_all_blocks() const {
     table_read_options opts = s_->opts;
     opts.verify_checksums = true;
     TFCKPT_TRY(read_table_block(s_->file, s_->data_end, s_->index_handle, opts));
@@ -5461,7 +5478,7 @@ class table_reader {
     return {};
   }
 
-  std::size_t num_data_blocks() const { return s_->num_data_blocks; }
+  TFCKPT_LAZY std::size_t num_data_blocks() const { return s_->num_data_blocks; }
 
  private:
   explicit table_reader(std::shared_ptr<const state> s) : s_(std::move(s)) {}
@@ -5488,11 +5505,11 @@ class bundle_reader {
  public:
   // `path`: a prefix, a `.index` / `.data-*` file of one, or a directory (its `checkpoint` state
   // file names the latest prefix; a SavedModel directory maps to variables/variables).
-  static result<bundle_reader> open(const std::string& path, const read_options& opts = {});
+  TFCKPT_LAZY static result<bundle_reader> open(const std::string& path, const read_options& opts = {});
 
   // A bundle held in memory (embedded in a binary, or fuzz input). The views must outlive the
   // reader. `shards[i]` is data file i.
-  static result<bundle_reader> open_memory(std::string_view index,
+  TFCKPT_LAZY static result<bundle_reader> open_memory(std::string_view index,
                                            std::vector<std::string_view> shards,
                                            const read_options& opts = {});
 
@@ -5506,14 +5523,14 @@ class bundle_reader {
   // Any entry by exact key (slice parts included); nullptr when absent.
   const entry* find(std::string_view key) const noexcept;
   bool has_object_graph() const noexcept { return find(object_graph_key) != nullptr; }
-  result<trackable_object_graph> object_graph() const;
-  std::string data_path(std::int32_t shard) const;
+  TFCKPT_LAZY result<trackable_object_graph> object_graph() const;
+  TFCKPT_LAZY std::string data_path(std::int32_t shard) const;
 
   // The whole tensor (partitioned ones assembled).
-  result<tensor> read(std::string_view key) const;
+  TFCKPT_LAZY result<tensor> read(std::string_view key) const;
   // Into caller memory, no intermediate copy: fixed-size dtypes only. The dtype and the byte
   // size of `dst` must match exactly (TensorFlow does not cast).
-  result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
+  TFCKPT_LAZY result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
   template <class T>
   result<void> read_into(std::string_view key, std::span<T> dst) const {
     static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
@@ -5523,7 +5540,7 @@ class bundle_reader {
   // Every check read() makes before allocating, without reading: the key exists, its size agrees
   // with its dtype and shape, fits the limits of read_options and lies inside its data file
   // (all parts, for a partitioned tensor). Lets callers size their own storage from the index.
-  result<void> check_readable(std::string_view key) const;
+  TFCKPT_LAZY result<void> check_readable(std::string_view key) const;
   // Several tensors at once, into caller memory (each as read_into), on up to opts.threads
   // threads. Stops at the first error, which is returned.
   struct read_request {
@@ -5531,13 +5548,13 @@ class bundle_reader {
     dtype type = dtype::invalid;
     std::span<std::byte> dst;
   };
-  result<void> read_many_into(std::span<const read_request> requests) const;
+  TFCKPT_LAZY result<void> read_many_into(std::span<const read_request> requests) const;
 
   // Zero copy: the stored record itself, inside a read-only mapping of the data file (or the
   // caller's memory for open_memory), valid while this reader or a copy of it lives. Fixed-size
   // dtypes, plain (not partitioned) tensors of a little-endian bundle only. With
   // verify_checksums, the record's CRC is checked first (one pass over its pages, no copy).
-  result<std::span<const std::byte>> view_bytes(std::string_view key) const;
+  TFCKPT_LAZY result<std::span<const std::byte>> view_bytes(std::string_view key) const;
   // Typed: the dtype must be T's and the record aligned for T, which holds for bundles written
   // with data_alignment >= alignof(T) (TF's default dense packing gives no such guarantee).
   template <class T>
@@ -5555,28 +5572,28 @@ class bundle_reader {
   }
 
   // Reads every block and every record and checks every checksum.
-  result<verify_summary> verify() const;
+  TFCKPT_LAZY result<verify_summary> verify() const;
 
  private:
   bundle_reader() = default;
-  result<void> load_index();
-  result<void> check_record(const entry& e) const;
-  result<void> read_record_into(const entry& e, char* dst, bool verify) const;
-  result<std::string> read_record(const entry& e, bool verify) const;
-  result<tensor> read_plain(const entry& e, bool verify) const;
-  result<trackable_object_graph> read_object_graph(bool verify) const;
+  TFCKPT_LAZY result<void> load_index();
+  TFCKPT_LAZY result<void> check_record(const entry& e) const;
+  TFCKPT_LAZY result<void> read_record_into(const entry& e, char* dst, bool verify) const;
+  TFCKPT_LAZY result<std::string> read_record(const entry& e, bool verify) const;
+  TFCKPT_LAZY result<tensor> read_plain(const entry& e, bool verify) const;
+  TFCKPT_LAZY result<trackable_object_graph> read_object_graph(bool verify) const;
   const entry* find_after(std::string_view key, const entry* previous) const noexcept;
-  result<const entry*> find_typed(std::string_view key, dtype expected, const entry* previous = nullptr) const;
-  result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size,
+  TFCKPT_LAZY result<const entry*> find_typed(std::string_view key, dtype expected, const entry* previous = nullptr) const;
+  TFCKPT_LAZY result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size,
                                   const entry* previous = nullptr) const;
-  result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
-  result<tensor> read_partitioned(const entry& e) const;
-  result<void> check_partitioned_size(const entry& e) const;
-  result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
-  result<void> check_parts(const entry& e) const;
+  TFCKPT_LAZY result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
+  TFCKPT_LAZY result<tensor> read_partitioned(const entry& e) const;
+  TFCKPT_LAZY result<void> check_partitioned_size(const entry& e) const;
+  TFCKPT_LAZY result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
+  TFCKPT_LAZY result<void> check_parts(const entry& e) const;
   template <class Fn>
   result<void> for_each_part(const entry& e, Fn&& fn) const;
-  error located(error err, const entry& e) const;
+  TFCKPT_LAZY error located(error err, const entry& e) const;
 
   // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
   // their first read (so a hostile header cannot make open() use millions of descriptors).
@@ -5629,12 +5646,12 @@ namespace tfckpt {
 
 namespace detail {
 
-inline bool ends_with(std::string_view s, std::string_view suffix) {
+TFCKPT_LAZY bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 // Strips `.data-SSSSS-of-NNNNN` (digits, at least 5 each) if present.
-inline std::optional<std::string> strip_data_suffix(const std::string& path) {
+TFCKPT_LAZY std::optional<std::string> strip_data_suffix(const std::string& path) {
   const auto pos = path.rfind(".data-");
   if (pos == std::string::npos) return std::nullopt;
   std::string_view rest = std::string_view(path).substr(pos + 6);
@@ -5648,7 +5665,7 @@ inline std::optional<std::string> strip_data_suffix(const std::string& path) {
 }
 
 // Reads the 8-byte magic only (never the whole file); FIFOs and devices are refused unread.
-inline bool looks_like_sstable(const std::string& path) {
+TFCKPT_LAZY bool looks_like_sstable(const std::string& path) {
   auto f = readable_file::open(path);
   if (!f || f->size() < 48) return false;
   char magic[8];
@@ -5657,7 +5674,7 @@ inline bool looks_like_sstable(const std::string& path) {
 }
 
 // A V1 checkpoint is one or more `P-SSSSS-of-NNNNN` sstables (or any name) without a .index.
-inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::string_view name_prefix) {
+TFCKPT_LAZY std::optional<std::string> find_legacy_v1(const std::string& dir, std::string_view name_prefix) {
   auto names = list_directory(dir.empty() ? "." : dir);
   if (!names) return std::nullopt;
   for (const auto& n : *names) {
@@ -5668,7 +5685,7 @@ inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::st
   return std::nullopt;
 }
 
-inline error legacy_v1_error(const std::string& path) {
+TFCKPT_LAZY error legacy_v1_error(const std::string& path) {
   return make_error(errc::unsupported,
                     "legacy V1 (TensorSlice) checkpoint: this format predates TensorFlow's V2 tensor "
                     "bundle (there is no .index file); re-save it with a V2 saver "
@@ -5677,7 +5694,7 @@ inline error legacy_v1_error(const std::string& path) {
 }
 
 // Directory → latest checkpoint; `.index`/`.data-*` path → its prefix; else the prefix itself.
-inline result<std::string> resolve_prefix(const std::string& path) {
+TFCKPT_LAZY result<std::string> resolve_prefix(const std::string& path) {
   if (path.empty()) return make_error(errc::invalid_argument, "empty checkpoint path");
   if (is_directory(path)) {
     if (file_exists(path_join(path, "checkpoint"))) {
@@ -5712,7 +5729,7 @@ inline result<std::string> resolve_prefix(const std::string& path) {
 
 // The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read
 // (validate_header, the check restore_from_memory makes too).
-inline result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
+TFCKPT_LAZY result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
                                         bundle_header& out) {
   auto header = decode_bundle_header(it.value());
   if (!header) return std::move(header).error().at_offset(it.block_offset());
@@ -5726,7 +5743,7 @@ inline result<void> check_bundle_header(const table_reader::iterator& it, const 
 }
 
 // The table's first entry: the bundle header, checked.
-inline result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
+TFCKPT_LAZY result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
   TFCKPT_TRY(it.seek_to_first());
   if (!it.valid() || !it.key().empty())
     return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
@@ -5735,7 +5752,7 @@ inline result<void> open_bundle_table(table_reader::iterator& it, const read_opt
 
 // The iterator's current entry into `info`, with the checks every reader of an index makes
 // (validate_entry, then each slice against the shape). `count` entries came before it.
-inline result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
                                          const read_options& opts, std::uint64_t count, bundle_entry& info) {
   if (count >= opts.max_entries)
     return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
@@ -5794,7 +5811,7 @@ void sort_by_position(std::vector<std::size_t>& order, Info&& info) {
 
 }  // namespace detail
 
-inline result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
+TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
   auto prefix = detail::resolve_prefix(path);
   if (!prefix) return std::move(prefix).error();
   bundle_reader r;
@@ -5817,7 +5834,7 @@ inline result<bundle_reader> bundle_reader::open(const std::string& path, const 
   return r;
 }
 
-inline result<bundle_reader> bundle_reader::open_memory(std::string_view index,
+TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open_memory(std::string_view index,
                                                         std::vector<std::string_view> shards,
                                                         const read_options& opts) {
   bundle_reader r;
@@ -5833,7 +5850,7 @@ inline result<bundle_reader> bundle_reader::open_memory(std::string_view index,
 }
 
 // Header first (key ""), then every entry; partitioned tensors' parts are moved out of sight.
-inline result<void> bundle_reader::load_index() {
+TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   detail::table_read_options topts;
   topts.verify_checksums = opts_.verify_checksums;
   auto table = detail::table_reader::open(index_view_, topts);
@@ -5900,15 +5917,15 @@ inline const entry* bundle_reader::find_after(std::string_view key, const entry*
   return find(key);
 }
 
-inline std::string bundle_reader::data_path(std::int32_t shard) const { return shards_->path(shard); }
+TFCKPT_LAZY_DEF std::string bundle_reader::data_path(std::int32_t shard) const { return shards_->path(shard); }
 
-inline error bundle_reader::located(error err, const entry& e) const {
+TFCKPT_LAZY_DEF error bundle_reader::located(error err, const entry& e) const {
   return std::move(err).at_key(e.key).in_file(shards_->path(e.info.shard_id)).at_offset(
       static_cast<std::uint64_t>(e.info.offset));
 }
 
 // The size an entry's record must have, for fixed-size dtypes (tensor_bundle.cc GetValue).
-inline result<void> bundle_reader::check_record(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_record(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (const fault ok = check_record_size(e.info.dtype, n, e.info.size); !ok)
@@ -5933,7 +5950,7 @@ inline result<void> bundle_reader::check_record(const entry& e) const {
 
 // REQUIRES: dst holds e.info.size bytes. Verifies the record CRC for fixed-size dtypes (strings
 // and variants carry their own checksums, checked when decoded).
-inline result<void> bundle_reader::read_record_into(const entry& e, char* dst, bool verify) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_record_into(const entry& e, char* dst, bool verify) const {
   const bool check = verify && is_fixed_size(e.info.dtype);
   std::uint32_t crc = 0;
   if (auto r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
@@ -5955,7 +5972,7 @@ inline result<void> bundle_reader::read_record_into(const entry& e, char* dst, b
   return {};
 }
 
-inline result<std::string> bundle_reader::read_record(const entry& e, bool verify) const {
+TFCKPT_LAZY_DEF result<std::string> bundle_reader::read_record(const entry& e, bool verify) const {
   TFCKPT_TRY(check_record(e));
   auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
   if (!sz) return located(std::move(sz).error(), e);
@@ -5969,7 +5986,7 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
   return rec;
 }
 
-inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
   if (is_fixed_size(e.info.dtype)) {
     // One copy of the record at most: it is read straight into the tensor's buffer, after the
     // limits and the data file's real size have bounded the allocation.
@@ -6021,7 +6038,7 @@ result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
 
 // Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
 // record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_parts(const entry& e) const {
   return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
     TFCKPT_TRY(check_record(part));
     auto sz = shards_->size(part.info.shard_id);
@@ -6036,7 +6053,7 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
-inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std::size_t dst_size) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::assemble_into(const entry& e, char* dst, std::size_t dst_size) const {
   if (!is_fixed_size(e.info.dtype))
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
@@ -6051,7 +6068,7 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).
-inline result<void> bundle_reader::check_partitioned_size(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_partitioned_size(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
@@ -6062,7 +6079,7 @@ inline result<void> bundle_reader::check_partitioned_size(const entry& e) const 
   return {};
 }
 
-inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   TFCKPT_TRY(check_partitioned_size(e));
   // Strings and variants: assemble_into always fails for them, saying they cannot be assembled.
   if (dtype_size(e.info.dtype) == 0) return assemble_into(e, nullptr, 0).error();
@@ -6075,7 +6092,7 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   return t;
 }
 
-inline result<void> bundle_reader::check_readable(std::string_view key) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_readable(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!e->info.slices.empty()) {
@@ -6090,14 +6107,14 @@ inline result<void> bundle_reader::check_readable(std::string_view key) const {
   return {};
 }
 
-inline result<tensor> bundle_reader::read(std::string_view key) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   return e->info.slices.empty() ? read_plain(*e, opts_.verify_checksums) : read_partitioned(*e);
 }
 
 // The key exists and holds `expected` (TensorFlow does not cast).
-inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected,
+TFCKPT_LAZY_DEF result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected,
                                                       const entry* previous) const {
   const entry* e = find_after(key, previous);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
@@ -6110,7 +6127,7 @@ inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtyp
 }
 
 // The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
-inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
+TFCKPT_LAZY_DEF result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
                                                       std::size_t dst_size, const entry* previous) const {
   auto found = find_typed(key, expected, previous);
   if (!found) return std::move(found).error();
@@ -6127,7 +6144,7 @@ inline result<const entry*> bundle_reader::check_into(std::string_view key, dtyp
   return e;
 }
 
-inline result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
   const read_request one{key, expected, dst};
   return read_many_into(std::span<const read_request>(&one, 1));
 }
@@ -6138,7 +6155,7 @@ inline result<void> bundle_reader::read_into(std::string_view key, dtype expecte
 // Small records lying next to each other in a data file (the index-bound case: thousands of
 // biases and scalars) are read as runs instead, one read per run into a bounce buffer, each
 // record then checksummed and copied: a read() per 64-byte record would cost far more.
-inline result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
   std::vector<const entry*> entries(requests.size());
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -6281,7 +6298,7 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
   return {};
 }
 
-inline result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
   auto found = find_typed(key, expected);
   if (!found) return std::move(found).error();
   const entry* e = *found;
@@ -6292,7 +6309,7 @@ inline result<void> bundle_reader::check_view_type(std::string_view key, dtype e
   return {};
 }
 
-inline result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_view key) const {
+TFCKPT_LAZY_DEF result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!is_fixed_size(e->info.dtype) || !e->info.slices.empty())
@@ -6316,11 +6333,11 @@ inline result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_
   return std::span<const std::byte>(reinterpret_cast<const std::byte*>(v->data()), v->size());
 }
 
-inline result<trackable_object_graph> bundle_reader::object_graph() const {
+TFCKPT_LAZY_DEF result<trackable_object_graph> bundle_reader::object_graph() const {
   return read_object_graph(opts_.verify_checksums);
 }
 
-inline result<trackable_object_graph> bundle_reader::read_object_graph(bool verify) const {
+TFCKPT_LAZY_DEF result<trackable_object_graph> bundle_reader::read_object_graph(bool verify) const {
   const entry* e = find(object_graph_key);
   if (!e)
     return make_error(errc::not_found, "key not found in checkpoint").at_key(object_graph_key).in_file(index_name_);
@@ -6333,7 +6350,7 @@ inline result<trackable_object_graph> bundle_reader::read_object_graph(bool veri
   return g;
 }
 
-inline result<verify_summary> bundle_reader::verify() const {
+TFCKPT_LAZY_DEF result<verify_summary> bundle_reader::verify() const {
   verify_summary sum;
   detail::table_read_options topts;  // verification always checks block CRCs
   auto table = detail::table_reader::open(index_view_, topts);
@@ -6426,7 +6443,7 @@ namespace tfckpt::detail {
 
 // Shortest key k with start <= k < limit, as TF computes it (bytewise comparator): bump the first
 // differing byte of `start` if that still stays below `limit`, else keep `start` unchanged.
-inline void find_shortest_separator(std::string& start, std::string_view limit) {
+TFCKPT_LAZY void find_shortest_separator(std::string& start, std::string_view limit) {
   const std::size_t n = std::min(start.size(), limit.size());
   std::size_t i = 0;
   while (i < n && start[i] == limit[i]) ++i;
@@ -6440,7 +6457,7 @@ inline void find_shortest_separator(std::string& start, std::string_view limit) 
 
 // Shortest key >= `key`: increment the first non-0xff byte and cut after it (TF's
 // FindShortSuccessor); a run of 0xff bytes stays as it is.
-inline void find_short_successor(std::string& key) {
+TFCKPT_LAZY void find_short_successor(std::string& key) {
   for (std::size_t i = 0; i < key.size(); ++i) {
     const auto b = static_cast<unsigned char>(key[i]);
     if (b != 0xff) {
@@ -6463,7 +6480,7 @@ class table_builder {
       : opts_(o), data_block_(o.block_restart_interval), index_block_(1) {}
 
   // REQUIRES: finish() not yet called; key > the previous key (bytewise).
-  void add(std::string_view key, std::string_view value) {
+  TFCKPT_LAZY void add(std::string_view key, std::string_view value) {
     assert(!finished_);
     if (num_entries_ > 0) {
       assert(key > std::string_view(last_key_));
@@ -6479,7 +6496,7 @@ class table_builder {
   }
 
   // Returns the complete file. REQUIRES: not called before.
-  std::string finish() {
+  TFCKPT_LAZY std::string finish() {
     assert(!finished_);
     flush();
     finished_ = true;
@@ -6502,12 +6519,12 @@ class table_builder {
     return std::move(out_);
   }
 
-  std::size_t num_entries() const { return num_entries_; }
+  TFCKPT_LAZY std::size_t num_entries() const { return num_entries_; }
 
  private:
   // The index entry for a block is written only once the next block's first key is known, so
   // the separator can be short (TF: "the r" between "the quick brown fox" and "the who").
-  void add_index_entry(std::string_view next_key) {
+  TFCKPT_LAZY void add_index_entry(std::string_view next_key) {
     assert(data_block_.empty());
     find_shortest_separator(last_key_, next_key);
     std::string handle;
@@ -6516,7 +6533,7 @@ class table_builder {
     pending_index_entry_ = false;
   }
 
-  void flush() {
+  TFCKPT_LAZY void flush() {
     if (data_block_.empty()) return;
     assert(!pending_index_entry_);
     pending_handle_ = write_block(data_block_);
@@ -6525,7 +6542,7 @@ class table_builder {
 
   // Appends the block and its trailer (type 0 = uncompressed, masked crc32c over contents and
   // the type byte), then resets the builder.
-  block_handle write_block(block_builder& b) {
+  TFCKPT_LAZY block_handle write_block(block_builder& b) {
     const std::string_view contents = b.finish();
     const block_handle h{out_.size(), contents.size()};
     out_.append(contents);
@@ -6573,7 +6590,7 @@ class bundle_writer {
   // Any shard: the writer picks the one holding the fewest bytes.
   static constexpr std::int32_t any_shard = -1;
 
-  static result<bundle_writer> create(std::string prefix, const write_options& opts = {}) {
+  TFCKPT_LAZY static result<bundle_writer> create(std::string prefix, const write_options& opts = {}) {
     if (prefix.empty()) return make_error(errc::invalid_argument, "empty checkpoint prefix");
     if (opts.num_shards < 1) return make_error(errc::invalid_argument, "num_shards must be >= 1");
     if (opts.data_alignment < 1) return make_error(errc::invalid_argument, "data_alignment must be >= 1");
@@ -6595,7 +6612,7 @@ class bundle_writer {
   // together (tfckpt/mpi.hpp): records go to `prefix.data-<shard_index>-of-<num_shards>` (under a
   // temporary name), finish_shard() makes that file durable under its final name and returns the
   // entries; whoever gathers every process's entries writes the index.
-  static result<bundle_writer> create_shard(std::string prefix, std::int32_t shard_index, std::int32_t num_shards,
+  TFCKPT_LAZY static result<bundle_writer> create_shard(std::string prefix, std::int32_t shard_index, std::int32_t num_shards,
                                             write_options opts = {}) {
     if (num_shards < 1 || shard_index < 0 || shard_index >= num_shards)
       return make_error(errc::invalid_argument, "shard " + std::to_string(shard_index) + " of " +
@@ -6611,7 +6628,7 @@ class bundle_writer {
 
   // create_shard()'s writer: syncs the data file (opts.sync), renames it to its final name, syncs
   // the directory and returns every entry, shard ids set to this file's. The writer is spent.
-  result<std::map<std::string, bundle_entry>> finish_shard() {
+  TFCKPT_LAZY result<std::map<std::string, bundle_entry>> finish_shard() {
     result<void> r = start_finish("finish_shard()");
     if (r && opts_.sync) r = shards_[0].file.sync();
     if (r) r = shards_[0].file.close();
@@ -6634,7 +6651,7 @@ class bundle_writer {
   const std::string& prefix() const noexcept { return prefix_; }
 
   // Fixed-size dtypes: `bytes` = the row-major little-endian elements.
-  result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
+  TFCKPT_LAZY result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
                    std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
     if (deferring_) {
@@ -6654,17 +6671,17 @@ class bundle_writer {
                std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()), shard);
   }
 
-  result<void> add_strings(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+  TFCKPT_LAZY result<void> add_strings(std::string_view key, const shape_t& shape, std::span<const std::string> values,
                            std::int32_t shard = any_shard) {
     return add_elements(key, dtype::string, shape, values, shard);
   }
   // DT_VARIANT: each element is a serialized VariantTensorDataProto.
-  result<void> add_variant(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+  TFCKPT_LAZY result<void> add_variant(std::string_view key, const shape_t& shape, std::span<const std::string> values,
                            std::int32_t shard = any_shard) {
     return add_elements(key, dtype::variant, shape, values, shard);
   }
 
-  result<void> add(std::string_view key, const tensor& t, std::int32_t shard = any_shard) {
+  TFCKPT_LAZY result<void> add(std::string_view key, const tensor& t, std::int32_t shard = any_shard) {
     if (t.dtype() == dtype::string || t.dtype() == dtype::variant)
       return add_elements(key, t.dtype(), t.shape(), t.strings(), shard);
     return add(key, t.dtype(), t.shape(), t.byte_view(), shard);
@@ -6684,7 +6701,7 @@ class bundle_writer {
   // the same time: with opts.threads > 1 and num_shards > 1 each shard's records go to one
   // thread. That beats several threads on one file, whose buffered writes the kernel serializes.
   // Every request is checked before anything is written; an invalid one fails the call whole.
-  result<void> add_many(std::span<const request> requests) {
+  TFCKPT_LAZY result<void> add_many(std::span<const request> requests) {
     std::vector<std::string_view> keys;
     keys.reserve(requests.size());
     for (const request& q : requests) {
@@ -6736,7 +6753,7 @@ class bundle_writer {
 
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
   // tensor degenerates to a plain add, as in TF.
-  result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
+  TFCKPT_LAZY result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
                          std::string_view slice_bytes, std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_slice(slice, full_shape));
     if (is_full_slice(slice, full_shape)) return add(key, t, full_shape, slice_bytes, shard);
@@ -6758,7 +6775,7 @@ class bundle_writer {
   }
 
   // Writes the index and moves every file to its final name. The writer is spent afterwards.
-  result<void> finish() {
+  TFCKPT_LAZY result<void> finish() {
     result<void> r = start_finish("finish()");
     if (r) r = finish_files();
     if (!r) abandon();
@@ -6778,7 +6795,7 @@ class bundle_writer {
   // See detail::deferred_writes: add() of a fixed-size tensor then only checks and queues it.
   void defer_fixed_size_writes() noexcept { deferring_ = true; }
 
-  result<void> write_deferred() {
+  TFCKPT_LAZY result<void> write_deferred() {
     std::vector<deferred> queued = std::move(pending_);
     pending_.clear();
     pending_keys_.clear();
@@ -6791,7 +6808,7 @@ class bundle_writer {
 
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
   // A second call is refused without touching the files the first one produced.
-  result<void> start_finish(std::string_view what) {
+  TFCKPT_LAZY result<void> start_finish(std::string_view what) {
     if (finished_) return make_error(errc::invalid_argument, std::string(what) + " called twice").in_file(prefix_);
     result<void> r;
     if (broken_)
@@ -6804,12 +6821,12 @@ class bundle_writer {
 
   // After a failed write the data files no longer match the entries: nothing more may be added
   // and finish() must not publish them.
-  error broken_error() const {
+  TFCKPT_LAZY error broken_error() const {
     return make_error(errc::io_error, "an earlier write to this bundle failed; it cannot be completed")
         .in_file(prefix_);
   }
 
-  result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
+  TFCKPT_LAZY result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
     if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
@@ -6822,7 +6839,7 @@ class bundle_writer {
     return {};
   }
 
-  result<void> check_fixed_size(std::string_view key, dtype t, const shape_t& shape, std::size_t bytes) const {
+  TFCKPT_LAZY result<void> check_fixed_size(std::string_view key, dtype t, const shape_t& shape, std::size_t bytes) const {
     TFCKPT_TRY(check_new(key, t, shape));
     if (!is_fixed_size(t))
       return make_error(errc::invalid_argument, "add() needs a fixed-size dtype; use add_strings").at_key(key);
@@ -6851,7 +6868,7 @@ class bundle_writer {
   // Where the next record of `size` bytes goes: the shard (any_shard = the one holding the fewest
   // bytes) and its offset there. The shard's end moves past the record and its alignment padding,
   // so several records can be placed before any is written (add_many).
-  result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
+  TFCKPT_LAZY result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
                              std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
@@ -6874,7 +6891,7 @@ class bundle_writer {
 
   // Writes a placed record and its padding at the shard file's end, which must be where the record
   // was placed; fills in the entry's CRC (`crc` if already known, else computed while writing).
-  result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
+  TFCKPT_LAZY result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
                             unsigned threads) {
     detail::writable_file& f = shards_[static_cast<std::size_t>(e.shard_id)].file;
     if (f.size() != static_cast<std::uint64_t>(e.offset))
@@ -6898,7 +6915,7 @@ class bundle_writer {
     return {};
   }
 
-  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+  TFCKPT_LAZY result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
                       std::optional<std::uint32_t> crc, std::int32_t shard_id) {
     auto e = place(key, t, shape, rec.size(), shard_id);
     if (!e) return std::move(e).error();
@@ -6914,7 +6931,7 @@ class bundle_writer {
   // piece checksummed just before write() copies it, while it is in cache. With threads, a
   // large record's pieces go to several threads, each checksumming and pwrite()ing its own
   // pieces at their final offsets; the pieces' CRCs are then joined in order.
-  static result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec, unsigned threads) {
+  TFCKPT_LAZY static result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec, unsigned threads) {
     constexpr std::size_t piece = std::size_t{512} << 10;  // as the reader: half a typical L2
     if (threads > 1 && rec.size() >= (std::size_t{8} << 20)) {
       TFCKPT_TRY(f.flush());
@@ -6945,7 +6962,7 @@ class bundle_writer {
     return crc;
   }
 
-  result<void> finish_files() {
+  TFCKPT_LAZY result<void> finish_files() {
     detail::table_builder table;
     bundle_header header;
     header.num_shards = opts_.num_shards;
@@ -7040,7 +7057,7 @@ namespace tfckpt::detail {
 inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
 // Per saved node id: the live node bound to it, or `unbound`.
-inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
+TFCKPT_LAZY std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
   const std::size_t n = g.nodes.size();
   std::vector<std::size_t> bound(n, unbound);
   if (n == 0 || tree.size() == 0) return bound;
@@ -7068,7 +7085,7 @@ inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackabl
 // Lets every bound container take the checkpoint's shape. Returns true when something changed:
 // element addresses may have moved and new children exist, so the caller rebuilds the live tree
 // and calls this again until it returns false (each round settles at least one nesting level).
-inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
+TFCKPT_LAZY bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
   const auto bound = bind_saved(tree, g);
   bool changed = false;
   for (std::size_t sid = 0; sid < bound.size(); ++sid) {
@@ -7272,7 +7289,7 @@ struct built_graph {
 
 // TF sets has_checkpoint_values on every node: true iff the node or anything reachable through
 // `children` has attributes, slot variables or a registered saver (util.add_checkpoint_values_check).
-inline void set_has_checkpoint_values(trackable_object_graph& g) {
+TFCKPT_LAZY void set_has_checkpoint_values(trackable_object_graph& g) {
   const std::size_t n = g.nodes.size();
   std::vector<std::vector<std::size_t>> parents(n);
   std::deque<std::size_t> queue;
@@ -7297,13 +7314,13 @@ inline void set_has_checkpoint_values(trackable_object_graph& g) {
   for (std::size_t i = 0; i < n; ++i) g.nodes[i].has_checkpoint_values = static_cast<bool>(has[i]);
 }
 
-inline serialized_tensor variable_attribute(const std::string& path, const std::string& full_name) {
+TFCKPT_LAZY serialized_tensor variable_attribute(const std::string& path, const std::string& full_name) {
   return serialized_tensor{std::string(variable_value_name), full_name.empty() ? path : full_name,
                            variable_key(path), false};
 }
 
 
-inline result<built_graph> build_object_graph(const live_tree& tree) {
+TFCKPT_LAZY result<built_graph> build_object_graph(const live_tree& tree) {
   built_graph out;
   if (tree.size() == 0) return make_error(errc::invalid_argument, "empty object tree (no root)");
   TFCKPT_TRY(tree.check_unique_names());
@@ -7392,7 +7409,7 @@ namespace tfckpt::detail {
 
 // Paths of saved nodes for diagnostics: a node with values is named by its key (which also covers
 // slot nodes); others by their first breadth-first edge.
-inline std::vector<std::string> saved_paths(const trackable_object_graph& g) {
+TFCKPT_LAZY std::vector<std::string> saved_paths(const trackable_object_graph& g) {
   std::vector<std::string> paths(g.nodes.size());
   std::vector<bool> seen(g.nodes.size(), false);
   std::vector<std::size_t> queue{0};
@@ -7410,7 +7427,7 @@ inline std::vector<std::string> saved_paths(const trackable_object_graph& g) {
   return paths;
 }
 
-inline result<const entry*> checked_entry(const bundle_reader& r, const std::string& key, dtype want,
+TFCKPT_LAZY result<const entry*> checked_entry(const bundle_reader& r, const std::string& key, dtype want,
                                           const shape_t& shape, shape_rule rule, std::string_view path) {
   const entry* e = r.find(key);
   if (!e) return make_error(errc::not_found, "the object graph names a value that is not in the bundle").at_key(key);
@@ -7434,7 +7451,7 @@ inline result<const entry*> checked_entry(const bundle_reader& r, const std::str
 // object's own tensor name (VARIABLE_VALUE). Not the attribute's key verbatim: objects such as
 // tf.data iterators record attribute `ITERATOR` (key `.../ITERATOR`) but store
 // `.../ITERATOR_STATE`. Empty when the node has no attributes (nothing to restore).
-inline result<std::string> value_key(const trackable_object& n, std::string_view tensor_name) {
+TFCKPT_LAZY result<std::string> value_key(const trackable_object& n, std::string_view tensor_name) {
   if (n.attributes.empty()) return std::string();
   const std::string& first = n.attributes.front().checkpoint_key;
   static constexpr std::string_view marker = ".ATTRIBUTES/";
@@ -7448,7 +7465,7 @@ inline result<std::string> value_key(const trackable_object& n, std::string_view
 // The bundle keys a node's attributes stand for, for the status: an attribute key present in the
 // bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix (the
 // iterator case above); otherwise the recorded key as is.
-inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
+TFCKPT_LAZY void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
   std::set<std::string> keys;
   for (const auto& a : n.attributes) {
     if (r.find(a.checkpoint_key)) {
@@ -7474,13 +7491,13 @@ inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::
 }
 
 // A dtype or shape mismatch is collected (true) so a restore reports all of them at once.
-inline bool collect_mismatch(const error& e, std::vector<error>& out) {
+TFCKPT_LAZY bool collect_mismatch(const error& e, std::vector<error>& out) {
   if (e.code != errc::dtype_mismatch && e.code != errc::shape_mismatch) return false;
   out.push_back(e);
   return true;
 }
 
-inline error all_mismatches(std::vector<error> m) {
+TFCKPT_LAZY error all_mismatches(std::vector<error> m) {
   if (m.size() == 1) return std::move(m.front());
   std::string msg = std::to_string(m.size()) + " values do not match the struct:";
   for (const auto& e : m) msg += "\n  key '" + error::printable(e.key) + "': " + e.message;
@@ -7488,7 +7505,7 @@ inline error all_mismatches(std::vector<error> m) {
 }
 
 // The C++ field that would hold a stored value: `std::int64_t`, `tfckpt::fixed<float, 3>`, ...
-inline std::string field_type_for(const bundle_entry& e) {
+TFCKPT_LAZY std::string field_type_for(const bundle_entry& e) {
   std::string el;
   switch (e.dtype) {
     case dtype::float32: el = "float"; break;
@@ -7514,7 +7531,7 @@ inline std::string field_type_for(const bundle_entry& e) {
   return t + "> (or tfckpt::tensor_of<" + el + ">)";
 }
 
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+TFCKPT_LAZY std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
@@ -7533,8 +7550,8 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 // VARIABLE_VALUE whose keys are not in `read`: `tfckpt::attribute<"ITERATOR_STATE", tfckpt::tensor>
 // (variant [2])`, joined by "; ". The name is the stored key's, which is not always the recorded
 // attribute's (a tf.data iterator records ITERATOR and stores ITERATOR_STATE).
-inline std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
-                                        const std::set<std::string>& read) {
+TFCKPT_LAZY std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
+                                             const std::set<std::string>& read) {
   std::vector<std::string> keys;
   detail::unread_keys(r, n, keys);
   std::string out;
@@ -7556,7 +7573,7 @@ inline std::string attribute_fields_for(const bundle_reader& r, const trackable_
 
 // What to declare for each checkpoint value nothing restored: its field type, a near-miss live
 // path ("did you mean"), and for a node several edges reach, that it is shared.
-inline void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
+TFCKPT_LAZY void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
                       const std::vector<std::string>& saved_path, const std::vector<std::size_t>& unresolved) {
   std::vector<std::size_t> parents(g.nodes.size(), 0);
   for (const auto& node : g.nodes)
@@ -7618,7 +7635,7 @@ inline bool records_attribute(const trackable_object& n, std::string_view name) 
 // The attribute fields of one bound live node. `read` holds the keys read so far (this round
 // and earlier ones), `restored` the (live node, attribute) pairs that hold a value. A saved
 // object without the attribute leaves the field unmatched, as a missing child leaves a variable.
-inline result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
+TFCKPT_LAZY result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
                                        const bundle_reader& r, const std::string& path,
                                        std::set<std::string>& read,
                                        std::set<std::pair<std::size_t, std::size_t>>& restored,
@@ -7661,7 +7678,7 @@ inline result<void> restore_attributes(live_node& ln, std::size_t live, const tr
 
 // Without `progress` a single round (every bound value is read); with it, values read by an
 // earlier round are not read again: their live objects count as restored.
-inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
+TFCKPT_LAZY result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
                                            const trackable_object_graph& g,
                                            restore_progress* progress = nullptr) {
   auto live = build_object_graph(tree);  // live paths and the slot-table keys
@@ -7792,7 +7809,7 @@ using name_map = std::map<std::string, std::string>;
 namespace detail {
 using tfckpt::name_map;  // for code that still says graph::name_map
 
-inline result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
+TFCKPT_LAZY result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
   auto live = build_object_graph(tree);
   if (!live) return std::move(live).error();
   restore_status st;
@@ -7861,7 +7878,7 @@ struct pending_state {
 
 // The saved values still waiting for an object, for the status: one hint naming how many and
 // what to call, before the per-object hints (a misspelt field waits forever).
-inline void note_pending(restore_status& st) {
+TFCKPT_LAZY void note_pending(restore_status& st) {
   if (st.unresolved_nodes.empty()) return;
   st.hints.insert(st.hints.begin(), std::to_string(st.unresolved_nodes.size()) +
                      " checkpoint object(s) wait for live objects that do not exist yet: create them "
@@ -7869,14 +7886,14 @@ inline void note_pending(restore_status& st) {
 }
 
 // One round: binds `tree` against the saved graph and reads what earlier rounds did not.
-inline result<restore_status> restore_round(pending_state& s, live_tree& tree) {
+TFCKPT_LAZY result<restore_status> restore_round(pending_state& s, live_tree& tree) {
   auto st = restore_tree(tree, s.reader, s.graph, &s.progress);
   if (st) note_pending(*st);
   return st;
 }
 
 // The first round; `s.reader` is set, the graph is read from it.
-inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) {
+TFCKPT_LAZY result<restore_status> begin_deferred(pending_state& s, live_tree& tree) {
   if (!s.reader.has_object_graph())
     return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint cannot be restored "
                                          "deferred; use tfckpt::restore_by_names").in_file(s.reader.prefix());
@@ -7901,7 +7918,7 @@ inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) 
 
 namespace tfckpt::detail {
 
-inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
+TFCKPT_LAZY result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   auto built = build_object_graph(tree);
   if (!built) return std::move(built).error();
   // A slot whose variable is not in the tree would be silently lost: refuse instead.
@@ -7946,30 +7963,30 @@ extern const char core_impl_hpp_must_be_compiled_in_one_unit;
 const char core_impl_hpp_must_be_compiled_in_one_unit = 1;
 #endif
 
-TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+TFCKPT_DEF result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes) {
   return w.add(key, t, shape, bytes);
 }
-TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
+TFCKPT_DEF result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
   return w.add(key, t);
 }
-TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+TFCKPT_DEF result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
                                        std::span<const std::string> values) {
   return w.add_strings(key, shape, values);
 }
-TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+TFCKPT_DEF result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
                                          std::span<std::byte> dst) {
   return r.read_into(key, t, dst);
 }
-TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
-TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key) {
+TFCKPT_DEF result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
+TFCKPT_DEF result<void> check_readable(const bundle_reader& r, std::string_view key) {
   return r.check_readable(key);
 }
-TFCKPT_DECL void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept {
+TFCKPT_DEF void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept {
   detail::populate_for_write(p, n, r.options().threads);
 }
 
-TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
+TFCKPT_DEF result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
   auto& edges = tree.node(graph::live_tree::root).children;
   std::stable_sort(edges.begin(), edges.end(),
                    [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
@@ -7981,7 +7998,7 @@ TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool sa
   return {};
 }
 
-TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+TFCKPT_DEF result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
                                           const write_options& opts) {
   auto w = bundle_writer::create(prefix, opts);
   if (!w) return std::move(w).error();
@@ -7992,13 +8009,13 @@ TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph
   return w->finish();
 }
 
-TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
+TFCKPT_DEF result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
   checkpoint_state st;
   st.model_checkpoint_path = path;
   return update_checkpoint_state(detail::path_dirname(prefix), std::move(st));
 }
 
-TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
+TFCKPT_DEF result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
   if (!r.has_object_graph())
     return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
                                          "tfckpt::restore_by_names and an explicit name map").in_file(r.prefix());
@@ -8015,14 +8032,14 @@ TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, t
   return graph::restore_tree(*tree, r, *g);
 }
 
-TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
                                                       tree_builder builder) {
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();
   return restore_from_reader(*reader, builder);
 }
 
-TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+TFCKPT_DEF result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
                                                     std::shared_ptr<graph::pending_state>& state) {
   auto s = std::make_shared<graph::pending_state>(r);
   auto tree = builder.build(builder.context);
@@ -8032,7 +8049,7 @@ TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree
   return st;
 }
 
-TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
                                                                tree_builder builder,
                                                                std::shared_ptr<graph::pending_state>& state) {
   auto reader = bundle_reader::open(path, opts);
@@ -8040,13 +8057,13 @@ TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string
   return restore_deferred(*reader, builder, state);
 }
 
-TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
+TFCKPT_DEF result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
   auto tree = builder.build(builder.context);
   if (!tree) return std::move(tree).error();
   return graph::restore_round(state, *tree);
 }
 
-TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names) {
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();
@@ -10613,7 +10630,7 @@ struct merge_options {
 
 // REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`. The inputs are
 // a span (any contiguous container of std::string: vector, array, C array) or a braced list.
-inline result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
+TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
@@ -10695,7 +10712,7 @@ inline result<void> merge_bundles(std::span<const std::string> input_prefixes, c
   return {};
 }
 
-inline result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
+TFCKPT_LAZY result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   return merge_bundles(std::span<const std::string>(input_prefixes.begin(), input_prefixes.size()), out_prefix, opts);
 }
@@ -10825,13 +10842,13 @@ class checkpoint_manager {
   }
 
   // Like the constructor, but a failed construction is the error.
-  static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
+  TFCKPT_LAZY static result<checkpoint_manager> open(std::string directory, checkpoint_manager_options opts = {}) {
     checkpoint_manager m(std::move(directory), std::move(opts));
     if (m.init_error_) return *m.init_error_;
     return m;
   }
 
-  result<void> status() const {
+  TFCKPT_LAZY result<void> status() const {
     if (init_error_) return *init_error_;
     return {};
   }
@@ -10843,7 +10860,7 @@ class checkpoint_manager {
   // The recovered or last saved checkpoint, if any (TF: `latest_checkpoint`).
   const std::optional<std::string>& latest_checkpoint() const noexcept { return latest_; }
   // Managed checkpoints, oldest first (TF: `checkpoints`). Preserved ones are not listed.
-  std::vector<std::string> checkpoints() const {
+  TFCKPT_LAZY std::vector<std::string> checkpoints() const {
     std::vector<std::string> out;
     for (const auto& m : managed_) out.push_back(m.path);
     return out;
@@ -10903,7 +10920,7 @@ class checkpoint_manager {
   }
 
  private:
-  static restore_status nothing_restored() {
+  TFCKPT_LAZY static restore_status nothing_restored() {
     restore_status st;
     st.nothing_restored = true;
     return st;
@@ -10917,7 +10934,7 @@ class checkpoint_manager {
   }
 
   // TF's __init__: reload the managed list from the state file.
-  void recover() {
+  TFCKPT_LAZY void recover() {
     const double clock = now();
     auto st = get_checkpoint_state(directory_);
     if (!st) {
@@ -10944,11 +10961,11 @@ class checkpoint_manager {
   }
 
   // OrderedDict semantics: re-adding a path moves it to the end.
-  void put(const std::string& path, double t) {
+  TFCKPT_LAZY void put(const std::string& path, double t) {
     erase(path);
     managed_.push_back({path, t});
   }
-  void erase(const std::string& path) {
+  TFCKPT_LAZY void erase(const std::string& path) {
     for (auto it = managed_.begin(); it != managed_.end(); ++it)
       if (it->path == path) {
         managed_.erase(it);
@@ -10956,7 +10973,7 @@ class checkpoint_manager {
       }
   }
 
-  result<void> record_state() const {
+  TFCKPT_LAZY result<void> record_state() const {
     checkpoint_state st;
     st.model_checkpoint_path = *latest_;
     for (const auto& m : managed_) {
@@ -10968,7 +10985,7 @@ class checkpoint_manager {
   }
 
   // `<path>.index` and every `<path>.data-?????-of-?????` (TF's glob: '?' is any one character).
-  static result<void> delete_checkpoint_files(const std::string& path) {
+  TFCKPT_LAZY static result<void> delete_checkpoint_files(const std::string& path) {
     auto rm = [](const std::string& f) -> result<void> {
       auto r = detail::remove_file(f);
       if (!r && r.error().code != errc::not_found) return r;  // someone else deleted it: fine
@@ -10990,7 +11007,7 @@ class checkpoint_manager {
 
   // REQUIRES: the directory lock (save_impl), so the state file read here stays current.
   // Without `delete_files` only this object's list is trimmed (record_written's other processes).
-  result<void> sweep(bool delete_files = true) {
+  TFCKPT_LAZY result<void> sweep(bool delete_files = true) {
     if (!opts_.max_to_keep) return {};
     // What the state file on disk names may be another process's checkpoint (two managers in one
     // directory, one of which recovered the other's list): never delete that one either.
@@ -11037,7 +11054,7 @@ class checkpoint_manager {
   // rank's data is durable) becomes the latest, as save() makes its own: with `own_files` the
   // state file names it and old checkpoints are deleted (one process of a group does this);
   // without, only this object's list follows (the group's other processes, same directory).
-  result<void> record_written(const std::string& path, bool own_files = true) {
+  TFCKPT_LAZY result<void> record_written(const std::string& path, bool own_files = true) {
     if (init_error_) return *init_error_;
     put(path, now());
     latest_ = path;
@@ -11119,7 +11136,7 @@ namespace detail {
 
 // Internal status of the walk: code ok = go on. `message` is static text, `key` a view into the
 // schema (the variable's object path).
-inline static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
+TFCKPT_LAZY static_error memory_fail(fault f, std::string_view path = {}, std::uint64_t offset = no_offset) {
   return static_error{f.code, f.what, path, offset};
 }
 inline bool failed(const static_error& s) noexcept { return s.code != errc::ok; }
@@ -11196,7 +11213,7 @@ static_error for_each_block_entry(std::string_view contents, std::uint64_t block
 
 // A block of the index, located and checked by locate_table_block (table_reader's own check);
 // a Snappy block would need a buffer, so it is unsupported here.
-inline static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
+TFCKPT_LAZY static_error memory_block(std::string_view file, std::size_t limit, block_handle h, bool verify,
                                           std::string_view& out) {
   unsigned char type = 0;
   if (const fault ok = locate_table_block(file, limit, h, verify, out, type); !ok) return memory_fail(ok, {}, h.offset);
@@ -11232,7 +11249,7 @@ static_error for_each_table_entry(std::string_view index, bool verify, Fn&& fn) 
 // ---- object graph (TrackableObjectGraph), read in place -----------------------------------------
 
 // The bytes of node `id` (TrackableObjectGraph.nodes, field 1), or false.
-inline bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
+TFCKPT_LAZY bool graph_node(std::string_view graph, std::uint64_t id, std::string_view& node) {
   proto_reader r(graph);
   std::uint32_t f;
   wire_type t;
@@ -11291,7 +11308,7 @@ bool find_in_repeated(std::string_view msg, std::uint32_t field, std::uint32_t f
 // Walks `path` ("a/b/c", escaped names) from node 0; true when the node reached saves `key`
 // as VARIABLE_VALUE (ObjectReference: node_id 1, local_name 2; SerializedTensor: name 1,
 // checkpoint_key 3).
-inline bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
+TFCKPT_LAZY bool graph_leads_to(std::string_view graph, std::string_view path, std::string_view key) {
   std::string_view node;
   if (!graph_node(graph, 0, node)) return false;
   while (!path.empty()) {
@@ -11312,7 +11329,7 @@ inline bool graph_leads_to(std::string_view graph, std::string_view path, std::s
 
 // The serialized graph inside its scalar DT_STRING record: varint length, masked CRC of the
 // length, the bytes (string_record.hpp layout), with the entry's CRC checked.
-inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
+TFCKPT_LAZY bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool verify, std::string_view& out) {
   std::string_view in = rec;
   std::uint64_t len = 0;
   if (!get_varint64(in, len) || in.size() < 4 || len != in.size() - 4) return false;
@@ -11325,8 +11342,8 @@ inline bool graph_bytes(std::string_view rec, std::uint32_t masked_crc, bool ver
   return true;
 }
 
-inline std::string_view as_view(std::string_view v) { return v; }
-inline std::string_view as_view(std::span<const std::byte> b) {
+TFCKPT_LAZY std::string_view as_view(std::string_view v) { return v; }
+TFCKPT_LAZY std::string_view as_view(std::span<const std::byte> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
@@ -11489,7 +11506,7 @@ class atomic_file {
  public:
   // The temporary file is created exclusively (O_EXCL), so a name collision or a planted symlink
   // is never written through. errc::not_found when the directory of `path` does not exist.
-  static result<atomic_file> create(const std::string& path) {
+  TFCKPT_LAZY static result<atomic_file> create(const std::string& path) {
     if (const std::string dir = detail::path_dirname(path); !dir.empty() && !detail::is_directory(dir))
       return make_error(errc::not_found, "output directory does not exist").in_file(path);
     auto f = detail::writable_file::create(detail::temp_path_for(path), /*exclusive=*/true);
@@ -11516,12 +11533,12 @@ class atomic_file {
   // Bytes appended so far.
   std::uint64_t size() const noexcept { return file_ ? file_->size() : 0; }
 
-  result<void> append(std::string_view bytes) {
+  TFCKPT_LAZY result<void> append(std::string_view bytes) {
     if (!file_) return make_error(errc::invalid_argument, "append to a committed file").in_file(final_);
     return file_->append(bytes);
   }
   // REQUIRES: not committed yet. On failure the temporary file is removed and `path` untouched.
-  result<void> commit() {
+  TFCKPT_LAZY result<void> commit() {
     if (!file_) return make_error(errc::invalid_argument, "file committed twice").in_file(final_);
     auto r = finish();
     if (!r) abandon();
@@ -11531,7 +11548,7 @@ class atomic_file {
 
  private:
   atomic_file() = default;
-  result<void> finish() {
+  TFCKPT_LAZY result<void> finish() {
     TFCKPT_TRY(file_->sync());
     TFCKPT_TRY(file_->close());
     TFCKPT_TRY(detail::rename_file(file_->path(), final_));
@@ -11604,7 +11621,7 @@ struct tree_save_ctx {
   const std::function<void(std::size_t)>* on_saved;
 };
 
-inline result<void> save_tree_variable(const void* object, bundle_writer& w, const std::string& key) {
+TFCKPT_LAZY result<void> save_tree_variable(const void* object, bundle_writer& w, const std::string& key) {
   const auto* c = static_cast<const tree_save_ctx*>(object);
   const tree_variable& v = *c->var;
   if (v.dtype == ::tfckpt::dtype::string) TFCKPT_TRY(w.add_strings(key, v.shape, v.strings));
@@ -11613,13 +11630,13 @@ inline result<void> save_tree_variable(const void* object, bundle_writer& w, con
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
 }
-inline result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
+TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
   return make_error(errc::unsupported, "a tree of tree_variable is write-only").at_key(key);
 }
 inline constexpr variable_io tree_variable_io{&save_tree_variable, &restore_tree_variable};
 
 // invalid_argument unless `v` holds exactly its shape's elements of its dtype.
-inline result<void> check_tree_variable(const tree_variable& v) {
+TFCKPT_LAZY result<void> check_tree_variable(const tree_variable& v) {
   const std::string where = object_path(v.path);
   if (v.path.empty()) return make_error(errc::invalid_argument, "write_object_tree: a variable with an empty path");
   for (const auto& c : v.path)
@@ -11652,7 +11669,7 @@ inline result<void> check_tree_variable(const tree_variable& v) {
 // (progress). Does not finish() the writer. errc::invalid_argument: an empty path or local name,
 // two variables or two slot tables at one path, values that do not fit dtype and shape, a slot
 // whose variable is not in the tree.
-inline result<void> write_object_tree(bundle_writer& w, std::span<const tree_variable> variables,
+TFCKPT_LAZY result<void> write_object_tree(bundle_writer& w, std::span<const tree_variable> variables,
                                       std::span<const tree_slots> slots = {},
                                       const std::function<void(std::size_t)>& on_saved = {}) {
   detail::live_tree tree;

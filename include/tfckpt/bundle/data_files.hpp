@@ -30,7 +30,7 @@ class shard_set {
   // Opens the data files now (the first `limit` shards; the rest when first read), so that the
   // reader keeps reading the files that went with its index even if the prefix is written over
   // later. A file that cannot be opened now is left for its first read to report.
-  void open_files(std::int32_t limit) const {
+  TFCKPT_LAZY void open_files(std::int32_t limit) const {
     if (in_memory()) return;
     for (std::int32_t i = 0; i < num_shards_ && i < limit; ++i) (void)file(i);
   }
@@ -38,12 +38,12 @@ class shard_set {
   std::int32_t num_shards() const noexcept { return num_shards_; }
   bool in_memory() const noexcept { return prefix_.empty(); }
 
-  std::string path(std::int32_t shard) const {
+  TFCKPT_LAZY std::string path(std::int32_t shard) const {
     if (in_memory()) return "<memory shard " + std::to_string(shard) + ">";
     return data_filename(prefix_, shard, num_shards_);
   }
 
-  result<std::uint64_t> size(std::int32_t shard) const {
+  TFCKPT_LAZY result<std::uint64_t> size(std::int32_t shard) const {
     if (shard < 0 || shard >= num_shards_)
       return make_error(errc::corruption, "shard " + std::to_string(shard) + " out of range (" +
                                               std::to_string(num_shards_) + " shards)");
@@ -57,7 +57,7 @@ class shard_set {
   // corruption error ("data file is shorter than its entries claim"). With `crc` set, also
   // returns the CRC32C of the bytes in *crc: computed piece by piece right after each piece
   // lands in dst, while it is still in cache, so checking costs no second pass over memory.
-  result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
+  TFCKPT_LAZY result<void> read(std::int32_t shard, std::uint64_t offset, std::uint64_t n, char* dst,
                     std::uint32_t* crc = nullptr) const {
     TFCKPT_TRY(check_range(shard, offset, n));
     if (crc) *crc = 0;
@@ -86,7 +86,7 @@ class shard_set {
 
   // [offset, offset+n) of `shard` without copying: a view into the memory shard or into a
   // read-only mapping of the data file (mapped once, kept while the shard_set lives).
-  result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+  TFCKPT_LAZY result<std::string_view> view(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
     TFCKPT_TRY(check_range(shard, offset, n));
     if (in_memory())
       return memory_[static_cast<std::size_t>(shard)].substr(static_cast<std::size_t>(offset),
@@ -102,7 +102,7 @@ class shard_set {
   }
 
   // The record [offset, offset+n) lies inside the data file (checked before any allocation).
-  result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
+  TFCKPT_LAZY result<void> check_range(std::int32_t shard, std::uint64_t offset, std::uint64_t n) const {
     auto sz = size(shard);
     if (!sz) return std::move(sz).error();
     if (offset > *sz || n > *sz - offset)
@@ -116,7 +116,7 @@ class shard_set {
   }
 
  private:
-  result<const mapped_file*> mapping(std::int32_t shard) const {
+  TFCKPT_LAZY result<const mapped_file*> mapping(std::int32_t shard) const {
     auto sz = size(shard);  // opens the file first: the mapping must cover what size() reports
     if (!sz) return std::move(sz).error();
     std::lock_guard<std::mutex> lock(mu_);
@@ -131,7 +131,7 @@ class shard_set {
     return &*slot;
   }
 
-  result<const readable_file*> file(std::int32_t shard) const {
+  TFCKPT_LAZY result<const readable_file*> file(std::int32_t shard) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto& slot = files_[static_cast<std::size_t>(shard)];
     if (!slot) {

@@ -24,7 +24,7 @@ struct merge_options {
 
 // REQUIRES: inputs are complete bundles on the same filesystem as `out_prefix`. The inputs are
 // a span (any contiguous container of std::string: vector, array, C array) or a braced list.
-inline result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
+TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
@@ -106,7 +106,7 @@ inline result<void> merge_bundles(std::span<const std::string> input_prefixes, c
   return {};
 }
 
-inline result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
+TFCKPT_LAZY result<void> merge_bundles(std::initializer_list<std::string> input_prefixes, const std::string& out_prefix,
                                   const merge_options& opts = {}) {
   return merge_bundles(std::span<const std::string>(input_prefixes.begin(), input_prefixes.size()), out_prefix, opts);
 }

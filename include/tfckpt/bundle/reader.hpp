@@ -47,11 +47,11 @@ class bundle_reader {
  public:
   // `path`: a prefix, a `.index` / `.data-*` file of one, or a directory (its `checkpoint` state
   // file names the latest prefix; a SavedModel directory maps to variables/variables).
-  static result<bundle_reader> open(const std::string& path, const read_options& opts = {});
+  TFCKPT_LAZY static result<bundle_reader> open(const std::string& path, const read_options& opts = {});
 
   // A bundle held in memory (embedded in a binary, or fuzz input). The views must outlive the
   // reader. `shards[i]` is data file i.
-  static result<bundle_reader> open_memory(std::string_view index,
+  TFCKPT_LAZY static result<bundle_reader> open_memory(std::string_view index,
                                            std::vector<std::string_view> shards,
                                            const read_options& opts = {});
 
@@ -65,14 +65,14 @@ class bundle_reader {
   // Any entry by exact key (slice parts included); nullptr when absent.
   const entry* find(std::string_view key) const noexcept;
   bool has_object_graph() const noexcept { return find(object_graph_key) != nullptr; }
-  result<trackable_object_graph> object_graph() const;
-  std::string data_path(std::int32_t shard) const;
+  TFCKPT_LAZY result<trackable_object_graph> object_graph() const;
+  TFCKPT_LAZY std::string data_path(std::int32_t shard) const;
 
   // The whole tensor (partitioned ones assembled).
-  result<tensor> read(std::string_view key) const;
+  TFCKPT_LAZY result<tensor> read(std::string_view key) const;
   // Into caller memory, no intermediate copy: fixed-size dtypes only. The dtype and the byte
   // size of `dst` must match exactly (TensorFlow does not cast).
-  result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
+  TFCKPT_LAZY result<void> read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const;
   template <class T>
   result<void> read_into(std::string_view key, std::span<T> dst) const {
     static_assert(::tfckpt::detail::offending<T, dtype_of<T> != dtype::invalid && dtype_of<T> != dtype::string>::value,
@@ -82,7 +82,7 @@ class bundle_reader {
   // Every check read() makes before allocating, without reading: the key exists, its size agrees
   // with its dtype and shape, fits the limits of read_options and lies inside its data file
   // (all parts, for a partitioned tensor). Lets callers size their own storage from the index.
-  result<void> check_readable(std::string_view key) const;
+  TFCKPT_LAZY result<void> check_readable(std::string_view key) const;
   // Several tensors at once, into caller memory (each as read_into), on up to opts.threads
   // threads. Stops at the first error, which is returned.
   struct read_request {
@@ -90,13 +90,13 @@ class bundle_reader {
     dtype type = dtype::invalid;
     std::span<std::byte> dst;
   };
-  result<void> read_many_into(std::span<const read_request> requests) const;
+  TFCKPT_LAZY result<void> read_many_into(std::span<const read_request> requests) const;
 
   // Zero copy: the stored record itself, inside a read-only mapping of the data file (or the
   // caller's memory for open_memory), valid while this reader or a copy of it lives. Fixed-size
   // dtypes, plain (not partitioned) tensors of a little-endian bundle only. With
   // verify_checksums, the record's CRC is checked first (one pass over its pages, no copy).
-  result<std::span<const std::byte>> view_bytes(std::string_view key) const;
+  TFCKPT_LAZY result<std::span<const std::byte>> view_bytes(std::string_view key) const;
   // Typed: the dtype must be T's and the record aligned for T, which holds for bundles written
   // with data_alignment >= alignof(T) (TF's default dense packing gives no such guarantee).
   template <class T>
@@ -114,28 +114,28 @@ class bundle_reader {
   }
 
   // Reads every block and every record and checks every checksum.
-  result<verify_summary> verify() const;
+  TFCKPT_LAZY result<verify_summary> verify() const;
 
  private:
   bundle_reader() = default;
-  result<void> load_index();
-  result<void> check_record(const entry& e) const;
-  result<void> read_record_into(const entry& e, char* dst, bool verify) const;
-  result<std::string> read_record(const entry& e, bool verify) const;
-  result<tensor> read_plain(const entry& e, bool verify) const;
-  result<trackable_object_graph> read_object_graph(bool verify) const;
+  TFCKPT_LAZY result<void> load_index();
+  TFCKPT_LAZY result<void> check_record(const entry& e) const;
+  TFCKPT_LAZY result<void> read_record_into(const entry& e, char* dst, bool verify) const;
+  TFCKPT_LAZY result<std::string> read_record(const entry& e, bool verify) const;
+  TFCKPT_LAZY result<tensor> read_plain(const entry& e, bool verify) const;
+  TFCKPT_LAZY result<trackable_object_graph> read_object_graph(bool verify) const;
   const entry* find_after(std::string_view key, const entry* previous) const noexcept;
-  result<const entry*> find_typed(std::string_view key, dtype expected, const entry* previous = nullptr) const;
-  result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size,
+  TFCKPT_LAZY result<const entry*> find_typed(std::string_view key, dtype expected, const entry* previous = nullptr) const;
+  TFCKPT_LAZY result<const entry*> check_into(std::string_view key, dtype expected, std::size_t dst_size,
                                   const entry* previous = nullptr) const;
-  result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
-  result<tensor> read_partitioned(const entry& e) const;
-  result<void> check_partitioned_size(const entry& e) const;
-  result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
-  result<void> check_parts(const entry& e) const;
+  TFCKPT_LAZY result<void> check_view_type(std::string_view key, dtype expected, std::size_t align) const;
+  TFCKPT_LAZY result<tensor> read_partitioned(const entry& e) const;
+  TFCKPT_LAZY result<void> check_partitioned_size(const entry& e) const;
+  TFCKPT_LAZY result<void> assemble_into(const entry& e, char* dst, std::size_t dst_size) const;
+  TFCKPT_LAZY result<void> check_parts(const entry& e) const;
   template <class Fn>
   result<void> for_each_part(const entry& e, Fn&& fn) const;
-  error located(error err, const entry& e) const;
+  TFCKPT_LAZY error located(error err, const entry& e) const;
 
   // Data files bundle_reader::open opens at once; a bundle with more shards opens the rest on
   // their first read (so a hostile header cannot make open() use millions of descriptors).

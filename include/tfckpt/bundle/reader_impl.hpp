@@ -15,12 +15,12 @@ namespace tfckpt {
 
 namespace detail {
 
-inline bool ends_with(std::string_view s, std::string_view suffix) {
+TFCKPT_LAZY bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 // Strips `.data-SSSSS-of-NNNNN` (digits, at least 5 each) if present.
-inline std::optional<std::string> strip_data_suffix(const std::string& path) {
+TFCKPT_LAZY std::optional<std::string> strip_data_suffix(const std::string& path) {
   const auto pos = path.rfind(".data-");
   if (pos == std::string::npos) return std::nullopt;
   std::string_view rest = std::string_view(path).substr(pos + 6);
@@ -34,7 +34,7 @@ inline std::optional<std::string> strip_data_suffix(const std::string& path) {
 }
 
 // Reads the 8-byte magic only (never the whole file); FIFOs and devices are refused unread.
-inline bool looks_like_sstable(const std::string& path) {
+TFCKPT_LAZY bool looks_like_sstable(const std::string& path) {
   auto f = readable_file::open(path);
   if (!f || f->size() < 48) return false;
   char magic[8];
@@ -43,7 +43,7 @@ inline bool looks_like_sstable(const std::string& path) {
 }
 
 // A V1 checkpoint is one or more `P-SSSSS-of-NNNNN` sstables (or any name) without a .index.
-inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::string_view name_prefix) {
+TFCKPT_LAZY std::optional<std::string> find_legacy_v1(const std::string& dir, std::string_view name_prefix) {
   auto names = list_directory(dir.empty() ? "." : dir);
   if (!names) return std::nullopt;
   for (const auto& n : *names) {
@@ -54,7 +54,7 @@ inline std::optional<std::string> find_legacy_v1(const std::string& dir, std::st
   return std::nullopt;
 }
 
-inline error legacy_v1_error(const std::string& path) {
+TFCKPT_LAZY error legacy_v1_error(const std::string& path) {
   return make_error(errc::unsupported,
                     "legacy V1 (TensorSlice) checkpoint: this format predates TensorFlow's V2 tensor "
                     "bundle (there is no .index file); re-save it with a V2 saver "
@@ -63,7 +63,7 @@ inline error legacy_v1_error(const std::string& path) {
 }
 
 // Directory → latest checkpoint; `.index`/`.data-*` path → its prefix; else the prefix itself.
-inline result<std::string> resolve_prefix(const std::string& path) {
+TFCKPT_LAZY result<std::string> resolve_prefix(const std::string& path) {
   if (path.empty()) return make_error(errc::invalid_argument, "empty checkpoint path");
   if (is_directory(path)) {
     if (file_exists(path_join(path, "checkpoint"))) {
@@ -98,7 +98,7 @@ inline result<std::string> resolve_prefix(const std::string& path) {
 
 // The header entry (key "", the iterator's current entry): a V2 bundle this consumer may read
 // (validate_header, the check restore_from_memory makes too).
-inline result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
+TFCKPT_LAZY result<void> check_bundle_header(const table_reader::iterator& it, const read_options& opts,
                                         bundle_header& out) {
   auto header = decode_bundle_header(it.value());
   if (!header) return std::move(header).error().at_offset(it.block_offset());
@@ -112,7 +112,7 @@ inline result<void> check_bundle_header(const table_reader::iterator& it, const 
 }
 
 // The table's first entry: the bundle header, checked.
-inline result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
+TFCKPT_LAZY result<void> open_bundle_table(table_reader::iterator& it, const read_options& opts, bundle_header& out) {
   TFCKPT_TRY(it.seek_to_first());
   if (!it.valid() || !it.key().empty())
     return make_error(errc::corruption, "missing bundle header (the first key must be \"\")");
@@ -121,7 +121,7 @@ inline result<void> open_bundle_table(table_reader::iterator& it, const read_opt
 
 // The iterator's current entry into `info`, with the checks every reader of an index makes
 // (validate_entry, then each slice against the shape). `count` entries came before it.
-inline result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
                                          const read_options& opts, std::uint64_t count, bundle_entry& info) {
   if (count >= opts.max_entries)
     return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
@@ -180,7 +180,7 @@ void sort_by_position(std::vector<std::size_t>& order, Info&& info) {
 
 }  // namespace detail
 
-inline result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
+TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open(const std::string& path, const read_options& opts) {
   auto prefix = detail::resolve_prefix(path);
   if (!prefix) return std::move(prefix).error();
   bundle_reader r;
@@ -203,7 +203,7 @@ inline result<bundle_reader> bundle_reader::open(const std::string& path, const 
   return r;
 }
 
-inline result<bundle_reader> bundle_reader::open_memory(std::string_view index,
+TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open_memory(std::string_view index,
                                                         std::vector<std::string_view> shards,
                                                         const read_options& opts) {
   bundle_reader r;
@@ -219,7 +219,7 @@ inline result<bundle_reader> bundle_reader::open_memory(std::string_view index,
 }
 
 // Header first (key ""), then every entry; partitioned tensors' parts are moved out of sight.
-inline result<void> bundle_reader::load_index() {
+TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   detail::table_read_options topts;
   topts.verify_checksums = opts_.verify_checksums;
   auto table = detail::table_reader::open(index_view_, topts);
@@ -286,15 +286,15 @@ inline const entry* bundle_reader::find_after(std::string_view key, const entry*
   return find(key);
 }
 
-inline std::string bundle_reader::data_path(std::int32_t shard) const { return shards_->path(shard); }
+TFCKPT_LAZY_DEF std::string bundle_reader::data_path(std::int32_t shard) const { return shards_->path(shard); }
 
-inline error bundle_reader::located(error err, const entry& e) const {
+TFCKPT_LAZY_DEF error bundle_reader::located(error err, const entry& e) const {
   return std::move(err).at_key(e.key).in_file(shards_->path(e.info.shard_id)).at_offset(
       static_cast<std::uint64_t>(e.info.offset));
 }
 
 // The size an entry's record must have, for fixed-size dtypes (tensor_bundle.cc GetValue).
-inline result<void> bundle_reader::check_record(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_record(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (const fault ok = check_record_size(e.info.dtype, n, e.info.size); !ok)
@@ -319,7 +319,7 @@ inline result<void> bundle_reader::check_record(const entry& e) const {
 
 // REQUIRES: dst holds e.info.size bytes. Verifies the record CRC for fixed-size dtypes (strings
 // and variants carry their own checksums, checked when decoded).
-inline result<void> bundle_reader::read_record_into(const entry& e, char* dst, bool verify) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_record_into(const entry& e, char* dst, bool verify) const {
   const bool check = verify && is_fixed_size(e.info.dtype);
   std::uint32_t crc = 0;
   if (auto r = shards_->read(e.info.shard_id, static_cast<std::uint64_t>(e.info.offset),
@@ -341,7 +341,7 @@ inline result<void> bundle_reader::read_record_into(const entry& e, char* dst, b
   return {};
 }
 
-inline result<std::string> bundle_reader::read_record(const entry& e, bool verify) const {
+TFCKPT_LAZY_DEF result<std::string> bundle_reader::read_record(const entry& e, bool verify) const {
   TFCKPT_TRY(check_record(e));
   auto sz = shards_->size(e.info.shard_id);  // bound the allocation by the real file size
   if (!sz) return located(std::move(sz).error(), e);
@@ -355,7 +355,7 @@ inline result<std::string> bundle_reader::read_record(const entry& e, bool verif
   return rec;
 }
 
-inline result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool verify) const {
   if (is_fixed_size(e.info.dtype)) {
     // One copy of the record at most: it is read straight into the tensor's buffer, after the
     // limits and the data file's real size have bounded the allocation.
@@ -407,7 +407,7 @@ result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
 
 // Every part of a partitioned tensor is present, typed and shaped as its slice says, and its
 // record lies inside its data file. Nothing is allocated from the declared sizes.
-inline result<void> bundle_reader::check_parts(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_parts(const entry& e) const {
   return for_each_part(e, [&](const tensor_slice&, const entry& part) -> result<void> {
     TFCKPT_TRY(check_record(part));
     auto sz = shards_->size(part.info.shard_id);
@@ -422,7 +422,7 @@ inline result<void> bundle_reader::check_parts(const entry& e) const {
 }
 
 // Assembles a partitioned tensor from its parts (tensor_bundle.cc GetSliceValue).
-inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std::size_t dst_size) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::assemble_into(const entry& e, char* dst, std::size_t dst_size) const {
   if (!is_fixed_size(e.info.dtype))
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
@@ -437,7 +437,7 @@ inline result<void> bundle_reader::assemble_into(const entry& e, char* dst, std:
 }
 
 // The assembled tensor's size within the read limits (before anything is allocated for it).
-inline result<void> bundle_reader::check_partitioned_size(const entry& e) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_partitioned_size(const entry& e) const {
   const std::int64_t n = num_elements(e.info.shape);
   const std::size_t elem = dtype_size(e.info.dtype);
   if (elem != 0 && (n < 0 || static_cast<std::uint64_t>(n) > opts_.max_tensor_bytes / elem ||
@@ -448,7 +448,7 @@ inline result<void> bundle_reader::check_partitioned_size(const entry& e) const 
   return {};
 }
 
-inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   TFCKPT_TRY(check_partitioned_size(e));
   // Strings and variants: assemble_into always fails for them, saying they cannot be assembled.
   if (dtype_size(e.info.dtype) == 0) return assemble_into(e, nullptr, 0).error();
@@ -461,7 +461,7 @@ inline result<tensor> bundle_reader::read_partitioned(const entry& e) const {
   return t;
 }
 
-inline result<void> bundle_reader::check_readable(std::string_view key) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_readable(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!e->info.slices.empty()) {
@@ -476,14 +476,14 @@ inline result<void> bundle_reader::check_readable(std::string_view key) const {
   return {};
 }
 
-inline result<tensor> bundle_reader::read(std::string_view key) const {
+TFCKPT_LAZY_DEF result<tensor> bundle_reader::read(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   return e->info.slices.empty() ? read_plain(*e, opts_.verify_checksums) : read_partitioned(*e);
 }
 
 // The key exists and holds `expected` (TensorFlow does not cast).
-inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected,
+TFCKPT_LAZY_DEF result<const entry*> bundle_reader::find_typed(std::string_view key, dtype expected,
                                                       const entry* previous) const {
   const entry* e = find_after(key, previous);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
@@ -496,7 +496,7 @@ inline result<const entry*> bundle_reader::find_typed(std::string_view key, dtyp
 }
 
 // The checks of read_into: the key exists, has the expected fixed-size dtype and fills dst.
-inline result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
+TFCKPT_LAZY_DEF result<const entry*> bundle_reader::check_into(std::string_view key, dtype expected,
                                                       std::size_t dst_size, const entry* previous) const {
   auto found = find_typed(key, expected, previous);
   if (!found) return std::move(found).error();
@@ -513,7 +513,7 @@ inline result<const entry*> bundle_reader::check_into(std::string_view key, dtyp
   return e;
 }
 
-inline result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_into(std::string_view key, dtype expected, std::span<std::byte> dst) const {
   const read_request one{key, expected, dst};
   return read_many_into(std::span<const read_request>(&one, 1));
 }
@@ -524,7 +524,7 @@ inline result<void> bundle_reader::read_into(std::string_view key, dtype expecte
 // Small records lying next to each other in a data file (the index-bound case: thousands of
 // biases and scalars) are read as runs instead, one read per run into a bounce buffer, each
 // record then checksummed and copied: a read() per 64-byte record would cost far more.
-inline result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::read_many_into(std::span<const read_request> requests) const {
   std::vector<const entry*> entries(requests.size());
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -667,7 +667,7 @@ inline result<void> bundle_reader::read_many_into(std::span<const read_request> 
   return {};
 }
 
-inline result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
+TFCKPT_LAZY_DEF result<void> bundle_reader::check_view_type(std::string_view key, dtype expected, std::size_t align) const {
   auto found = find_typed(key, expected);
   if (!found) return std::move(found).error();
   const entry* e = *found;
@@ -678,7 +678,7 @@ inline result<void> bundle_reader::check_view_type(std::string_view key, dtype e
   return {};
 }
 
-inline result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_view key) const {
+TFCKPT_LAZY_DEF result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_view key) const {
   const entry* e = find(key);
   if (!e) return make_error(errc::not_found, "key not found in checkpoint").at_key(key).in_file(index_name_);
   if (!is_fixed_size(e->info.dtype) || !e->info.slices.empty())
@@ -702,11 +702,11 @@ inline result<std::span<const std::byte>> bundle_reader::view_bytes(std::string_
   return std::span<const std::byte>(reinterpret_cast<const std::byte*>(v->data()), v->size());
 }
 
-inline result<trackable_object_graph> bundle_reader::object_graph() const {
+TFCKPT_LAZY_DEF result<trackable_object_graph> bundle_reader::object_graph() const {
   return read_object_graph(opts_.verify_checksums);
 }
 
-inline result<trackable_object_graph> bundle_reader::read_object_graph(bool verify) const {
+TFCKPT_LAZY_DEF result<trackable_object_graph> bundle_reader::read_object_graph(bool verify) const {
   const entry* e = find(object_graph_key);
   if (!e)
     return make_error(errc::not_found, "key not found in checkpoint").at_key(object_graph_key).in_file(index_name_);
@@ -719,7 +719,7 @@ inline result<trackable_object_graph> bundle_reader::read_object_graph(bool veri
   return g;
 }
 
-inline result<verify_summary> bundle_reader::verify() const {
+TFCKPT_LAZY_DEF result<verify_summary> bundle_reader::verify() const {
   verify_summary sum;
   detail::table_read_options topts;  // verification always checks block CRCs
   auto table = detail::table_reader::open(index_view_, topts);

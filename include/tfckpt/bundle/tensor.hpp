@@ -66,14 +66,14 @@ namespace detail {
 
 // The element count of a shape given by a caller (not read from a file): invalid_argument for a
 // rank above max_rank, a negative dim, or more elements than int64 (or the address space) holds.
-inline result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
+TFCKPT_LAZY result<std::size_t> element_count(const shape_t& shape, std::string_view who) {
   const std::int64_t n = shape.size() > max_rank ? -1 : tfckpt::num_elements(shape);
   if (n < 0 || static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(PTRDIFF_MAX) / 16)
     return make_error(errc::invalid_argument, std::string(who) + ": invalid shape " + shape_to_string(shape));
   return static_cast<std::size_t>(n);
 }
 // As element_count, and `given` values must be exactly one per element.
-inline result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
+TFCKPT_LAZY result<std::size_t> element_count_for(const shape_t& shape, std::size_t given, std::string_view who) {
   auto n = element_count(shape, who);
   if (n && *n != given)
     return make_error(errc::invalid_argument, std::string(who) + ": " + std::to_string(given) + " values given for shape " +

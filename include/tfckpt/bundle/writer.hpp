@@ -53,7 +53,7 @@ class bundle_writer {
   // Any shard: the writer picks the one holding the fewest bytes.
   static constexpr std::int32_t any_shard = -1;
 
-  static result<bundle_writer> create(std::string prefix, const write_options& opts = {}) {
+  TFCKPT_LAZY static result<bundle_writer> create(std::string prefix, const write_options& opts = {}) {
     if (prefix.empty()) return make_error(errc::invalid_argument, "empty checkpoint prefix");
     if (opts.num_shards < 1) return make_error(errc::invalid_argument, "num_shards must be >= 1");
     if (opts.data_alignment < 1) return make_error(errc::invalid_argument, "data_alignment must be >= 1");
@@ -75,7 +75,7 @@ class bundle_writer {
   // together (tfckpt/mpi.hpp): records go to `prefix.data-<shard_index>-of-<num_shards>` (under a
   // temporary name), finish_shard() makes that file durable under its final name and returns the
   // entries; whoever gathers every process's entries writes the index.
-  static result<bundle_writer> create_shard(std::string prefix, std::int32_t shard_index, std::int32_t num_shards,
+  TFCKPT_LAZY static result<bundle_writer> create_shard(std::string prefix, std::int32_t shard_index, std::int32_t num_shards,
                                             write_options opts = {}) {
     if (num_shards < 1 || shard_index < 0 || shard_index >= num_shards)
       return make_error(errc::invalid_argument, "shard " + std::to_string(shard_index) + " of " +
@@ -91,7 +91,7 @@ class bundle_writer {
 
   // create_shard()'s writer: syncs the data file (opts.sync), renames it to its final name, syncs
   // the directory and returns every entry, shard ids set to this file's. The writer is spent.
-  result<std::map<std::string, bundle_entry>> finish_shard() {
+  TFCKPT_LAZY result<std::map<std::string, bundle_entry>> finish_shard() {
     result<void> r = start_finish("finish_shard()");
     if (r && opts_.sync) r = shards_[0].file.sync();
     if (r) r = shards_[0].file.close();
@@ -114,7 +114,7 @@ class bundle_writer {
   const std::string& prefix() const noexcept { return prefix_; }
 
   // Fixed-size dtypes: `bytes` = the row-major little-endian elements.
-  result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
+  TFCKPT_LAZY result<void> add(std::string_view key, dtype t, const shape_t& shape, std::string_view bytes,
                    std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
     if (deferring_) {
@@ -134,17 +134,17 @@ class bundle_writer {
                std::string_view(reinterpret_cast<const char*>(values.data()), values.size_bytes()), shard);
   }
 
-  result<void> add_strings(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+  TFCKPT_LAZY result<void> add_strings(std::string_view key, const shape_t& shape, std::span<const std::string> values,
                            std::int32_t shard = any_shard) {
     return add_elements(key, dtype::string, shape, values, shard);
   }
   // DT_VARIANT: each element is a serialized VariantTensorDataProto.
-  result<void> add_variant(std::string_view key, const shape_t& shape, std::span<const std::string> values,
+  TFCKPT_LAZY result<void> add_variant(std::string_view key, const shape_t& shape, std::span<const std::string> values,
                            std::int32_t shard = any_shard) {
     return add_elements(key, dtype::variant, shape, values, shard);
   }
 
-  result<void> add(std::string_view key, const tensor& t, std::int32_t shard = any_shard) {
+  TFCKPT_LAZY result<void> add(std::string_view key, const tensor& t, std::int32_t shard = any_shard) {
     if (t.dtype() == dtype::string || t.dtype() == dtype::variant)
       return add_elements(key, t.dtype(), t.shape(), t.strings(), shard);
     return add(key, t.dtype(), t.shape(), t.byte_view(), shard);
@@ -164,7 +164,7 @@ class bundle_writer {
   // the same time: with opts.threads > 1 and num_shards > 1 each shard's records go to one
   // thread. That beats several threads on one file, whose buffered writes the kernel serializes.
   // Every request is checked before anything is written; an invalid one fails the call whole.
-  result<void> add_many(std::span<const request> requests) {
+  TFCKPT_LAZY result<void> add_many(std::span<const request> requests) {
     std::vector<std::string_view> keys;
     keys.reserve(requests.size());
     for (const request& q : requests) {
@@ -216,7 +216,7 @@ class bundle_writer {
 
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
   // tensor degenerates to a plain add, as in TF.
-  result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
+  TFCKPT_LAZY result<void> add_slice(std::string_view key, dtype t, const shape_t& full_shape, const tensor_slice& slice,
                          std::string_view slice_bytes, std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_slice(slice, full_shape));
     if (is_full_slice(slice, full_shape)) return add(key, t, full_shape, slice_bytes, shard);
@@ -238,7 +238,7 @@ class bundle_writer {
   }
 
   // Writes the index and moves every file to its final name. The writer is spent afterwards.
-  result<void> finish() {
+  TFCKPT_LAZY result<void> finish() {
     result<void> r = start_finish("finish()");
     if (r) r = finish_files();
     if (!r) abandon();
@@ -258,7 +258,7 @@ class bundle_writer {
   // See detail::deferred_writes: add() of a fixed-size tensor then only checks and queues it.
   void defer_fixed_size_writes() noexcept { deferring_ = true; }
 
-  result<void> write_deferred() {
+  TFCKPT_LAZY result<void> write_deferred() {
     std::vector<deferred> queued = std::move(pending_);
     pending_.clear();
     pending_keys_.clear();
@@ -271,7 +271,7 @@ class bundle_writer {
 
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
   // A second call is refused without touching the files the first one produced.
-  result<void> start_finish(std::string_view what) {
+  TFCKPT_LAZY result<void> start_finish(std::string_view what) {
     if (finished_) return make_error(errc::invalid_argument, std::string(what) + " called twice").in_file(prefix_);
     result<void> r;
     if (broken_)
@@ -284,12 +284,12 @@ class bundle_writer {
 
   // After a failed write the data files no longer match the entries: nothing more may be added
   // and finish() must not publish them.
-  error broken_error() const {
+  TFCKPT_LAZY error broken_error() const {
     return make_error(errc::io_error, "an earlier write to this bundle failed; it cannot be completed")
         .in_file(prefix_);
   }
 
-  result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
+  TFCKPT_LAZY result<void> check_new(std::string_view key, dtype t, const shape_t& shape) const {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
     if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
@@ -302,7 +302,7 @@ class bundle_writer {
     return {};
   }
 
-  result<void> check_fixed_size(std::string_view key, dtype t, const shape_t& shape, std::size_t bytes) const {
+  TFCKPT_LAZY result<void> check_fixed_size(std::string_view key, dtype t, const shape_t& shape, std::size_t bytes) const {
     TFCKPT_TRY(check_new(key, t, shape));
     if (!is_fixed_size(t))
       return make_error(errc::invalid_argument, "add() needs a fixed-size dtype; use add_strings").at_key(key);
@@ -331,7 +331,7 @@ class bundle_writer {
   // Where the next record of `size` bytes goes: the shard (any_shard = the one holding the fewest
   // bytes) and its offset there. The shard's end moves past the record and its alignment padding,
   // so several records can be placed before any is written (add_many).
-  result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
+  TFCKPT_LAZY result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
                              std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
@@ -354,7 +354,7 @@ class bundle_writer {
 
   // Writes a placed record and its padding at the shard file's end, which must be where the record
   // was placed; fills in the entry's CRC (`crc` if already known, else computed while writing).
-  result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
+  TFCKPT_LAZY result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
                             unsigned threads) {
     detail::writable_file& f = shards_[static_cast<std::size_t>(e.shard_id)].file;
     if (f.size() != static_cast<std::uint64_t>(e.offset))
@@ -378,7 +378,7 @@ class bundle_writer {
     return {};
   }
 
-  result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+  TFCKPT_LAZY result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
                       std::optional<std::uint32_t> crc, std::int32_t shard_id) {
     auto e = place(key, t, shape, rec.size(), shard_id);
     if (!e) return std::move(e).error();
@@ -394,7 +394,7 @@ class bundle_writer {
   // piece checksummed just before write() copies it, while it is in cache. With threads, a
   // large record's pieces go to several threads, each checksumming and pwrite()ing its own
   // pieces at their final offsets; the pieces' CRCs are then joined in order.
-  static result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec, unsigned threads) {
+  TFCKPT_LAZY static result<std::uint32_t> write_record(detail::writable_file& f, std::string_view rec, unsigned threads) {
     constexpr std::size_t piece = std::size_t{512} << 10;  // as the reader: half a typical L2
     if (threads > 1 && rec.size() >= (std::size_t{8} << 20)) {
       TFCKPT_TRY(f.flush());
@@ -425,7 +425,7 @@ class bundle_writer {
     return crc;
   }
 
-  result<void> finish_files() {
+  TFCKPT_LAZY result<void> finish_files() {
     detail::table_builder table;
     bundle_header header;
     header.num_shards = opts_.num_shards;

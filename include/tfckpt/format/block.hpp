@@ -17,7 +17,7 @@
 
 namespace tfckpt::detail {
 
-inline error block_corruption(std::string what) {
+TFCKPT_LAZY error block_corruption(std::string what) {
   return make_error(errc::corruption, "bad block: " + std::move(what));
 }
 
@@ -31,7 +31,7 @@ struct block_entry {
 // Decodes the entry at `pos` of `data` (the entries region only, so nothing can spill into the
 // restart array). Returns the offset just past the entry, or 0 on malformed input (an entry is
 // never empty, so 0 cannot be a valid end).
-inline std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
+TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
   std::string_view in = data.substr(pos);
   std::uint32_t shared, non_shared, value_len;
   if (in.size() >= 3 && static_cast<unsigned char>(in[0] | in[1] | in[2]) < 0x80) {

@@ -44,11 +44,11 @@ struct bundle_entry {
 
 namespace detail {
 
-inline error proto_error(std::string_view what, std::string_view why) {
+TFCKPT_LAZY error proto_error(std::string_view what, std::string_view why) {
   return make_error(errc::corruption, "malformed " + std::string(what) + ": " + std::string(why));
 }
 
-inline result<tensor_slice> decode_slice(std::string_view bytes) {
+TFCKPT_LAZY result<tensor_slice> decode_slice(std::string_view bytes) {
   tensor_slice s;
   proto_reader r(bytes);
   std::uint32_t f;
@@ -86,7 +86,7 @@ inline result<tensor_slice> decode_slice(std::string_view bytes) {
   return s;
 }
 
-inline void encode_shape(const shape_t& shape, std::string& out) {
+TFCKPT_LAZY void encode_shape(const shape_t& shape, std::string& out) {
   proto_writer w(out);
   for (std::int64_t d : shape) {
     std::string dim;
@@ -95,7 +95,7 @@ inline void encode_shape(const shape_t& shape, std::string& out) {
   }
 }
 
-inline void encode_slice(const tensor_slice& s, std::string& out) {
+TFCKPT_LAZY void encode_slice(const tensor_slice& s, std::string& out) {
   proto_writer w(out);
   for (const slice_extent& e : s.extents) {
     std::string ext;
@@ -394,7 +394,7 @@ inline fault validate_header(const header_fields& h, std::int32_t max_shards) no
   return {};
 }
 
-inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
+TFCKPT_LAZY result<bundle_header> decode_bundle_header(std::string_view bytes) {
   bundle_header h;
   header_fields f;
   h.version.bad_consumers.clear();
@@ -407,7 +407,7 @@ inline result<bundle_header> decode_bundle_header(std::string_view bytes) {
   return h;
 }
 
-inline std::string encode_bundle_header(const bundle_header& h) {
+TFCKPT_LAZY std::string encode_bundle_header(const bundle_header& h) {
   std::string out, version;
   detail::proto_writer w(out);
   w.int64_field(1, h.num_shards);
@@ -463,7 +463,7 @@ struct bundle_entry_sink {
 };
 
 // The straight-line decoder alone (tests compare it with the general one).
-inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
   entry_fields f;
   bundle_entry_sink sink{e, {}};
   if (!canonical_entry_fields(bytes, f, sink)) return false;
@@ -472,7 +472,7 @@ inline bool decode_canonical_entry(std::string_view bytes, bundle_entry& e) {
 }
 
 // The general decoder alone.
-inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY result<void> decode_general_entry(std::string_view bytes, bundle_entry& e) {
   entry_fields f;
   bundle_entry_sink sink{e, {}};
   if (const fault ok = general_entry_fields(bytes, f, sink); !ok) return sink.to_error(ok);
@@ -483,25 +483,25 @@ inline result<void> decode_general_entry(std::string_view bytes, bundle_entry& e
 }  // namespace detail
 
 // Into `e`, reusing the capacity of its vectors; `fields` gets the scalar fields and counts.
-inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e, entry_fields& fields) {
+TFCKPT_LAZY result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e, entry_fields& fields) {
   detail::bundle_entry_sink sink{e, {}};
   if (const fault ok = decode_entry_fields(bytes, fields, sink); !ok) return sink.to_error(ok);
   sink.set(fields);
   return {};
 }
 
-inline result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
+TFCKPT_LAZY result<void> decode_bundle_entry_into(std::string_view bytes, bundle_entry& e) {
   entry_fields fields;
   return decode_bundle_entry_into(bytes, e, fields);
 }
 
-inline result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
+TFCKPT_LAZY result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
   bundle_entry e;
   TFCKPT_TRY(decode_bundle_entry_into(bytes, e));
   return e;
 }
 
-inline std::string encode_bundle_entry(const bundle_entry& e) {
+TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
   std::string out, shape;
   detail::proto_writer w(out);
   w.int64_field(1, static_cast<std::int32_t>(e.dtype));

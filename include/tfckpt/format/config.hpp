@@ -32,16 +32,32 @@
 // and includes <tfckpt/core_impl.hpp> in exactly one of them compiles the format layer once,
 // there: elsewhere <tfckpt/tfckpt.hpp> then declares the checkpoint API and defines only what
 // is generated per struct (see graph/core_io.hpp), which is most of the compile time saved.
+//
+// In a header-only build the core's entry points are function templates (TFCKPT_DECL on their
+// declarations, TFCKPT_DEF on their definitions; see TFCKPT_LAZY below for why).
 #if defined(TFCKPT_SEPARATE_COMPILATION)
 #define TFCKPT_DECL
+#define TFCKPT_DEF
 #else
-#define TFCKPT_DECL inline
+#define TFCKPT_DECL template <class = void>
+#define TFCKPT_DEF template <class>
 #endif
 #if !defined(TFCKPT_SEPARATE_COMPILATION) || defined(TFCKPT_IMPLEMENTATION)
 #define TFCKPT_DEFINE_CORE 1
 #else
 #define TFCKPT_DEFINE_CORE 0
 #endif
+// Functions of the format layer that use std containers and algorithms are templates with one
+// defaulted parameter: TFCKPT_LAZY in place of `inline`; callers are unchanged (`f(x)` deduces
+// nothing and takes the default). GCC checks an inline function's body where it parses it and, at
+// the end of the unit, instantiates every template that body uses (std::vector<T> members, sorts,
+// maps), even when nothing calls the function; a function template's body is instantiated only
+// when it is called. So a unit that includes the library pays for what it calls, not for all of it
+// (issue #16: that end-of-unit instantiation was a second per unit, calls or not).
+#define TFCKPT_LAZY template <class = void> inline
+// The definition, outside its class, of a member function declared TFCKPT_LAZY.
+#define TFCKPT_LAZY_DEF template <class> inline
+
 // The two modes cannot be mixed silently. The TFCKPT_DECL functions (graph/core_io.hpp) are
 // inline in one mode and defined once, out of line, in the other; were their names the same, a
 // separately compiled unit linked with a header-only one would bind to the header-only unit's

@@ -31,9 +31,9 @@ inline constexpr std::uint64_t default_max_file_bytes = std::uint64_t{1} << 32; 
 // "what 'path': strerror". ENOENT/ENOTDIR mean "no such file" to callers, hence not_found.
 // A path as shown inside messages: control characters and DEL escaped (error::to_string
 // escapes the file name it prints the same way), so a hostile name cannot rewrite a terminal.
-inline std::string printable_path(std::string_view p) { return error::printable_path(p); }
+TFCKPT_LAZY std::string printable_path(std::string_view p) { return error::printable_path(p); }
 
-inline error errno_error(int err, std::string_view what, std::string_view path) {
+TFCKPT_LAZY error errno_error(int err, std::string_view what, std::string_view path) {
   errc c = (err == ENOENT || err == ENOTDIR) ? errc::not_found : errc::io_error;
   return error(c, std::string(what) + " '" + printable_path(path) +
                       "': " + std::generic_category().message(err)).in_file(path);
@@ -43,23 +43,23 @@ inline error errno_error(int err, std::string_view what, std::string_view path) 
 inline bool is_absolute_path(std::string_view p) noexcept { return !p.empty() && p[0] == '/'; }
 
 // os.path.join(a, b): an absolute b replaces a.
-inline std::string path_join(std::string_view a, std::string_view b) {
+TFCKPT_LAZY std::string path_join(std::string_view a, std::string_view b) {
   if (is_absolute_path(b) || a.empty()) return std::string(b);
   std::string out(a);
   if (out.back() != '/') out += '/';
   return out += b;
 }
 // os.path.dirname: "ckpt-3" -> "", "/a" -> "/", "a/b/" -> "a/b".
-inline std::string path_dirname(std::string_view p) {
+TFCKPT_LAZY std::string path_dirname(std::string_view p) {
   std::string_view head = p.substr(0, p.rfind('/') + 1);  // npos + 1 == 0
   if (head.find_first_not_of('/') != std::string_view::npos)
     while (!head.empty() && head.back() == '/') head.remove_suffix(1);
   return std::string(head);
 }
-inline std::string path_basename(std::string_view p) { return std::string(p.substr(p.rfind('/') + 1)); }
+TFCKPT_LAZY std::string path_basename(std::string_view p) { return std::string(p.substr(p.rfind('/') + 1)); }
 
 // os.path.normpath: lexical; keeps leading ".." of relative paths, keeps POSIX's "//" root.
-inline std::string normalize_path(std::string_view p) {
+TFCKPT_LAZY std::string normalize_path(std::string_view p) {
   if (p.empty()) return ".";
   std::size_t slashes = p.find_first_not_of('/');
   slashes = slashes == std::string_view::npos ? p.size() : slashes;
@@ -79,7 +79,7 @@ inline std::string normalize_path(std::string_view p) {
   return out.empty() ? "." : out;
 }
 
-inline result<std::string> current_directory() {
+TFCKPT_LAZY result<std::string> current_directory() {
   std::string buf(256, '\0');
   while (::getcwd(buf.data(), buf.size()) == nullptr) {
     if (errno != ERANGE || buf.size() > (1u << 20)) return errno_error(errno, "getcwd", ".");
@@ -91,7 +91,7 @@ inline result<std::string> current_directory() {
 
 // os.path.relpath(path, start). Relative inputs are resolved against the working directory,
 // exactly as Python does (so a relative start with leading ".." gives the same answer).
-inline result<std::string> relative_path(std::string_view path, std::string_view start = ".") {
+TFCKPT_LAZY result<std::string> relative_path(std::string_view path, std::string_view start = ".") {
   if (path.empty()) return error(errc::invalid_argument, "relative_path: empty path");
   std::string cwd;
   if (!is_absolute_path(path) || !is_absolute_path(start)) {
@@ -119,27 +119,27 @@ inline result<std::string> relative_path(std::string_view path, std::string_view
 }
 
 // ---- metadata -------------------------------------------------------------------------------
-inline bool file_exists(const std::string& p) { struct stat st {}; return ::stat(p.c_str(), &st) == 0; }
-inline bool is_directory(const std::string& p) {
+TFCKPT_LAZY bool file_exists(const std::string& p) { struct stat st {}; return ::stat(p.c_str(), &st) == 0; }
+TFCKPT_LAZY bool is_directory(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
-inline result<std::uint64_t> file_size(const std::string& p) {
+TFCKPT_LAZY result<std::uint64_t> file_size(const std::string& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return errno_error(errno, "cannot stat", p);
   return static_cast<std::uint64_t>(st.st_size);
 }
-inline result<void> rename_file(const std::string& from, const std::string& to) {
+TFCKPT_LAZY result<void> rename_file(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0)
     return errno_error(errno, "cannot rename to '" + to + "' from", from);
   return {};
 }
-inline result<void> remove_file(const std::string& p) {
+TFCKPT_LAZY result<void> remove_file(const std::string& p) {
   if (::unlink(p.c_str()) != 0) return errno_error(errno, "cannot remove", p);
   return {};
 }
 // Sorted entry names without "." and ".." (sorted so callers are deterministic).
-inline result<std::vector<std::string>> list_directory(const std::string& dir) {
+TFCKPT_LAZY result<std::vector<std::string>> list_directory(const std::string& dir) {
   DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
   if (d == nullptr) return errno_error(errno, "cannot list directory", dir);
   std::vector<std::string> names;
@@ -156,7 +156,7 @@ inline result<std::vector<std::string>> list_directory(const std::string& dir) {
 }
 // Makes a rename inside `dir` durable. Filesystems that cannot fsync directories (EINVAL) are
 // accepted: there is nothing more we could do there.
-inline result<void> fsync_directory(const std::string& dir) {
+TFCKPT_LAZY result<void> fsync_directory(const std::string& dir) {
   std::string d = dir.empty() ? "." : dir;
   int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error(errno, "cannot open directory", d);
@@ -166,7 +166,7 @@ inline result<void> fsync_directory(const std::string& dir) {
   return {};
 }
 // mkdir -p (mode 0777 & ~umask); existing directories are fine.
-inline result<void> make_directories(const std::string& path) {
+TFCKPT_LAZY result<void> make_directories(const std::string& path) {
   for (std::size_t i = 1; i <= path.size(); ++i) {
     if (i != path.size() && path[i] != '/') continue;
     std::string sub = path.substr(0, i);
@@ -244,7 +244,7 @@ class readable_file {
 };
 
 // Whole file into memory; regular files only; `max_bytes` bounds the allocation.
-inline result<std::string> read_file(const std::string& path,
+TFCKPT_LAZY result<std::string> read_file(const std::string& path,
                                      std::uint64_t max_bytes = default_max_file_bytes) {
   auto f = readable_file::open(path);
   if (!f) return std::move(f).error();
@@ -394,7 +394,7 @@ class writable_file {
 
 // "<final>.tmp<pid>_<counter>_<random hex>": same directory as `final` so rename() is atomic;
 // unique per process (counter) and across processes (pid + clock-derived noise).
-inline std::string temp_path_for(std::string_view final_path) {
+TFCKPT_LAZY std::string temp_path_for(std::string_view final_path) {
   static std::atomic<std::uint64_t> counter{0};
   std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
   timespec now{};
@@ -451,7 +451,7 @@ class directory_lock {
 // Replaces `path` with `contents` atomically (readers see the old or the new file, never a
 // torn one) and durably: temp file, fsync, rename over `path`, fsync the directory. On any
 // failure the previous file is untouched and the temp file is removed.
-inline result<void> atomic_write_file(const std::string& path, std::string_view contents) {
+TFCKPT_LAZY result<void> atomic_write_file(const std::string& path, std::string_view contents) {
   std::string tmp;
   result<writable_file> f = error(errc::io_error, "no temp file");
   for (int attempt = 0; attempt < 8; ++attempt) {  // O_EXCL collision: pick another name

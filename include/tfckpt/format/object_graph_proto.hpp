@@ -56,7 +56,7 @@ struct trackable_object_graph {
 
 namespace detail {
 
-inline error graph_error(std::string_view what) {
+TFCKPT_LAZY error graph_error(std::string_view what) {
   return make_error(errc::corruption, "malformed TrackableObjectGraph: " + std::string(what));
 }
 
@@ -71,14 +71,14 @@ bool for_each_field(std::string_view bytes, Fn&& fn) {
   return true;
 }
 
-inline bool read_string_field(proto_reader& r, wire_type t, std::string& out) {
+TFCKPT_LAZY bool read_string_field(proto_reader& r, wire_type t, std::string& out) {
   std::string_view v;
   if (t != wire_type::length_delimited || !r.read_bytes(v)) return false;
   out.assign(v);
   return true;
 }
 
-inline bool decode_trackable_object(std::string_view bytes, trackable_object& o, std::size_t& edges) {
+TFCKPT_LAZY bool decode_trackable_object(std::string_view bytes, trackable_object& o, std::size_t& edges) {
   return for_each_field(bytes, [&](proto_reader& r, std::uint32_t f, wire_type t) {
     if (t != wire_type::length_delimited || f < 1 || f > 5) return r.skip(t);
     std::string_view sub;
@@ -137,7 +137,7 @@ inline bool decode_trackable_object(std::string_view bytes, trackable_object& o,
 
 // Structural checks: every node id refers to an existing node. (Cycles through `children` are
 // legal in TF graphs: a Checkpoint(root, ...) has a self edge `root`.)
-inline result<void> validate_object_graph(const trackable_object_graph& g) {
+TFCKPT_LAZY result<void> validate_object_graph(const trackable_object_graph& g) {
   const auto n = static_cast<std::int64_t>(g.nodes.size());
   auto bad = [&](std::size_t node, std::string_view what, std::int64_t id) {
     return make_error(errc::corruption, "object graph node " + std::to_string(node) + ": " +
@@ -162,7 +162,7 @@ namespace detail {
 // Breadth-first from the root over `children` (ids already validated): rejects graphs deeper
 // than limits.max_depth or whose first paths (escaped names: at most 2 bytes per name byte, plus
 // '/') sum past limits.max_path_bytes. Iterative; cycles end at visited nodes.
-inline result<void> check_graph_depth(const trackable_object_graph& g, const object_graph_limits& limits) {
+TFCKPT_LAZY result<void> check_graph_depth(const trackable_object_graph& g, const object_graph_limits& limits) {
   std::vector<std::size_t> depth(g.nodes.size(), 0);
   std::vector<std::uint64_t> path_len(g.nodes.size(), 0);
   std::vector<bool> seen(g.nodes.size(), false);
@@ -191,7 +191,7 @@ inline result<void> check_graph_depth(const trackable_object_graph& g, const obj
 }
 }  // namespace detail
 
-inline result<trackable_object_graph> decode_object_graph(std::string_view bytes,
+TFCKPT_LAZY result<trackable_object_graph> decode_object_graph(std::string_view bytes,
                                                           const object_graph_limits& limits = {}) {
   trackable_object_graph g;
   std::size_t edges = 0;
@@ -213,7 +213,7 @@ inline result<trackable_object_graph> decode_object_graph(std::string_view bytes
   return g;
 }
 
-inline std::string encode_object_graph(const trackable_object_graph& g) {
+TFCKPT_LAZY std::string encode_object_graph(const trackable_object_graph& g) {
   using detail::proto_writer;
   std::string out;
   proto_writer w(out);

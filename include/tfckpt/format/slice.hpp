@@ -39,7 +39,7 @@ struct tensor_slice {
 namespace detail {
 
 // TF splits slice specs on ':' and ',' skipping empty items, shape_and_slice on ' ' keeping them.
-inline std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
+TFCKPT_LAZY std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
   std::vector<std::string_view> out;
   for (;;) {
     const auto p = s.find(sep);
@@ -50,7 +50,7 @@ inline std::vector<std::string_view> split(std::string_view s, char sep, bool sk
 }
 
 // Decimal int64, optional '-'; rejects empty input, junk and overflow.
-inline std::optional<std::int64_t> parse_int64(std::string_view s) {
+TFCKPT_LAZY std::optional<std::int64_t> parse_int64(std::string_view s) {
   std::int64_t v = 0;
   if (s.empty()) return std::nullopt;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -59,18 +59,18 @@ inline std::optional<std::int64_t> parse_int64(std::string_view s) {
 }
 
 // A partial extent needs start >= 0, length > 0 and an end within int64 (TF's BuildTensorSlice).
-inline bool valid_partial_extent(const slice_extent& e) {
+TFCKPT_LAZY bool valid_partial_extent(const slice_extent& e) {
   return e.start >= 0 && e.length > 0 && e.start <= INT64_MAX - e.length;
 }
 
 // [begin, end) of an extent in a dimension of size `dim`.
-inline std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e, std::int64_t dim) {
+TFCKPT_LAZY std::pair<std::int64_t, std::int64_t> extent_range(const slice_extent& e, std::int64_t dim) {
   if (e.full()) return {0, dim};
   return {e.start, e.start + e.length};
 }
 
 // Bytes of a tensor of `dims`; false on overflow or elem == 0.
-inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
+TFCKPT_LAZY bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
   const std::int64_t n = tfckpt::num_elements(dims);
   if (n < 0 || elem == 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / elem) return false;
   out = static_cast<std::size_t>(n) * elem;
@@ -80,7 +80,7 @@ inline bool byte_size(const shape_t& dims, std::size_t elem, std::size_t& out) {
 }  // namespace detail
 
 // "0,5:-" -> [{0,5}, full] (TF's TensorSlice::Parse; empty items are skipped, "" is rank 0).
-inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
+TFCKPT_LAZY result<tensor_slice> parse_tensor_slice(std::string_view spec) {
   const auto bad = [&](errc c, std::string_view what) {
     return make_error(c, std::string(what) + " in tensor slice '" + std::string(spec) + "'");
   };
@@ -104,7 +104,7 @@ inline result<tensor_slice> parse_tensor_slice(std::string_view spec) {
 }
 
 // TF's TensorSlice::DebugString: "-" for a full dimension, "start,length" otherwise.
-inline std::string tensor_slice_to_string(const tensor_slice& s) {
+TFCKPT_LAZY std::string tensor_slice_to_string(const tensor_slice& s) {
   std::string out;
   for (const auto& e : s.extents) {
     if (!out.empty()) out += ':';
@@ -115,7 +115,7 @@ inline std::string tensor_slice_to_string(const tensor_slice& s) {
 
 // Slice validity against a full shape (TF's BuildTensorSlice + SliceTensorShape): equal ranks,
 // dims >= 0, partial extents with start >= 0, length > 0, start + length <= dim, no overflow.
-inline result<void> check_slice(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY result<void> check_slice(const tensor_slice& s, const shape_t& full_shape) {
   const auto where = " (slice " + tensor_slice_to_string(s) + ")";
   if (s.rank() != full_shape.size()) {
     return make_error(errc::shape_mismatch, "slice rank differs from shape rank " +
@@ -138,7 +138,7 @@ struct shape_and_slice {
   shape_t shape;
   tensor_slice slice;
 };
-inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
+TFCKPT_LAZY result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   auto parts = detail::split(spec, ' ', false);
   if (parts.size() < 2 || parts.size() - 1 > max_rank) {
     return make_error(errc::invalid_argument, "shape_and_slice '" + std::string(spec) +
@@ -160,7 +160,7 @@ inline result<shape_and_slice> parse_shape_and_slice(std::string_view spec) {
   return r;
 }
 // REQUIRES: rank >= 1 (the syntax cannot express a scalar).
-inline std::string shape_and_slice_to_string(const shape_t& shape, const tensor_slice& s) {
+TFCKPT_LAZY std::string shape_and_slice_to_string(const shape_t& shape, const tensor_slice& s) {
   std::string out;
   for (auto d : shape) out += std::to_string(d) + ' ';
   return out + tensor_slice_to_string(s);
@@ -170,7 +170,7 @@ inline std::string shape_and_slice_to_string(const shape_t& shape, const tensor_
 // SignedNumIncreasing(length). A full extent is written (0, -1) whatever its stored start. TF1
 // Python partitioned variables write explicit "0,dim" extents for unsplit dims; those stay
 // explicit (0,20 -> 80 94, not 80 7f) because TF looks slices up by exactly these bytes.
-inline std::string encode_tensor_name_slice(std::string_view name, const tensor_slice& s) {
+TFCKPT_LAZY std::string encode_tensor_name_slice(std::string_view name, const tensor_slice& s) {
   std::string k;
   detail::write_num_increasing(k, 0);
   detail::write_string(k, name);
@@ -185,7 +185,7 @@ inline std::string encode_tensor_name_slice(std::string_view name, const tensor_
 // Inverse of encode_tensor_name_slice. Stricter than TF: besides rank 0 (which TF rejects too) it
 // rejects trailing bytes, invalid partial extents and full extents other than (0, -1), so every
 // accepted key re-encodes to itself.
-inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std::string_view key) {
+TFCKPT_LAZY result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std::string_view key) {
   const auto bad = [&](const char* what) {
     return make_error(errc::corruption, std::string("malformed slice key: ") + what).at_key(key);
   };
@@ -211,7 +211,7 @@ inline result<std::pair<std::string, tensor_slice>> decode_tensor_name_slice(std
 }
 
 // TF's IsFullSlice: every extent is full or spans its whole dimension. False on rank mismatch.
-inline bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
   if (s.rank() != full_shape.size()) return false;
   for (std::size_t d = 0; d < s.rank(); ++d) {
     const auto& e = s.extents[d];
@@ -221,7 +221,7 @@ inline bool is_full_slice(const tensor_slice& s, const shape_t& full_shape) {
 }
 
 // REQUIRES: check_slice(s, full_shape) ok.
-inline shape_t slice_shape(const tensor_slice& s, const shape_t& full_shape) {
+TFCKPT_LAZY shape_t slice_shape(const tensor_slice& s, const shape_t& full_shape) {
   shape_t out(s.rank());
   for (std::size_t d = 0; d < s.rank(); ++d) {
     out[d] = s.extents[d].full() ? full_shape[d] : s.extents[d].length;
@@ -260,7 +260,7 @@ void for_each_slice_run(const tensor_slice& s, const shape_t& full, std::size_t 
 
 // Copies a stored slice (row-major, elem_size bytes per element) into its place in the full
 // row-major buffer. Errors if the slice is invalid for full_shape or either size is wrong.
-inline result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_shape,
+TFCKPT_LAZY result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_shape,
                                     std::size_t elem_size, std::string_view slice_bytes,
                                     char* full_dst, std::size_t full_dst_size) {
   TFCKPT_TRY(check_slice(s, full_shape));
@@ -282,7 +282,7 @@ inline result<void> copy_slice_into(const tensor_slice& s, const shape_t& full_s
 
 // The slice's elements taken out of a full row-major tensor (for writing partitioned variables).
 // REQUIRES: check_slice ok and full_bytes.size() matches full_shape; otherwise returns "".
-inline std::string extract_slice(const tensor_slice& s, const shape_t& full_shape,
+TFCKPT_LAZY std::string extract_slice(const tensor_slice& s, const shape_t& full_shape,
                                  std::size_t elem_size, std::string_view full_bytes) {
   std::size_t need = 0, sub_bytes = 0;
   if (!check_slice(s, full_shape) || !detail::byte_size(full_shape, elem_size, need) ||
@@ -300,7 +300,7 @@ inline std::string extract_slice(const tensor_slice& s, const shape_t& full_shap
 // Whether two slices share an element. TF's TensorSliceSet::Register refuses such sets
 // ("Overlapping slices"). Pairwise like TF, but sweeping dim-0 ranges sorted by start, so slices
 // split along dim 0 cost O(n log n). REQUIRES: every slice passes check_slice.
-inline bool slices_overlap(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY bool slices_overlap(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   if (full_shape.empty()) return slices.size() > 1;
   const auto range = [&](std::size_t i, std::size_t d) {
     return detail::extent_range(slices[i].extents[d], full_shape[d]);
@@ -333,7 +333,7 @@ inline constexpr std::size_t max_cover_pairwise = 4096;
 // dim is cut at the slice boundaries and one flag kept per grid cell. Past the cell or work caps
 // it falls back to TF's own test (no overlap, volumes sum to the total) for up to
 // max_cover_pairwise slices, else answers false. Any invalid slice gives false.
-inline bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY bool slices_cover(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   for (const auto& s : slices) {
     if (!check_slice(s, full_shape)) return false;
   }
@@ -394,7 +394,7 @@ inline constexpr std::uint64_t max_partition_pairs = std::uint64_t{1} << 26;
 // partitioned tensor"). Interval arithmetic only, nothing per element: the pairs are swept along
 // the dimension with the most distinct slice starts, so a tensor split along any one dimension
 // costs O(n log n); past max_partition_pairs compared pairs the answer is limit_exceeded.
-inline result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
+TFCKPT_LAZY result<void> check_slice_partition(const std::vector<tensor_slice>& slices, const shape_t& full_shape) {
   for (const auto& s : slices) TFCKPT_TRY(check_slice(s, full_shape));
   const std::size_t r = full_shape.size();
   const auto range = [&](std::size_t i, std::size_t d) {

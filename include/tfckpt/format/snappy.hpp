@@ -68,7 +68,7 @@ inline constexpr std::size_t snappy_max_expansion = 22;
 // Decodes a raw Snappy block. Errors: errc::limit_exceeded if the declared length exceeds
 // `max_output`; errc::corruption for anything malformed (messages name the input position).
 // Never allocates more than the declared length.
-inline result<std::string> snappy_uncompress(std::string_view compressed,
+TFCKPT_LAZY result<std::string> snappy_uncompress(std::string_view compressed,
                                              std::size_t max_output = std::size_t{1} << 30) {
   auto bad = [&](std::string what, std::size_t pos) {
     return make_error(errc::corruption, "corrupted snappy block: " + std::move(what) +

@@ -70,7 +70,7 @@ inline bool is_valid_utf8(std::string_view s) noexcept {
 
 // protobuf text_encoding.CEscape: \t \n \r \" \' \\ by name, other control bytes and DEL as
 // 3-digit octal; bytes >= 0x80 raw when they form valid UTF-8, else octal.
-inline std::string text_escape(std::string_view s, bool escape_non_ascii = false) {
+TFCKPT_LAZY std::string text_escape(std::string_view s, bool escape_non_ascii = false) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -100,7 +100,7 @@ inline int hex_value(char c) noexcept {
 // protobuf text_encoding.CUnescape (Python's unicode_escape underneath): named escapes, octal
 // \N..\NNN (<= 255), hex \xN/\xNN, \uXXXX / \UXXXXXXXX as UTF-8, unknown escapes such as \q or
 // \? kept verbatim (Python does). Unsupported: \N{name}. Appends to `out`.
-inline bool text_unescape(std::string_view s, std::string& out, std::string& why) {
+TFCKPT_LAZY bool text_unescape(std::string_view s, std::string& out, std::string& why) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c != '\\') { out += c; continue; }
@@ -156,7 +156,7 @@ inline bool text_unescape(std::string_view s, std::string& out, std::string& why
 
 // Python repr(float): shortest round-trip digits; exponent form when the decimal exponent is
 // < -4 or >= 16 ("1e+16", "5e-05"), else fixed with at least one fractional digit ("1.0").
-inline std::string python_double_repr(double v) {
+TFCKPT_LAZY std::string python_double_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   char buf[64];
@@ -197,7 +197,7 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // Python float(): [+-] then digits with optional '.', exponent, '_' between digits; or
 // inf/infinity/nan in any case. Out-of-range values become inf or 0 as in Python.
-inline bool python_float(std::string_view t, double& out) {
+TFCKPT_LAZY bool python_float(std::string_view t, double& out) {
   bool neg = !t.empty() && t[0] == '-';
   if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
   constexpr double inf = std::numeric_limits<double>::infinity();
@@ -241,7 +241,7 @@ inline bool python_float(std::string_view t, double& out) {
 
 // protobuf text_format.ParseFloat: rejects C-octal-looking "0NN", then Python float(), then
 // "-?inf(inity)?f?" and a trailing-'f' spelling ("1.5f", "nanf").
-inline bool parse_text_float(std::string_view tok, double& out) {
+TFCKPT_LAZY bool parse_text_float(std::string_view tok, double& out) {
   std::size_t s = (!tok.empty() && tok[0] == '-') ? 1 : 0;
   if (tok.size() >= s + 2 && tok[s] == '0' && tok[s + 1] >= '0' && tok[s + 1] <= '9') return false;
   if (python_float(tok, out)) return true;
@@ -315,7 +315,7 @@ class text_tokenizer {
 
 // One string value: adjacent literals concatenate ("a" 'b'); the result must be UTF-8 because
 // the field is a proto `string` (Python rejects anything else).
-inline result<std::string> read_text_string(text_tokenizer& tz) {
+TFCKPT_LAZY result<std::string> read_text_string(text_tokenizer& tz) {
   auto at = tz.where();
   std::string out, why;
   do {
@@ -334,7 +334,7 @@ inline result<std::string> read_text_string(text_tokenizer& tz) {
 // Parses the text (text_format.Merge semantics: fields in any order, a repeated singular field
 // keeps its last value, repeated fields also accept `[a, b]`, optional ',' or ';' after a field).
 // Errors are errc::corruption naming line and column; limit_exceeded past `lim`.
-inline result<checkpoint_state> parse_checkpoint_state(std::string_view text,
+TFCKPT_LAZY result<checkpoint_state> parse_checkpoint_state(std::string_view text,
                                                        const state_parse_limits& lim = {}) {
   if (text.size() > lim.max_bytes)
     return error(errc::limit_exceeded, "state file has " + std::to_string(text.size()) + " bytes, limit is " +
@@ -398,7 +398,7 @@ inline result<checkpoint_state> parse_checkpoint_state(std::string_view text,
 
 // text_format.MessageToString: field-number order, one line per value, proto3 defaults omitted
 // (a double is present unless it is +0.0 bit-for-bit: -0.0 and nan are written, as upb does).
-inline std::string format_checkpoint_state(const checkpoint_state& st, const state_format_options& opt = {}) {
+TFCKPT_LAZY std::string format_checkpoint_state(const checkpoint_state& st, const state_format_options& opt = {}) {
   std::string out;
   auto str = [&](std::string_view name, std::string_view v) {
     ((((out += name) += ": \"") += detail::text_escape(v, opt.escape_non_ascii)) += "\"\n");
@@ -418,7 +418,7 @@ inline std::string format_checkpoint_state(const checkpoint_state& st, const sta
 // logs and ignores such a file; we say why); invalid_argument if model_checkpoint_path is empty.
 // Relative paths are joined to dir. As in TF, paths are not confined to dir: "../x" and
 // absolute paths elsewhere are returned as written, so callers needing containment must check.
-inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
+TFCKPT_LAZY result<checkpoint_state> get_checkpoint_state(const std::string& dir,
                                                      const std::string& latest_filename = "checkpoint") {
   const std::string path = detail::path_join(dir, latest_filename);
   auto text = detail::read_file(path, state_parse_limits{}.max_bytes);
@@ -447,7 +447,7 @@ inline result<checkpoint_state> get_checkpoint_state(const std::string& dir,
 
 // The latest checkpoint prefix named by dir's state file, if <prefix>.index exists. TF also
 // accepts a bare <prefix> file (legacy V1, unsupported here) and globs; we test existence only.
-inline result<std::string> latest_checkpoint(const std::string& dir,
+TFCKPT_LAZY result<std::string> latest_checkpoint(const std::string& dir,
                                              const std::string& latest_filename = "checkpoint") {
   auto st = get_checkpoint_state(dir, latest_filename);
   if (!st) return std::move(st).error();
@@ -468,7 +468,7 @@ inline result<std::string> latest_checkpoint(const std::string& dir,
 // relative to it. Like TF, it refuses a model_checkpoint_path equal (as a string, after those
 // rewrites) to the state file's path; a V2 prefix named "checkpoint" stored relatively is allowed
 // (TF wrote exactly that in the corpus: its files are checkpoint.index / checkpoint.data-*).
-inline result<void> update_checkpoint_state(const std::string& dir, checkpoint_state st,
+TFCKPT_LAZY result<void> update_checkpoint_state(const std::string& dir, checkpoint_state st,
                                             bool save_relative_paths = true,
                                             const std::string& latest_filename = "checkpoint",
                                             const state_format_options& opt = {}) {

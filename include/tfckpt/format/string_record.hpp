@@ -17,7 +17,7 @@ namespace tfckpt::detail {
 
 // The CRC over lengths uses fixed-width integers, not the varints: 4 bytes when the length fits
 // in 32 bits, else 8. Byte order is the writer's (little-endian unless the header says big).
-inline std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
+TFCKPT_LAZY std::uint32_t crc_extend_length(std::uint32_t crc, std::uint64_t len, bool big_endian,
                                        bool always64 = false) {
   char buf[8];
   const int width = (always64 || len > 0xffffffffu) ? 8 : 4;
@@ -49,7 +49,7 @@ std::uint32_t encode_string_record(const Strings& elements, std::string& out) {
 
 // Decodes the record of an `n`-element string tensor. `expected_masked_crc` is the entry's
 // crc32c field; checked only when `verify`.
-inline result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
+TFCKPT_LAZY result<std::vector<std::string>> decode_string_record(std::string_view rec, std::int64_t n,
                                                              std::uint32_t expected_masked_crc,
                                                              bool verify, bool big_endian = false) {
   // TF special case: an empty record decodes without reading (only valid if the CRC is Mask(0)).
@@ -116,7 +116,7 @@ std::uint32_t encode_variant_record(const Strings& elements, std::string& out) {
   return crc;
 }
 
-inline result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
+TFCKPT_LAZY result<std::vector<std::string>> decode_variant_record(std::string_view rec, std::int64_t n,
                                                               std::uint32_t expected_masked_crc,
                                                               bool verify) {
   // Each element takes at least 5 bytes (1 varint byte + 4 checksum bytes).

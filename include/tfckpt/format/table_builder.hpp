@@ -20,7 +20,7 @@ namespace tfckpt::detail {
 
 // Shortest key k with start <= k < limit, as TF computes it (bytewise comparator): bump the first
 // differing byte of `start` if that still stays below `limit`, else keep `start` unchanged.
-inline void find_shortest_separator(std::string& start, std::string_view limit) {
+TFCKPT_LAZY void find_shortest_separator(std::string& start, std::string_view limit) {
   const std::size_t n = std::min(start.size(), limit.size());
   std::size_t i = 0;
   while (i < n && start[i] == limit[i]) ++i;
@@ -34,7 +34,7 @@ inline void find_shortest_separator(std::string& start, std::string_view limit) 
 
 // Shortest key >= `key`: increment the first non-0xff byte and cut after it (TF's
 // FindShortSuccessor); a run of 0xff bytes stays as it is.
-inline void find_short_successor(std::string& key) {
+TFCKPT_LAZY void find_short_successor(std::string& key) {
   for (std::size_t i = 0; i < key.size(); ++i) {
     const auto b = static_cast<unsigned char>(key[i]);
     if (b != 0xff) {
@@ -57,7 +57,7 @@ class table_builder {
       : opts_(o), data_block_(o.block_restart_interval), index_block_(1) {}
 
   // REQUIRES: finish() not yet called; key > the previous key (bytewise).
-  void add(std::string_view key, std::string_view value) {
+  TFCKPT_LAZY void add(std::string_view key, std::string_view value) {
     assert(!finished_);
     if (num_entries_ > 0) {
       assert(key > std::string_view(last_key_));
@@ -73,7 +73,7 @@ class table_builder {
   }
 
   // Returns the complete file. REQUIRES: not called before.
-  std::string finish() {
+  TFCKPT_LAZY std::string finish() {
     assert(!finished_);
     flush();
     finished_ = true;
@@ -96,12 +96,12 @@ class table_builder {
     return std::move(out_);
   }
 
-  std::size_t num_entries() const { return num_entries_; }
+  TFCKPT_LAZY std::size_t num_entries() const { return num_entries_; }
 
  private:
   // The index entry for a block is written only once the next block's first key is known, so
   // the separator can be short (TF: "the r" between "the quick brown fox" and "the who").
-  void add_index_entry(std::string_view next_key) {
+  TFCKPT_LAZY void add_index_entry(std::string_view next_key) {
     assert(data_block_.empty());
     find_shortest_separator(last_key_, next_key);
     std::string handle;
@@ -110,7 +110,7 @@ class table_builder {
     pending_index_entry_ = false;
   }
 
-  void flush() {
+  TFCKPT_LAZY void flush() {
     if (data_block_.empty()) return;
     assert(!pending_index_entry_);
     pending_handle_ = write_block(data_block_);
@@ -119,7 +119,7 @@ class table_builder {
 
   // Appends the block and its trailer (type 0 = uncompressed, masked crc32c over contents and
   // the type byte), then resets the builder.
-  block_handle write_block(block_builder& b) {
+  TFCKPT_LAZY block_handle write_block(block_builder& b) {
     const std::string_view contents = b.finish();
     const block_handle h{out_.size(), contents.size()};
     out_.append(contents);

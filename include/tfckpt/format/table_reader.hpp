@@ -31,12 +31,12 @@ struct block_handle {
   std::uint64_t size = 0;  // excluding the trailer
 };
 
-inline void put_block_handle(std::string& out, block_handle h) {
+TFCKPT_LAZY void put_block_handle(std::string& out, block_handle h) {
   put_varint64(out, h.offset);
   put_varint64(out, h.size);
 }
 
-inline bool get_block_handle(std::string_view& in, block_handle& h) {
+TFCKPT_LAZY bool get_block_handle(std::string_view& in, block_handle& h) {
   std::string_view probe = in;
   if (!get_varint64(probe, h.offset) || !get_varint64(probe, h.size)) return false;
   in = probe;
@@ -96,7 +96,7 @@ inline fault locate_table_block(std::string_view file, std::size_t file_size_lim
 }
 
 // REQUIRES: `file_size_limit` <= file.size(): blocks must end before it (the footer).
-inline result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
+TFCKPT_LAZY result<block_contents> read_table_block(std::string_view file, std::size_t file_size_limit,
                                                block_handle h, const table_read_options& opts) {
   if (!block_in_bounds(h, file_size_limit))
     return make_error(errc::corruption, "block handle (offset " + std::to_string(h.offset) + ", size " +
@@ -242,7 +242,7 @@ class table_reader {
 
   // `contents` = the whole .index file; the caller keeps it alive while the reader and its
   // iterators live. Reads the footer and the index block (like TF's Table::Open).
-  static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
+  TFCKPT_LAZY static result<table_reader> open(std::string_view contents, table_read_options opts = {}) {
     std::uint64_t at = 0;
     block_handle metaindex, index_handle;
     if (const fault ok = read_table_footer(contents, metaindex, index_handle, at); !ok)
@@ -291,11 +291,11 @@ class table_reader {
     return table_reader(std::move(s));
   }
 
-  iterator make_iterator() const { return iterator(s_, s_->opts); }
+  TFCKPT_LAZY iterator make_iterator() const { return iterator(s_, s_->opts); }
 
   // Reads and checks every block (metaindex, index, data) with checksums on, whatever the open
   // options said: this is what `tfckpt verify` runs.
-  result<void> verify_all_blocks() const {
+  TFCKPT_LAZY result<void> verify_all_blocks() const {
     table_read_options opts = s_->opts;
     opts.verify_checksums = true;
     TFCKPT_TRY(read_table_block(s_->file, s_->data_end, s_->index_handle, opts));
@@ -316,7 +316,7 @@ class table_reader {
     return {};
   }
 
-  std::size_t num_data_blocks() const { return s_->num_data_blocks; }
+  TFCKPT_LAZY std::size_t num_data_blocks() const { return s_->num_data_blocks; }
 
  private:
   explicit table_reader(std::shared_ptr<const state> s) : s_(std::move(s)) {}

@@ -16,7 +16,7 @@ namespace tfckpt::detail {
 inline constexpr std::size_t unbound = static_cast<std::size_t>(-1);
 
 // Per saved node id: the live node bound to it, or `unbound`.
-inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
+TFCKPT_LAZY std::vector<std::size_t> bind_saved(const live_tree& tree, const trackable_object_graph& g) {
   const std::size_t n = g.nodes.size();
   std::vector<std::size_t> bound(n, unbound);
   if (n == 0 || tree.size() == 0) return bound;
@@ -44,7 +44,7 @@ inline std::vector<std::size_t> bind_saved(const live_tree& tree, const trackabl
 // Lets every bound container take the checkpoint's shape. Returns true when something changed:
 // element addresses may have moved and new children exist, so the caller rebuilds the live tree
 // and calls this again until it returns false (each round settles at least one nesting level).
-inline bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
+TFCKPT_LAZY bool fill_containers(live_tree& tree, const trackable_object_graph& g) {
   const auto bound = bind_saved(tree, g);
   bool changed = false;
   for (std::size_t sid = 0; sid < bound.size(); ++sid) {

@@ -38,7 +38,7 @@ struct built_graph {
 
 // TF sets has_checkpoint_values on every node: true iff the node or anything reachable through
 // `children` has attributes, slot variables or a registered saver (util.add_checkpoint_values_check).
-inline void set_has_checkpoint_values(trackable_object_graph& g) {
+TFCKPT_LAZY void set_has_checkpoint_values(trackable_object_graph& g) {
   const std::size_t n = g.nodes.size();
   std::vector<std::vector<std::size_t>> parents(n);
   std::deque<std::size_t> queue;
@@ -63,13 +63,13 @@ inline void set_has_checkpoint_values(trackable_object_graph& g) {
   for (std::size_t i = 0; i < n; ++i) g.nodes[i].has_checkpoint_values = static_cast<bool>(has[i]);
 }
 
-inline serialized_tensor variable_attribute(const std::string& path, const std::string& full_name) {
+TFCKPT_LAZY serialized_tensor variable_attribute(const std::string& path, const std::string& full_name) {
   return serialized_tensor{std::string(variable_value_name), full_name.empty() ? path : full_name,
                            variable_key(path), false};
 }
 
 
-inline result<built_graph> build_object_graph(const live_tree& tree) {
+TFCKPT_LAZY result<built_graph> build_object_graph(const live_tree& tree) {
   built_graph out;
   if (tree.size() == 0) return make_error(errc::invalid_argument, "empty object tree (no root)");
   TFCKPT_TRY(tree.check_unique_names());

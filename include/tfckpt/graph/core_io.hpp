@@ -1,7 +1,8 @@
 // tfckpt graph layer: the calls from code generated per struct (reflect/leaf.hpp's save and restore
 // functions, the templates of checkpoint.hpp) into the non-generic core: bundle reader and
-// writer, object graph, state file. A header-only build defines them inline
-// (core_io_impl.hpp, included below). With TFCKPT_SEPARATE_COMPILATION they are compiled
+// writer, object graph, state file. A header-only build defines them inline, as function
+// templates so that a unit compiles them only when it calls them (core_io_impl.hpp, included
+// below; format/config.hpp, TFCKPT_LAZY). With TFCKPT_SEPARATE_COMPILATION they are compiled
 // once, in the translation unit that includes <tfckpt/core_impl.hpp>, and a unit using the
 // checkpoint API needs none of the format layer's definitions: it parses and compiles only the
 // reflection of its own structs.

@@ -27,30 +27,30 @@ extern const char core_impl_hpp_must_be_compiled_in_one_unit;
 const char core_impl_hpp_must_be_compiled_in_one_unit = 1;
 #endif
 
-TFCKPT_DECL result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
+TFCKPT_DEF result<void> write_bytes(bundle_writer& w, std::string_view key, dtype t, const shape_t& shape,
                                      std::string_view bytes) {
   return w.add(key, t, shape, bytes);
 }
-TFCKPT_DECL result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
+TFCKPT_DEF result<void> write_tensor(bundle_writer& w, std::string_view key, const tensor& t) {
   return w.add(key, t);
 }
-TFCKPT_DECL result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
+TFCKPT_DEF result<void> write_strings(bundle_writer& w, std::string_view key, const shape_t& shape,
                                        std::span<const std::string> values) {
   return w.add_strings(key, shape, values);
 }
-TFCKPT_DECL result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
+TFCKPT_DEF result<void> read_bytes_into(const bundle_reader& r, std::string_view key, dtype t,
                                          std::span<std::byte> dst) {
   return r.read_into(key, t, dst);
 }
-TFCKPT_DECL result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
-TFCKPT_DECL result<void> check_readable(const bundle_reader& r, std::string_view key) {
+TFCKPT_DEF result<tensor> read_tensor(const bundle_reader& r, std::string_view key) { return r.read(key); }
+TFCKPT_DEF result<void> check_readable(const bundle_reader& r, std::string_view key) {
   return r.check_readable(key);
 }
-TFCKPT_DECL void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept {
+TFCKPT_DEF void populate_destination(const bundle_reader& r, void* p, std::size_t n) noexcept {
   detail::populate_for_write(p, n, r.options().threads);
 }
 
-TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
+TFCKPT_DEF result<void> order_root_dependencies(graph::live_tree& tree, bool save_counter) {
   auto& edges = tree.node(graph::live_tree::root).children;
   std::stable_sort(edges.begin(), edges.end(),
                    [](const graph::live_edge& a, const graph::live_edge& b) { return a.local_name < b.local_name; });
@@ -62,7 +62,7 @@ TFCKPT_DECL result<void> order_root_dependencies(graph::live_tree& tree, bool sa
   return {};
 }
 
-TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
+TFCKPT_DEF result<void> write_checkpoint(const std::string& prefix, const graph::live_tree& tree,
                                           const write_options& opts) {
   auto w = bundle_writer::create(prefix, opts);
   if (!w) return std::move(w).error();
@@ -73,13 +73,13 @@ TFCKPT_DECL result<void> write_checkpoint(const std::string& prefix, const graph
   return w->finish();
 }
 
-TFCKPT_DECL result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
+TFCKPT_DEF result<void> record_checkpoint(const std::string& prefix, const std::string& path) {
   checkpoint_state st;
   st.model_checkpoint_path = path;
   return update_checkpoint_state(detail::path_dirname(prefix), std::move(st));
 }
 
-TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
+TFCKPT_DEF result<restore_status> restore_from_reader(const bundle_reader& r, tree_builder builder) {
   if (!r.has_object_graph())
     return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint; restore it with "
                                          "tfckpt::restore_by_names and an explicit name map").in_file(r.prefix());
@@ -96,14 +96,14 @@ TFCKPT_DECL result<restore_status> restore_from_reader(const bundle_reader& r, t
   return graph::restore_tree(*tree, r, *g);
 }
 
-TFCKPT_DECL result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_checkpoint(const std::string& path, const read_options& opts,
                                                       tree_builder builder) {
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();
   return restore_from_reader(*reader, builder);
 }
 
-TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
+TFCKPT_DEF result<restore_status> restore_deferred(const bundle_reader& r, tree_builder builder,
                                                     std::shared_ptr<graph::pending_state>& state) {
   auto s = std::make_shared<graph::pending_state>(r);
   auto tree = builder.build(builder.context);
@@ -113,7 +113,7 @@ TFCKPT_DECL result<restore_status> restore_deferred(const bundle_reader& r, tree
   return st;
 }
 
-TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_deferred_checkpoint(const std::string& path, const read_options& opts,
                                                                tree_builder builder,
                                                                std::shared_ptr<graph::pending_state>& state) {
   auto reader = bundle_reader::open(path, opts);
@@ -121,13 +121,13 @@ TFCKPT_DECL result<restore_status> restore_deferred_checkpoint(const std::string
   return restore_deferred(*reader, builder, state);
 }
 
-TFCKPT_DECL result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
+TFCKPT_DEF result<restore_status> attach_pending(graph::pending_state& state, tree_builder builder) {
   auto tree = builder.build(builder.context);
   if (!tree) return std::move(tree).error();
   return graph::restore_round(state, *tree);
 }
 
-TFCKPT_DECL result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
+TFCKPT_DEF result<restore_status> restore_by_names(const std::string& path, const read_options& opts,
                                                     graph::live_tree& tree, const graph::name_map& names) {
   auto reader = bundle_reader::open(path, opts);
   if (!reader) return std::move(reader).error();

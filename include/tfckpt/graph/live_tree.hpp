@@ -103,26 +103,26 @@ class live_tree {
 
   // The node for `id`, created when new. `second` is true when it was created, which tells a
   // visitor to describe the object's children (exactly once per object).
-  std::pair<std::size_t, bool> intern(object_id id) {
+  TFCKPT_LAZY std::pair<std::size_t, bool> intern(object_id id) {
     if (auto it = index_.find(id); it != index_.end()) return {it->second, false};
     nodes_.push_back(live_node{id, {}, std::nullopt, {}, nullptr, {}});
     index_.emplace(id, nodes_.size() - 1);
     return {nodes_.size() - 1, true};
   }
   // An object with no identity of its own (e.g. save_counter held by the checkpoint).
-  std::size_t add_anonymous() {
+  TFCKPT_LAZY std::size_t add_anonymous() {
     nodes_.push_back(live_node{});
     return nodes_.size() - 1;
   }
-  void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
+  TFCKPT_LAZY void add_edge(std::size_t parent, std::string local_name, std::size_t child) {
     nodes_[parent].children.push_back(live_edge{std::move(local_name), child});
   }
-  std::optional<std::size_t> find(object_id id) const {
+  TFCKPT_LAZY std::optional<std::size_t> find(object_id id) const {
     if (auto it = index_.find(id); it != index_.end()) return it->second;
     return std::nullopt;
   }
-  live_node& node(std::size_t i) { return nodes_[i]; }
-  const live_node& node(std::size_t i) const { return nodes_[i]; }
+  TFCKPT_LAZY live_node& node(std::size_t i) { return nodes_[i]; }
+  TFCKPT_LAZY const live_node& node(std::size_t i) const { return nodes_[i]; }
   std::size_t size() const noexcept { return nodes_.size(); }
   std::vector<live_node>& nodes() noexcept { return nodes_; }
   const std::vector<live_node>& nodes() const noexcept { return nodes_; }
@@ -130,7 +130,7 @@ class live_tree {
   // Duplicate local names under one parent can never be matched by name: reject them. Linear
   // (expected) in the children: pairwise comparison made every save of a wide node quadratic.
   // Likewise two attributes of one name on an object (they would share a key).
-  result<void> check_unique_names() const {
+  TFCKPT_LAZY result<void> check_unique_names() const {
     std::unordered_set<std::string_view> seen;
     for (const auto& n : nodes_) {
       for (std::size_t i = 0; i < n.attributes.size(); ++i) {

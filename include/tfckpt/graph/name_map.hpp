@@ -20,7 +20,7 @@ using name_map = std::map<std::string, std::string>;
 namespace detail {
 using tfckpt::name_map;  // for code that still says graph::name_map
 
-inline result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
+TFCKPT_LAZY result<restore_status> restore_by_names(live_tree& tree, const bundle_reader& r, const name_map& names) {
   auto live = build_object_graph(tree);
   if (!live) return std::move(live).error();
   restore_status st;

@@ -29,7 +29,7 @@ struct pending_state {
 
 // The saved values still waiting for an object, for the status: one hint naming how many and
 // what to call, before the per-object hints (a misspelt field waits forever).
-inline void note_pending(restore_status& st) {
+TFCKPT_LAZY void note_pending(restore_status& st) {
   if (st.unresolved_nodes.empty()) return;
   st.hints.insert(st.hints.begin(), std::to_string(st.unresolved_nodes.size()) +
                      " checkpoint object(s) wait for live objects that do not exist yet: create them "
@@ -37,14 +37,14 @@ inline void note_pending(restore_status& st) {
 }
 
 // One round: binds `tree` against the saved graph and reads what earlier rounds did not.
-inline result<restore_status> restore_round(pending_state& s, live_tree& tree) {
+TFCKPT_LAZY result<restore_status> restore_round(pending_state& s, live_tree& tree) {
   auto st = restore_tree(tree, s.reader, s.graph, &s.progress);
   if (st) note_pending(*st);
   return st;
 }
 
 // The first round; `s.reader` is set, the graph is read from it.
-inline result<restore_status> begin_deferred(pending_state& s, live_tree& tree) {
+TFCKPT_LAZY result<restore_status> begin_deferred(pending_state& s, live_tree& tree) {
   if (!s.reader.has_object_graph())
     return make_error(errc::unsupported, "no object graph: a TF1 name-based checkpoint cannot be restored "
                                          "deferred; use tfckpt::restore_by_names").in_file(s.reader.prefix());

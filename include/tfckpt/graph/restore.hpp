@@ -26,7 +26,7 @@ namespace tfckpt::detail {
 
 // Paths of saved nodes for diagnostics: a node with values is named by its key (which also covers
 // slot nodes); others by their first breadth-first edge.
-inline std::vector<std::string> saved_paths(const trackable_object_graph& g) {
+TFCKPT_LAZY std::vector<std::string> saved_paths(const trackable_object_graph& g) {
   std::vector<std::string> paths(g.nodes.size());
   std::vector<bool> seen(g.nodes.size(), false);
   std::vector<std::size_t> queue{0};
@@ -44,7 +44,7 @@ inline std::vector<std::string> saved_paths(const trackable_object_graph& g) {
   return paths;
 }
 
-inline result<const entry*> checked_entry(const bundle_reader& r, const std::string& key, dtype want,
+TFCKPT_LAZY result<const entry*> checked_entry(const bundle_reader& r, const std::string& key, dtype want,
                                           const shape_t& shape, shape_rule rule, std::string_view path) {
   const entry* e = r.find(key);
   if (!e) return make_error(errc::not_found, "the object graph names a value that is not in the bundle").at_key(key);
@@ -68,7 +68,7 @@ inline result<const entry*> checked_entry(const bundle_reader& r, const std::str
 // object's own tensor name (VARIABLE_VALUE). Not the attribute's key verbatim: objects such as
 // tf.data iterators record attribute `ITERATOR` (key `.../ITERATOR`) but store
 // `.../ITERATOR_STATE`. Empty when the node has no attributes (nothing to restore).
-inline result<std::string> value_key(const trackable_object& n, std::string_view tensor_name) {
+TFCKPT_LAZY result<std::string> value_key(const trackable_object& n, std::string_view tensor_name) {
   if (n.attributes.empty()) return std::string();
   const std::string& first = n.attributes.front().checkpoint_key;
   static constexpr std::string_view marker = ".ATTRIBUTES/";
@@ -82,7 +82,7 @@ inline result<std::string> value_key(const trackable_object& n, std::string_view
 // The bundle keys a node's attributes stand for, for the status: an attribute key present in the
 // bundle names itself; otherwise every bundle key under the node's `.ATTRIBUTES/` prefix (the
 // iterator case above); otherwise the recorded key as is.
-inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
+TFCKPT_LAZY void unread_keys(const bundle_reader& r, const trackable_object& n, std::vector<std::string>& out) {
   std::set<std::string> keys;
   for (const auto& a : n.attributes) {
     if (r.find(a.checkpoint_key)) {
@@ -108,13 +108,13 @@ inline void unread_keys(const bundle_reader& r, const trackable_object& n, std::
 }
 
 // A dtype or shape mismatch is collected (true) so a restore reports all of them at once.
-inline bool collect_mismatch(const error& e, std::vector<error>& out) {
+TFCKPT_LAZY bool collect_mismatch(const error& e, std::vector<error>& out) {
   if (e.code != errc::dtype_mismatch && e.code != errc::shape_mismatch) return false;
   out.push_back(e);
   return true;
 }
 
-inline error all_mismatches(std::vector<error> m) {
+TFCKPT_LAZY error all_mismatches(std::vector<error> m) {
   if (m.size() == 1) return std::move(m.front());
   std::string msg = std::to_string(m.size()) + " values do not match the struct:";
   for (const auto& e : m) msg += "\n  key '" + error::printable(e.key) + "': " + e.message;
@@ -122,7 +122,7 @@ inline error all_mismatches(std::vector<error> m) {
 }
 
 // The C++ field that would hold a stored value: `std::int64_t`, `tfckpt::fixed<float, 3>`, ...
-inline std::string field_type_for(const bundle_entry& e) {
+TFCKPT_LAZY std::string field_type_for(const bundle_entry& e) {
   std::string el;
   switch (e.dtype) {
     case dtype::float32: el = "float"; break;
@@ -148,7 +148,7 @@ inline std::string field_type_for(const bundle_entry& e) {
   return t + "> (or tfckpt::tensor_of<" + el + ">)";
 }
 
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+TFCKPT_LAZY std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
@@ -167,8 +167,8 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 // VARIABLE_VALUE whose keys are not in `read`: `tfckpt::attribute<"ITERATOR_STATE", tfckpt::tensor>
 // (variant [2])`, joined by "; ". The name is the stored key's, which is not always the recorded
 // attribute's (a tf.data iterator records ITERATOR and stores ITERATOR_STATE).
-inline std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
-                                        const std::set<std::string>& read) {
+TFCKPT_LAZY std::string attribute_fields_for(const bundle_reader& r, const trackable_object& n,
+                                             const std::set<std::string>& read) {
   std::vector<std::string> keys;
   detail::unread_keys(r, n, keys);
   std::string out;
@@ -190,7 +190,7 @@ inline std::string attribute_fields_for(const bundle_reader& r, const trackable_
 
 // What to declare for each checkpoint value nothing restored: its field type, a near-miss live
 // path ("did you mean"), and for a node several edges reach, that it is shared.
-inline void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
+TFCKPT_LAZY void add_hints(restore_status& st, const bundle_reader& r, const trackable_object_graph& g,
                       const std::vector<std::string>& saved_path, const std::vector<std::size_t>& unresolved) {
   std::vector<std::size_t> parents(g.nodes.size(), 0);
   for (const auto& node : g.nodes)
@@ -252,7 +252,7 @@ inline bool records_attribute(const trackable_object& n, std::string_view name) 
 // The attribute fields of one bound live node. `read` holds the keys read so far (this round
 // and earlier ones), `restored` the (live node, attribute) pairs that hold a value. A saved
 // object without the attribute leaves the field unmatched, as a missing child leaves a variable.
-inline result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
+TFCKPT_LAZY result<void> restore_attributes(live_node& ln, std::size_t live, const trackable_object& saved,
                                        const bundle_reader& r, const std::string& path,
                                        std::set<std::string>& read,
                                        std::set<std::pair<std::size_t, std::size_t>>& restored,
@@ -295,7 +295,7 @@ inline result<void> restore_attributes(live_node& ln, std::size_t live, const tr
 
 // Without `progress` a single round (every bound value is read); with it, values read by an
 // earlier round are not read again: their live objects count as restored.
-inline result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
+TFCKPT_LAZY result<restore_status> restore_tree(live_tree& tree, const bundle_reader& r,
                                            const trackable_object_graph& g,
                                            restore_progress* progress = nullptr) {
   auto live = build_object_graph(tree);  // live paths and the slot-table keys

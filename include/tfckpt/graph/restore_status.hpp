@@ -35,20 +35,20 @@ class restore_status {
   bool graph_checked = false;  // the checkpoint's object graph led to every restored key
 
   // Every live variable was restored (extra checkpoint values are fine).
-  result<void> assert_existing_objects_matched() const {
+  TFCKPT_LAZY result<void> assert_existing_objects_matched() const {
     if (nothing_restored) return no_checkpoint("assert_existing_objects_matched");
     if (name_based) return assert_consumed();
     if (unmatched_objects.empty()) return {};
     return fail("assert_existing_objects_matched", true, false);
   }
   // Everything in the checkpoint was used and every live variable was restored.
-  result<void> assert_consumed() const {
+  TFCKPT_LAZY result<void> assert_consumed() const {
     if (nothing_restored) return no_checkpoint("assert_consumed");
     if (unmatched_objects.empty() && unresolved_nodes.empty() && unused_values.empty() && unused == 0) return {};
     return fail("assert_consumed", true, true);
   }
   // Something besides the root matched.
-  result<void> assert_nontrivial_match() const {
+  TFCKPT_LAZY result<void> assert_nontrivial_match() const {
     if (nothing_restored) return no_checkpoint("assert_nontrivial_match");
     if (name_based) return assert_consumed();
     if (matched_nodes >= 2) return {};
@@ -63,11 +63,11 @@ class restore_status {
   bool complete() const noexcept { return static_cast<bool>(assert_consumed()); }
 
  private:
-  static error no_checkpoint(std::string_view check) {
+  TFCKPT_LAZY static error no_checkpoint(std::string_view check) {
     return error(errc::not_found, std::string(check) + ": no checkpoint was restored (nothing to restore; the "
                                                        "objects were initialized instead)");
   }
-  error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
+  TFCKPT_LAZY error fail(std::string_view check, bool live_side, bool checkpoint_side) const {
     std::string msg(check);
     msg += " failed:";
     auto list = [&](std::string_view title, const std::vector<std::string>& items) {

@@ -11,7 +11,7 @@
 
 namespace tfckpt::detail {
 
-inline result<void> write_tree(const live_tree& tree, bundle_writer& w) {
+TFCKPT_LAZY result<void> write_tree(const live_tree& tree, bundle_writer& w) {
   auto built = build_object_graph(tree);
   if (!built) return std::move(built).error();
   // A slot whose variable is not in the tree would be silently lost: refuse instead.

@@ -30,16 +30,16 @@ class slot_table {
   const std::vector<std::string>& slot_names() const noexcept { return names_; }
   bool has_slot_name(std::string_view slot) const noexcept { return name_set_.find(slot) != name_set_.end(); }
 
-  const tensor* find(std::string_view variable_path, std::string_view slot) const {
+  TFCKPT_LAZY const tensor* find(std::string_view variable_path, std::string_view slot) const {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
     return it == values_.end() ? nullptr : &it->second;
   }
-  tensor* find(std::string_view variable_path, std::string_view slot) {
+  TFCKPT_LAZY tensor* find(std::string_view variable_path, std::string_view slot) {
     auto it = values_.find(std::pair<std::string, std::string>(variable_path, slot));
     return it == values_.end() ? nullptr : &it->second;
   }
   // Adds the slot name to the order if it is new (appended last).
-  tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
+  TFCKPT_LAZY tensor& set(std::string_view variable_path, std::string_view slot, tensor value) {
     if (name_set_.emplace(slot).second) names_.emplace_back(slot);
     return values_[std::pair<std::string, std::string>(variable_path, slot)] = std::move(value);
   }
