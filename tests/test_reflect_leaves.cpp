@@ -97,6 +97,17 @@ struct tf1_root {
   std::string label;
 };
 
+// A Python dict key "" is a real local name (TF writes `d//.ATTRIBUTES/...`): TFCKPT_NAMES may
+// rename a field to it.
+struct empty_key_dict {
+  std::int32_t unnamed = 0;
+  std::int32_t x = 0;
+};
+TFCKPT_NAMES(empty_key_dict, (unnamed, ""))
+struct empty_key_root {
+  empty_key_dict d;
+};
+
 const std::string fixtures = TFCKPT_FIXTURES_DIR;
 
 }  // namespace rl
@@ -171,6 +182,21 @@ TEST_CASE("reflect leaves: every leaf and container kind survives write() then r
     CHECK(dst.dict["k/1"].w[0] == 5);
     CHECK(dst.maybe->w[1] == 8);
   }
+}
+
+TEST_CASE("reflect leaves: a field renamed to the empty local name (a dict key \"\")") {
+  rl::empty_key_root src{{5, 6}};
+  REQUIRE(tfckpt::write("reflect_leaves/empty_key", src));
+  auto r = tfckpt::bundle_reader::open("reflect_leaves/empty_key");
+  REQUIRE(r);
+  REQUIRE(r->find("d//.ATTRIBUTES/VARIABLE_VALUE"));
+  CHECK(r->find("d/x/.ATTRIBUTES/VARIABLE_VALUE"));
+  rl::empty_key_root dst;
+  auto st = tfckpt::read("reflect_leaves/empty_key", dst);
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  CHECK(st->assert_consumed());
+  CHECK(dst.d.unnamed == 5);
+  CHECK(dst.d.x == 6);
 }
 
 TEST_CASE("reflect leaves: restore() of a write() output misses save_counter; read() does not") {
