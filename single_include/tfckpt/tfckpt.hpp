@@ -8752,11 +8752,12 @@ consteval bool fields_reflectable() {
 template <class T>
 consteval bool all_renamed_fields_exist() { return child_names<T>().second; }
 
+// Whether the compiler recovered every declared field name (Boost.PFR cannot on some). Only the
+// declared names: a TFCKPT_NAMES rename to "" is a real local name (a Python dict key "").
 template <class T>
 consteval bool all_names_nonempty() {
-  for (const auto& s : child_names<T>().first)
-    for (std::size_t k = 0; k < s.count; ++k)
-      if (s.names[k].empty()) return false;
+  for (const auto& n : declared_field_names<T>())
+    if (n.empty()) return false;
   return true;
 }
 
