@@ -501,8 +501,9 @@ class generator {
     for (const auto& d : defs_) {
       h += "struct " + d.name + " {\n";
       emit_fields(h, d);
+      if (too_wide_for_pfr(d)) emit_describe(h, d);
       h += "};\n";
-      emit_names(h, d);
+      if (!too_wide_for_pfr(d)) emit_names(h, d);
       h += "\n";
     }
     const auto& rd = root.def;
@@ -526,14 +527,14 @@ class generator {
       h += "    tfckpt_wire();\n    return *this;\n  }\n";
       h += "  ~" + o_.name + "() = default;\n";
       h += "  // The children, in checkpoint order (a type with constructors is not an aggregate).\n";
-      h += "  void tfckpt_describe(tfckpt::graph::live_tree& tree, std::size_t node) {\n";
-      for (const auto& f : rd.fields)
-        for (const auto& nm : f.names) h += "    tfckpt::reflect::add_child(tree, node, " + cpp_literal(nm) + ", " + f.ident + ");\n";
-      if (!rd.slot_names.empty()) h += "    tfckpt::reflect::add_child(tree, node, \"\", tfckpt_slots);\n";
-      h += "  }\n\n private:\n  void tfckpt_wire() {\n    auto& self = *this;\n";
+      emit_describe(h, rd);
+      h += "\n private:\n  void tfckpt_wire() {\n    auto& self = *this;\n";
       for (const auto& [holder, target] : root.refs)
         if (!expr_[target].empty()) h += "    " + access(holder) + ".target = &" + access(expr_[target]) + ";\n";
       h += "  }\n";
+      h += "};\n";
+    } else if (too_wide_for_pfr(rd)) {
+      emit_describe(h, rd);
       h += "};\n";
     } else {
       h += "};\n";
@@ -557,6 +558,19 @@ class generator {
     for (const auto& c : g_.nodes[0].children)
       if (c.local_name == "save_counter") return true;
     return false;
+  }
+
+  // Boost.PFR reflects aggregates of at most 100 fields (a tf.Module with 6,000 attributes has
+  // 6,000 children): a wider struct lists its children itself, as a type with refs does.
+  static bool too_wide_for_pfr(const struct_def& d) { return d.fields.size() + (d.slot_names.empty() ? 0 : 1) > 100; }
+
+  static void emit_describe(std::string& h, const struct_def& d) {
+    if (too_wide_for_pfr(d)) h += "\n  // The children, in checkpoint order (too many fields for Boost.PFR to reflect).\n";
+    h += "  void tfckpt_describe(tfckpt::graph::live_tree& tree, std::size_t node) {\n";
+    for (const auto& f : d.fields)
+      for (const auto& nm : f.names) h += "    tfckpt::reflect::add_child(tree, node, " + cpp_literal(nm) + ", " + f.ident + ");\n";
+    if (!d.slot_names.empty()) h += "    tfckpt::reflect::add_child(tree, node, \"\", tfckpt_slots);\n";
+    h += "  }\n";
   }
 
   static void emit_names(std::string& h, const struct_def& d) {

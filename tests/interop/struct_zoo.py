@@ -130,6 +130,17 @@ def mod_6000_root(fill):
 
 
 @case("tf221", ci=True)
+def mod_wide_structs(fill):
+    """Structs wider than Boost.PFR's 100 fields: 120 root children, a module with 130 attributes."""
+    m = tf().Module()
+    for i in range(130):
+        setattr(m, f"w{i}", tf().Variable(values("int32" if i % 2 else "float32", [i % 3 + 1], i, fill)))
+    children = {f"v{i}": tf().Variable(values("float32", [2], i, fill)) for i in range(119)}
+    children["wide"] = m
+    return Built(children)
+
+
+@case("tf221", ci=True)
 def mod_max_shard(fill):
     """TF 2.21's sharding policy: many shards, one variable split into slices."""
     m = tf().Module()
