@@ -200,7 +200,7 @@ bool make_plan(const std::string& prefix, plan& p, bool allocate) {
   if (!r) return fail(r.error());
   for (const auto& e : r->entries()) {
     if (!tfckpt::is_fixed_size(e.info.dtype) || e.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE") continue;
-    p.keys.push_back(e.key);
+    p.keys.emplace_back(e.key);
     p.types.push_back(e.info.dtype);
     p.bytes += static_cast<std::uint64_t>(e.info.size);
     if (allocate) p.buffers.push_back(touched(static_cast<std::size_t>(e.info.size)));

@@ -57,8 +57,8 @@ inline std::string first_entry_difference(const tfckpt::bundle_reader& ours, con
   const auto& b = theirs.entries();
   if (a.size() != b.size()) return "entry count " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].key != b[i].key) return "entry " + std::to_string(i) + ": key " + a[i].key + " vs " + b[i].key;
-    const std::string at = a[i].key + ": ";
+    if (a[i].key != b[i].key) return "entry " + std::to_string(i) + ": key " + std::string(a[i].key) + " vs " + std::string(b[i].key);
+    const std::string at = std::string(a[i].key) + ": ";
     if (a[i].info.dtype != b[i].info.dtype) return at + "dtype";
     if (a[i].info.shape != b[i].info.shape)
       return at + "shape " + tfckpt::shape_to_string(a[i].info.shape) + " vs " + tfckpt::shape_to_string(b[i].info.shape);

@@ -38,7 +38,7 @@ void check_fixture(const std::string& dir) {
   // Same keys in the same (bytewise) order, nothing more: slice parts and the header are hidden.
   std::vector<std::string> want_keys, got_keys;
   for (const auto& w : want) want_keys.push_back(w["key"].get<std::string>());
-  for (const auto& e : r->entries()) got_keys.push_back(e.key);
+  for (const auto& e : r->entries()) got_keys.emplace_back(e.key);
   REQUIRE(got_keys == want_keys);
 
   for (std::size_t i = 0; i < want.size(); ++i) {

@@ -18,7 +18,7 @@ struct scalar_io {  // a float variable held in a plain float
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return w.add(key, dtype::float32, {}, std::string_view(static_cast<const char*>(o), sizeof(float)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     return r.read_into(key, std::span<float>(static_cast<float*>(o), 1));
   }
   static constexpr variable_io io{&save, &restore};

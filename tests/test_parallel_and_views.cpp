@@ -607,7 +607,7 @@ TEST_CASE("read_many_into: requests in key order, repeated, out of order or abse
   REQUIRE_OK(r);
   std::vector<std::size_t> order;
   for (const auto& e : r->entries())
-    order.push_back(static_cast<std::size_t>(std::stoi(e.key.substr(2))));
+    order.push_back(static_cast<std::size_t>(std::stoi(std::string(e.key.substr(2)))));
   REQUIRE(order.size() == keys.size());
   order.insert(order.begin() + 10, order[9]);  // the previous key again
   order.insert(order.begin() + 20, order[3]);  // a key before the previous one

@@ -183,7 +183,7 @@ TEST_CASE("regressions: a tensor_of leaf declared with 2^41 bytes is an error, n
   const std::string key = "w/.ATTRIBUTES/VARIABLE_VALUE";
   std::vector<std::pair<std::string, bundle_entry>> entries;
   for (const auto& e : real->entries()) {
-    bundle_entry info = e.info;
+    bundle_entry info = e.info.to_bundle_entry();
     if (e.key == key) {
       info.shape = {std::int64_t{1} << 39};
       info.size = std::int64_t{1} << 41;

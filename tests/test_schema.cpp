@@ -95,7 +95,7 @@ TEST_CASE("schema: paths and keys are sorted and escaped like the runtime writer
   REQUIRE(r);
   std::vector<std::string> written;
   for (const auto& e : r->entries())
-    if (e.key != tfckpt::object_graph_key) written.push_back(e.key);
+    if (e.key != tfckpt::object_graph_key) written.emplace_back(e.key);
   REQUIRE(written.size() == s.size());
   for (std::size_t i = 0; i < s.size(); ++i) CHECK(written[i] == s[i].key);
 }

@@ -84,7 +84,7 @@ inline std::string dump_lines(const json& a) {
   return s + "]";
 }
 
-inline json shape_json(const tfckpt::shape_t& s) {
+inline json shape_json(std::span<const std::int64_t> s) {
   json a = json::array();
   for (auto d : s) a.push_back(d);
   return a;

@@ -155,7 +155,8 @@ struct selection {
     return optimizer_keys.count(key) > 0 || key == "save_counter" || key.substr(0, 13) == "save_counter/" ||
            key == tfckpt::object_graph_key;
   }
-  bool selects(const std::string& key) const {
+  bool selects(std::string_view key_view) const {
+    const std::string key(key_view);
     if (no_optimizer && is_optimizer(key)) return false;
     return !filter || std::regex_search(key, *filter);
   }

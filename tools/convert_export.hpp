@@ -89,24 +89,25 @@ inline result<std::vector<planned_tensor>> plan_export(const tfckpt::bundle_read
   std::map<std::string, std::string> by_name;  // name -> key, collisions
   std::size_t matched = 0;
   for (const auto& e : r.entries()) {
-    if (e.key == tfckpt::object_graph_key || !o.sel.selects(e.key)) continue;
+    const std::string key(key);
+    if (key == tfckpt::object_graph_key || !o.sel.selects(key)) continue;
     ++matched;
     if (std::string why = unsupported_reason(o.to, e); !why.empty()) {
-      skipped.push_back(e.key + " (" + why + ")");
+      skipped.push_back(key + " (" + why + ")");
       continue;
     }
-    std::string name = readable_name(o.sel.model_name(e.key));
+    std::string name = readable_name(o.sel.model_name(key));
     if (o.to == format::npz) name = safe_member_name(name);
     if (!valid_member_name(name)) {
-      skipped.push_back(e.key + " (name is not valid UTF-8 or holds a NUL byte)");
+      skipped.push_back(key + " (name is not valid UTF-8 or holds a NUL byte)");
       continue;
     }
     if (o.to == format::npz && name == npz_keys_member)
-      return make_error(errc::invalid_argument, "tensor name '" + name + "' is reserved in tfckpt's npz files").at_key(e.key);
-    if (auto [it, fresh] = by_name.emplace(name, e.key); !fresh)
-      return make_error(errc::invalid_argument, "keys '" + it->second + "' and '" + e.key + "' both export as '" + name +
+      return make_error(errc::invalid_argument, "tensor name '" + name + "' is reserved in tfckpt's npz files").at_key(key);
+    if (auto [it, fresh] = by_name.emplace(name, key); !fresh)
+      return make_error(errc::invalid_argument, "keys '" + it->second + "' and '" + key + "' both export as '" + name +
                                                     "'; export one of them with --filter");
-    out.push_back({e.key, std::move(name), &e});
+    out.push_back({key, std::move(name), &e});
   }
   if (o.sel.filtered() && matched == 0)
     return make_error(errc::invalid_argument, "--filter '" + o.sel.filter_text + "' matched no tensor");
@@ -148,7 +149,7 @@ inline result<export_summary> export_safetensors(const tfckpt::bundle_reader& r,
   for (const auto& p : plan) {
     names.push_back(p.name);
     types.push_back(p.entry->info.dtype);
-    shapes.push_back(p.entry->info.shape);
+    shapes.push_back(p.entry->info.shape.to_shape());
     total += planned_bytes(*p.entry);
     if (p.name != p.key) keys[p.name] = p.key;
   }

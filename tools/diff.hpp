@@ -130,14 +130,14 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
   auto sig = [](const tfckpt::entry& e) {
     return std::string(tfckpt::dtype_name(e.info.dtype)) + " " + tfckpt::shape_to_string(e.info.shape);
   };
-  auto shape_json = [](const shape_t& s) {
+  auto shape_json = [](std::span<const std::int64_t> s) {
     json a = json::array();
     for (auto d : s) a.push_back(d);
     return a;
   };
   std::uint64_t total = 0, count = 0;
   for (const auto& e : ea)
-    if (sel.selects(e.key) && rb->find(e.key))
+    if (sel.selects(std::string(e.key)) && rb->find(e.key))
       total += static_cast<std::uint64_t>(tfckpt::num_elements(e.info.shape)) * std::max<std::size_t>(1, tfckpt::dtype_size(e.info.dtype)), ++count;
   progress bar("diff", count, total);
   std::uint64_t done = 0, done_bytes = 0;
@@ -147,20 +147,20 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
     const int cmp = i == ea.size() ? 1 : j == eb.size() ? -1 : ea[i].key.compare(eb[j].key);
     if (cmp < 0 || cmp > 0) {
       const tfckpt::entry& e = cmp < 0 ? ea[i++] : eb[j++];
-      if (!sel.selects(e.key)) continue;
+      if (!sel.selects(std::string(e.key))) continue;
       differ = true;
       (cmp < 0 ? text += "- " : text += "+ ") += tfckpt::error::printable(e.key) + "  " + sig(e) + "\n";
-      (cmp < 0 ? only_a : only_b).push_back({{"key", e.key}, {"dtype", std::string(tfckpt::dtype_name(e.info.dtype))}, {"shape", shape_json(e.info.shape)}});
+      (cmp < 0 ? only_a : only_b).push_back({{"key", std::string(e.key)}, {"dtype", std::string(tfckpt::dtype_name(e.info.dtype))}, {"shape", shape_json(e.info.shape)}});
       continue;
     }
     const tfckpt::entry& a = ea[i++];
     const tfckpt::entry& b = eb[j++];
-    if (!sel.selects(a.key)) continue;
+    if (!sel.selects(std::string(a.key))) continue;
     const std::string k = tfckpt::error::printable(a.key);
     if (a.info.dtype != b.info.dtype || a.info.shape != b.info.shape) {
       differ = true;
       text += "~ " + k + "  " + sig(a) + " -> " + sig(b) + "\n";
-      changed.push_back({{"key", a.key},
+      changed.push_back({{"key", std::string(a.key)},
                          {"change", a.info.dtype != b.info.dtype ? "dtype" : "shape"},
                          {"a", {{"dtype", std::string(tfckpt::dtype_name(a.info.dtype))}, {"shape", shape_json(a.info.shape)}}},
                          {"b", {{"dtype", std::string(tfckpt::dtype_name(b.info.dtype))}, {"shape", shape_json(b.info.shape)}}}});
@@ -177,7 +177,7 @@ inline int run_diff(const std::string& path_a, const std::string& path_b, const 
     differ = true;
     text += "~ " + k + "  " + sig(a) + ": " + std::to_string(d.differing) + " of " + std::to_string(d.elements) +
             " elements differ";
-    json c = {{"key", a.key}, {"change", "values"}, {"dtype", std::string(tfckpt::dtype_name(a.info.dtype))},
+    json c = {{"key", std::string(a.key)}, {"change", "values"}, {"dtype", std::string(tfckpt::dtype_name(a.info.dtype))},
               {"shape", shape_json(a.info.shape)}, {"differing", d.differing}, {"elements", d.elements}};
     if (d.numeric || d.integer) {
       text += ", max |a-b| = " + max_diff_text(d);

@@ -168,9 +168,10 @@ inline result<filter_plan> plan_filter(const tfckpt::bundle_reader& r, const fil
     return true;
   };
   for (const auto& e : r.entries()) {
-    if (e.key == tfckpt::object_graph_key) continue;
-    if (kept(e.key)) p.keys.emplace(e.key, e.key);
-    else p.dropped.push_back(e.key);
+    const std::string key(e.key);
+    if (key == tfckpt::object_graph_key) continue;
+    if (kept(key)) p.keys.emplace(key, key);
+    else p.dropped.push_back(key);
   }
   if (!g) return p;
 
@@ -317,7 +318,7 @@ inline result<std::map<std::string, std::string>> plan_rename(const tfckpt::bund
   if (!r.has_object_graph()) {  // TF1 name-based: the rules apply to whole keys
     std::set<std::string> seen;
     for (const auto& e : r.entries()) {
-      std::string k = apply_rules(rules, e.key);
+      std::string k = apply_rules(rules, std::string(e.key));
       if (k.empty()) return make_error(errc::invalid_argument, "rename maps the key to an empty key").at_key(e.key);
       if (!seen.insert(k).second) return make_error(errc::invalid_argument, "rename maps two keys to '" + k + "'").at_key(e.key);
       keys.emplace(e.key, std::move(k));
@@ -371,8 +372,8 @@ inline result<std::map<std::string, std::string>> plan_rename(const tfckpt::bund
   TFCKPT_TRY(rekey(g, ng, same, renamed));
   for (const auto& e : r.entries()) {
     if (e.key == tfckpt::object_graph_key) continue;
-    auto it = renamed.find(e.key);
-    keys.emplace(e.key, it == renamed.end() ? e.key : it->second);
+    auto it = renamed.find(std::string(e.key));
+    keys.emplace(e.key, it == renamed.end() ? std::string(e.key) : it->second);
   }
   std::set<std::string> distinct;
   for (const auto& [k, nk] : keys)
@@ -567,7 +568,7 @@ inline int cmd_stats(const tfckpt::bundle_reader& r, const tfckpt_convert::selec
     return std::string(buf);
   };
   for (const auto& e : r.entries()) {
-    if (e.key == tfckpt::object_graph_key || !sel.selects(e.key)) continue;
+    if (e.key == tfckpt::object_graph_key || !sel.selects(std::string(e.key))) continue;
     auto t = r.read(e.key);
     if (!t) {
       rep.error(t.error());

@@ -111,7 +111,7 @@ inline tfckpt::result<std::string> generate_schema_header(const tfckpt::bundle_r
   for (const auto& e : r.entries()) {
     if (e.key == tfckpt::object_graph_key && !opts.with_object_graph) continue;
     if (e.key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE" && !opts.with_save_counter) continue;
-    const auto it = paths.find(e.key);
+    const auto it = paths.find(std::string(e.key));
     const std::string path = it != paths.end() ? it->second : std::string(tfckpt::path_of_key(e.key));
     body += "    {" + cpp_literal(path) + ",\n     " + cpp_literal(e.key) + ",\n     " + dtype_identifier(e.info.dtype) + ", ";
     if (e.info.shape.size() > tfckpt::schema_max_rank) {

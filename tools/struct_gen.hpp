@@ -247,7 +247,7 @@ class generator {
       for (std::size_t i = 0; i < node.children.size(); ++i) {
         const auto c = static_cast<std::size_t>(node.children[i].node_id);
         const tfckpt::entry* le = owned_by(c, id, i) ? leaf_entry(g_.nodes[c]) : nullptr;
-        if (le) leaf_shapes.push_back(le->info.shape);
+        if (le) leaf_shapes.push_back(le->info.shape.to_shape());
         else all_tensor_of = false;
         // Ready-made types stay out of lists: g++ 12 crashes (an internal compiler error in
         // Boost.PFR's field counting) on a std::array of tfckpt::keras::adam inside an aggregate.

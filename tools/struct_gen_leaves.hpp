@@ -68,7 +68,7 @@ inline std::string element_type(tfckpt::dtype t) {
   }
 }
 
-inline std::string shape_list(const tfckpt::shape_t& s) {
+inline std::string shape_list(std::span<const std::int64_t> s) {
   std::string o;
   for (std::size_t i = 0; i < s.size(); ++i) o += (i ? ", " : "") + std::to_string(s[i]);
   return o;
@@ -81,7 +81,7 @@ struct typed {
   std::string sig;  // structural signature: equal signatures, interchangeable types
 };
 
-inline typed leaf_type(const tfckpt::bundle_entry& e, bool fixed) {
+inline typed leaf_type(const tfckpt::entry_info& e, bool fixed) {
   const std::string sig = "L" + std::to_string(static_cast<int>(e.dtype)) + "[" + shape_list(e.shape) + "]";
   if (e.dtype == tfckpt::dtype::string) {
     if (e.shape.empty()) return {"std::string", "", sig};

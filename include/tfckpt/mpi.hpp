@@ -127,7 +127,7 @@ inline std::int64_t dims_product(const shape_t& s, std::size_t from) {
 
 // Rows [begin, begin + count) of `key` (stored entry `e`, rows of `row_bytes` bytes) into dst.
 // Reads only the records overlapping those rows; each is checksummed whole.
-inline result<void> read_rows(const bundle_reader& r, const std::string& key, const bundle_entry& e,
+inline result<void> read_rows(const bundle_reader& r, const std::string& key, const entry_info& e,
                               std::int64_t begin, std::int64_t count, std::size_t row_bytes, std::byte* dst) {
   if (count == 0) return {};
   auto copy_from = [&](std::span<const std::byte> rec, std::int64_t rec_begin, std::int64_t rec_rows) -> result<void> {
@@ -215,7 +215,7 @@ struct leaf_traits<mpi::sharded_rows<E>, std::enable_if_t<is_numeric<E> && !std:
     const std::string_view bytes(reinterpret_cast<const char*>(s.values.data()), s.values.size() * sizeof(E));
     return w.add_slice(key, type, s.global_shape, s.slice(), bytes);
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info& e) {
     auto& s = *static_cast<S*>(o);
     TFCKPT_TRY(s.check(key));
     return mpi::detail::read_rows(r, key, e, s.row_begin, s.row_count,

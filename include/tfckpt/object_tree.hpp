@@ -68,7 +68,7 @@ TFCKPT_LAZY result<void> save_tree_variable(const void* object, bundle_writer& w
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
 }
-TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
+TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const entry_info&) {
   return make_error(errc::unsupported, "a tree of tree_variable is write-only").at_key(key);
 }
 inline constexpr variable_io tree_variable_io{&save_tree_variable, &restore_tree_variable};

@@ -707,6 +707,7 @@ struct write_options {
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -796,11 +797,26 @@ inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
 }
 
 // The same over a pointer range [p, end), p advanced past the varint. For per-entry decoding
-// loops: the one-byte case (tags, dtypes, dims) stays inline, the rest is get_varint64 above.
+// loops: up to three bytes (tags, dtypes, dims, offsets below 2 MiB) stay inline, the rest is
+// get_varint64 above.
 TFCKPT_ALWAYS_INLINE bool get_varint64(const char*& p, const char* end, std::uint64_t& v) noexcept {
   if (p != end && static_cast<unsigned char>(*p) < 0x80) {
     v = static_cast<unsigned char>(*p++);
     return true;
+  }
+  if (end - p >= 3) {  // here p[0] >= 0x80
+    const std::uint64_t b0 = static_cast<unsigned char>(p[0]) & 0x7f, b1 = static_cast<unsigned char>(p[1]);
+    if (b1 < 0x80) {
+      v = b0 | b1 << 7;
+      p += 2;
+      return true;
+    }
+    const std::uint64_t b2 = static_cast<unsigned char>(p[2]);
+    if (b2 < 0x80) {
+      v = b0 | (b1 & 0x7f) << 7 | b2 << 14;
+      p += 3;
+      return true;
+    }
   }
   std::string_view rest(p, static_cast<std::size_t>(end - p));
   if (!get_varint64(rest, v)) return false;
@@ -969,6 +985,7 @@ class proto_writer {
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -999,8 +1016,31 @@ inline std::int64_t num_elements(const std::int64_t* dims, std::size_t rank) noe
 }
 
 inline std::int64_t num_elements(const shape_t& shape) noexcept { return num_elements(shape.data(), shape.size()); }
+// (Shapes viewed in place: bundle_reader's entries.)
+inline std::int64_t num_elements(std::span<const std::int64_t> shape) noexcept {
+  return num_elements(shape.data(), shape.size());
+}
 
-inline std::string shape_to_string(const shape_t& shape) {
+inline bool same_shape(std::span<const std::int64_t> a, std::span<const std::int64_t> b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// A shape held elsewhere (bundle_reader's entry table keeps every entry's dims in shared
+// chunks): a span of the dims that compares with shape_t and with other views.
+class shape_view : public std::span<const std::int64_t> {
+ public:
+  shape_view() = default;
+  shape_view(std::span<const std::int64_t> s) noexcept : std::span<const std::int64_t>(s) {}  // NOLINT: implicit
+  shape_view(const std::int64_t* dims, std::size_t rank) noexcept : std::span<const std::int64_t>(dims, rank) {}
+  shape_t to_shape() const { return shape_t(begin(), end()); }
+  friend bool operator==(shape_view a, shape_view b) noexcept { return same_shape(a, b); }
+  friend bool operator==(shape_view a, const shape_t& b) noexcept { return same_shape(a, b); }
+};
+
+inline std::string shape_to_string(std::span<const std::int64_t> shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i) s += ',';
@@ -1704,15 +1744,6 @@ TFCKPT_LAZY result<tensor_slice> decode_slice(std::string_view bytes) {
   return s;
 }
 
-TFCKPT_LAZY void encode_shape(const shape_t& shape, std::string& out) {
-  proto_writer w(out);
-  for (std::int64_t d : shape) {
-    std::string dim;
-    proto_writer(dim).int64_field(1, d);
-    w.bytes_field_always(2, dim);
-  }
-}
-
 TFCKPT_LAZY void encode_slice(const tensor_slice& s, std::string& out) {
   proto_writer w(out);
   for (const slice_extent& e : s.extents) {
@@ -2119,21 +2150,43 @@ TFCKPT_LAZY result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
   return e;
 }
 
-TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
-  std::string out, shape;
+// A BundleEntryProto of these fields appended to `out`, allocating nothing but out's growth for
+// plain entries (the writer encodes 10^5 of them into one reused buffer).
+TFCKPT_LAZY void append_bundle_entry(std::string& out, dtype type, std::span<const std::int64_t> shape,
+                                std::int32_t shard_id, std::int64_t offset, std::int64_t size, std::uint32_t crc32c,
+                                std::span<const tensor_slice> slices) {
   detail::proto_writer w(out);
-  w.int64_field(1, static_cast<std::int32_t>(e.dtype));
-  detail::encode_shape(e.shape, shape);
-  w.bytes_field_always(2, shape);  // TF always sets the shape, even for scalars (`12 00`)
-  w.int64_field(3, e.shard_id);
-  w.int64_field(4, e.offset);
-  w.int64_field(5, e.size);
-  w.fixed32_field(6, e.crc32c);
-  for (const tensor_slice& s : e.slices) {
+  w.int64_field(1, static_cast<std::int32_t>(type));
+  // TF always sets the shape, even for scalars (`12 00`); each dim is a message `12 len [08 size]`.
+  auto dim_bytes = [](std::int64_t d) -> std::size_t {
+    return d == 0 ? 0 : 1 + static_cast<std::size_t>(detail::varint_length(static_cast<std::uint64_t>(d)));
+  };
+  std::size_t shape_bytes = 0;
+  for (std::int64_t d : shape) {
+    const std::size_t n = dim_bytes(d);
+    shape_bytes += 1 + static_cast<std::size_t>(detail::varint_length(n)) + n;
+  }
+  w.tag(2, detail::wire_type::length_delimited);
+  detail::put_varint64(out, shape_bytes);
+  for (std::int64_t d : shape) {
+    w.tag(2, detail::wire_type::length_delimited);
+    detail::put_varint64(out, dim_bytes(d));
+    w.int64_field(1, d);
+  }
+  w.int64_field(3, shard_id);
+  w.int64_field(4, offset);
+  w.int64_field(5, size);
+  w.fixed32_field(6, crc32c);
+  for (const tensor_slice& s : slices) {
     std::string slice;
     detail::encode_slice(s, slice);
     w.bytes_field_always(7, slice);
   }
+}
+
+TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
+  std::string out;
+  append_bundle_entry(out, e.dtype, e.shape, e.shard_id, e.offset, e.size, e.crc32c, e.slices);
   return out;
 }
 
@@ -2804,6 +2857,7 @@ namespace tfckpt {
 // Leaves only pass them through (core_io.hpp), so a unit describing its structs needs neither
 // definition.
 class bundle_reader;
+struct entry_info;
 class bundle_writer;
 }  // namespace tfckpt
 
@@ -2834,7 +2888,7 @@ struct variable_io {
   result<void> (*save)(const void* object, bundle_writer& w, const std::string& key);
   // Called after dtype and shape were checked against the variable's rule.
   result<void> (*restore)(void* object, const bundle_reader& r, const std::string& key,
-                          const bundle_entry& stored);
+                          const entry_info& stored);
 };
 
 struct variable {
@@ -3239,6 +3293,7 @@ inline void populate_for_write(void* p, std::size_t n, unsigned threads) noexcep
 //   auto r = tfckpt::bundle_reader::open("runs/exp1");       // directory, prefix or .index path
 //   if (!r) { std::puts(r.error().to_string().c_str()); return 1; }
 //   for (const auto& e : r->entries()) ...                     // key order, slice parts hidden
+//     (e.key, e.info.dtype, e.info.shape: views into the reader's entry table)
 //   auto t = r->read("model/w/.ATTRIBUTES/VARIABLE_VALUE");    // result<tensor>
 
 #include <algorithm>
@@ -4762,6 +4817,7 @@ using detail::utf8_sequence_length;
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -4783,8 +4839,8 @@ struct block_entry {
 // Decodes the entry at `pos` of `data` (the entries region only, so nothing can spill into the
 // restart array). Returns the offset just past the entry, or 0 on malformed input (an entry is
 // never empty, so 0 cannot be a valid end).
-TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
-  std::string_view in = data.substr(pos);
+TFCKPT_ALWAYS_INLINE std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
+  std::string_view in(data.data() + pos, data.size() - pos);  // REQUIRES: pos <= data.size()
   std::uint32_t shared, non_shared, value_len;
   if (in.size() >= 3 && static_cast<unsigned char>(in[0] | in[1] | in[2]) < 0x80) {
     // Fast path, as in TF: all three lengths fit in one byte each (the common case).
@@ -4798,8 +4854,8 @@ TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t po
   }
   if (std::uint64_t{non_shared} + value_len > in.size()) return 0;
   e.shared = shared;
-  e.key_delta = in.substr(0, non_shared);
-  e.value = in.substr(non_shared, value_len);
+  e.key_delta = std::string_view(in.data(), non_shared);
+  e.value = std::string_view(in.data() + non_shared, value_len);
   return data.size() - (in.size() - non_shared - value_len);
 }
 
@@ -4865,7 +4921,7 @@ class block_iter {
   explicit block_iter(const block& b, bool strict = true) : block_(b), strict_(strict) {}
 
   bool valid() const { return valid_; }
-  std::string_view key() const { return key_; }
+  std::string_view key() const { return {key_buf_.data(), key_len_}; }
   std::string_view value() const { return value_; }
 
   result<void> seek_to_first() { return seek_to_restart(0); }
@@ -4884,7 +4940,7 @@ class block_iter {
       else right = mid - 1;
     }
     TFCKPT_TRY(seek_to_restart(left));
-    while (valid_ && std::string_view(key_) < target) TFCKPT_TRY(next());
+    while (valid_ && key() < target) TFCKPT_TRY(next());
     return {};
   }
 
@@ -4894,9 +4950,21 @@ class block_iter {
     return parse_at(next_);
   }
 
+  // fn(key, value) -> result<void> for the current entry and each one after it in the block
+  // (the checks of next()), until the block ends (then !valid()) or fn fails (its error is
+  // returned, the iterator left at that entry). Walks a large block without a call per entry.
+  template <class Fn>
+  result<void> visit(Fn&& fn) {
+    while (valid_) {
+      TFCKPT_TRY(fn(key(), value_));
+      TFCKPT_TRY(parse_at(next_));
+    }
+    return {};
+  }
+
  private:
   result<void> seek_to_restart(std::uint32_t i) {
-    key_.clear();
+    key_len_ = 0;
     valid_ = false;  // no previous key to order against
     next_restart_ = i;
     if (block_.empty()) return {};
@@ -4905,46 +4973,50 @@ class block_iter {
 
   // Every restart point must fall on an entry boundary and hold a full key (shared == 0), or
   // seeks and sequential reads would disagree; walking the block checks each one as it passes.
-  result<void> parse_at(std::size_t pos) {
+  // The errors are built out of line: the walk of a large index runs this once per entry, and
+  // inlined string building made its every call set up a large frame.
+  TFCKPT_ALWAYS_INLINE result<void> parse_at(std::size_t pos) {
     const bool has_prev = valid_;
     valid_ = false;
     const std::string_view data = block_.entries();
     bool at_restart = false;
     for (; next_restart_ < block_.num_restarts() && block_.restart(next_restart_) <= pos; ++next_restart_) {
-      if (block_.restart(next_restart_) < pos)
-        return fail("restart point " + std::to_string(next_restart_) + " is not on an entry boundary");
+      if (block_.restart(next_restart_) < pos) return fail_at(fault_kind::restart, pos, 0, false);
       at_restart = true;
     }
     if (pos >= data.size()) return {};  // past the last entry
     block_entry e;
     const std::size_t end = decode_block_entry(data, pos, e);
-    if (end == 0) return fail("entry at block offset " + std::to_string(pos) + " runs past the entries");
-    if (e.shared > key_.size() || (at_restart && e.shared != 0))
-      return fail("entry at block offset " + std::to_string(pos) + " shares " + std::to_string(e.shared) +
-                  " bytes with a " + std::to_string(at_restart ? 0 : key_.size()) + "-byte previous key");
+    if (end == 0) return fail_at(fault_kind::overrun, pos, 0, false);
+    if (e.shared > key_len_ || (at_restart && e.shared != 0)) return fail_at(fault_kind::shared, pos, e.shared, at_restart);
     // Order check against the previous key: its first `shared` bytes equal ours, so comparing
     // the remainder of the old key with our delta decides the order without a copy.
     if (has_prev) {
       // Prefix compression makes the first differing byte usually the first byte of the delta,
       // which settles the order without a memcmp call.
-      const std::string_view old_rest(key_.data() + e.shared, key_.size() - e.shared);
+      const std::string_view old_rest(key_buf_.data() + e.shared, key_len_ - e.shared);
       const bool decided = !old_rest.empty() && !e.key_delta.empty() && e.key_delta[0] != old_rest[0];
       const int c = decided ? (static_cast<unsigned char>(e.key_delta[0]) < static_cast<unsigned char>(old_rest[0]) ? -1 : 1)
                             : e.key_delta.compare(old_rest);
-      if (c < 0 || (c == 0 && strict_))
-        return fail("keys out of order at block offset " + std::to_string(pos));
+      if (c < 0 || (c == 0 && strict_)) return fail_at(fault_kind::order, pos, 0, false);
     }
-    key_.resize(e.shared);
-    key_.append(e.key_delta);
+    // The key in place: a buffer that only grows, so usually one memcpy of the delta.
+    const std::size_t key_len = e.shared + e.key_delta.size();
+    if (key_len > key_buf_.size()) key_buf_.resize(key_len);
+    if (!e.key_delta.empty()) std::memcpy(key_buf_.data() + e.shared, e.key_delta.data(), e.key_delta.size());
+    key_len_ = key_len;
     value_ = e.value;
     next_ = end;
     valid_ = true;
     return {};
   }
 
+  enum class fault_kind { restart, overrun, shared, order };
+  result<void> fail_at(fault_kind k, std::size_t pos, std::uint32_t shared, bool at_restart);
+
   result<void> fail(std::string what) {
     valid_ = false;
-    key_.clear();
+    key_len_ = 0;
     value_ = {};
     return block_corruption(std::move(what));
   }
@@ -4952,11 +5024,27 @@ class block_iter {
   block block_;
   bool strict_ = true;
   bool valid_ = false;
-  std::string key_;
+  std::vector<char> key_buf_;  // the current key is its first key_len_ bytes
+  std::size_t key_len_ = 0;
   std::string_view value_;
   std::size_t next_ = 0;  // offset of the entry after the current one
   std::uint32_t next_restart_ = 0;  // first restart point not yet reached
 };
+
+inline result<void> block_iter::fail_at(fault_kind k, std::size_t pos, std::uint32_t shared, bool at_restart) {
+  switch (k) {
+    case fault_kind::restart:
+      return fail("restart point " + std::to_string(next_restart_) + " is not on an entry boundary");
+    case fault_kind::overrun:
+      return fail("entry at block offset " + std::to_string(pos) + " runs past the entries");
+    case fault_kind::shared:
+      return fail("entry at block offset " + std::to_string(pos) + " shares " + std::to_string(shared) +
+                  " bytes with a " + std::to_string(at_restart ? 0 : key_len_) + "-byte previous key");
+    case fault_kind::order:
+      break;
+  }
+  return fail("keys out of order at block offset " + std::to_string(pos));
+}
 
 // Builds a block byte-identically to TF's BlockBuilder (tensorflow/core/lib/io/block_builder.cc).
 class block_builder {
@@ -5327,9 +5415,26 @@ class table_reader {
       // key (still held by the exhausted data_) is checked against the index key and kept for
       // the cross-block order check: per-entry copies and compares dominate listing big indexes.
       if (data_.valid()) return {};
-      TFCKPT_TRY(check_key());
-      TFCKPT_TRY(index_step(index_.next()));
-      return enter_block(mode::after_last, {});
+      return next_block();
+    }
+
+    // fn(key, value) -> result<void> for the current entry and every one after it, as a loop of
+    // next() visits them (the same checks and errors); stops at fn's first error, returned as
+    // it is (positioned at that entry). The walk of a whole index, a block at a time.
+    template <class Fn>
+    result<void> for_each(Fn&& fn) {
+      while (data_.valid()) {
+        bool fn_failed = false;
+        auto r = data_.visit([&](std::string_view k, std::string_view v) -> result<void> {
+          auto ok = fn(k, v);
+          fn_failed = !ok;
+          return ok;
+        });
+        if (fn_failed) return r;
+        if (!r) return fail(std::move(r).error());
+        TFCKPT_TRY(next_block());
+      }
+      return {};
     }
 
     bool valid() const { return data_.valid(); }
@@ -5343,6 +5448,12 @@ class table_reader {
 
     iterator(std::shared_ptr<const state> s, const table_read_options& opts)
         : s_(std::move(s)), opts_(opts), index_(s_->index, /*strict=*/false) {}
+
+    result<void> next_block() {
+      TFCKPT_TRY(check_key());
+      TFCKPT_TRY(index_step(index_.next()));
+      return enter_block(mode::after_last, {});
+    }
 
     result<void> index_step(result<void> r) {
       if (!r) {
@@ -5490,10 +5601,33 @@ class table_reader {
 
 namespace tfckpt {
 
-struct entry {
-  std::string key;
-  bundle_entry info;
+// An index entry as bundle_reader holds it: bundle_entry's fields, with the shape and slices
+// viewed in the reader's entry table (valid while the reader, or a copy of it, lives). The table
+// keeps every key and shape in a few shared chunks instead of a string and a vector per entry.
+struct entry_info {
+  ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
+  std::int32_t shard_id = 0;  // (fields ordered so that an entry takes 80 bytes, not 88)
+  shape_view shape;
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+  std::uint32_t crc32c = 0;  // masked, as stored
+  std::span<const tensor_slice> slices;  // a partitioned tensor's parts; empty otherwise
+
+  // An owning copy (to keep past the reader, or to hand to a bundle_writer-side API).
+  bundle_entry to_bundle_entry() const {
+    return bundle_entry{dtype, shape.to_shape(), shard_id, offset, size, crc32c,
+                        std::vector<tensor_slice>(slices.begin(), slices.end())};
+  }
 };
+
+struct entry {
+  std::string_view key;  // in the reader's entry table, like `info`'s views
+  entry_info info;
+};
+
+namespace detail {
+struct entry_table;  // reader_impl.hpp
+}
 
 struct verify_summary {
   std::uint64_t tensors = 0;  // records checked (slice parts count individually)
@@ -5603,10 +5737,11 @@ class bundle_reader {
   std::string prefix_;  // empty for in-memory bundles
   std::string index_name_;
   bundle_header header_;
-  std::vector<entry> visible_;  // key order
-  std::vector<entry> parts_;    // slice parts of partitioned tensors, key order
+  std::shared_ptr<const detail::entry_table> table_;  // shared by copies: entries point into it
+  std::span<const entry> visible_;  // key order
+  std::span<const entry> parts_;    // slice parts of partitioned tensors, key order
   std::shared_ptr<detail::shard_set> shards_;
-  std::shared_ptr<const std::string> index_owned_;  // a file-based reader's index bytes (verify())
+  std::shared_ptr<const detail::mapped_file> index_owned_;  // a file-based reader's index (verify())
   std::string_view index_view_;  // the index bytes (owned or caller's)
 };
 
@@ -5618,6 +5753,7 @@ class bundle_reader {
 // Included on its own (e.g. by the header self-containment check), the class comes first: this
 // include then reaches back here only after #pragma once has marked this file, so it is a no-op.
 #include <array>
+#include <deque>
 #include <functional>
 #include <utility>
 
@@ -5641,6 +5777,164 @@ inline void swap_elements(char* p, std::size_t n, dtype t) noexcept {
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/byte_swap.hpp ----
+// ---- begin tfckpt/bundle/arena.hpp ----
+// tfckpt: memory for many small pieces freed together (the keys and shapes of a bundle's
+// entries). Pieces are carved from large chunks that never move, so views into them stay valid
+// as the arena grows: 10^5 entries cost a few chunk allocations instead of 10^5 strings and
+// vectors, each allocated, filled and freed on its own. Large chunks get huge pages
+// (large_pages.hpp).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin tfckpt/bundle/large_pages.hpp ----
+// tfckpt: memory for the large tables built from an index (bundle_reader's entries, keys and
+// shapes). A 10^5-entry table is ~12 MB of fresh memory: in 4 KiB pages that is 3,000 faults,
+// each trapping and zeroing its page, which cost more than decoding the entries. Tables of at
+// least 2 MiB are mapped 2 MiB-aligned and advised for transparent huge pages (Linux; honoured
+// when THP is "always" or "madvise"), one fault per 2 MiB instead: 4x faster here. Anywhere
+// else, or below that size, plain operator new.
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace tfckpt::detail {
+
+inline constexpr std::size_t huge_page_bytes = std::size_t{2} << 20;
+
+// `n` bytes, at least 16-aligned; free with release_large(p, n).
+inline void* allocate_large(std::size_t n) {
+#if defined(__linux__)
+  if (n >= huge_page_bytes && n <= (~std::size_t{0} >> 1)) {
+    const std::size_t size = (n + huge_page_bytes - 1) & ~(huge_page_bytes - 1);
+    // Over-map by 2 MiB, then cut the ends so the mapping starts on a 2 MiB boundary.
+    void* raw = ::mmap(nullptr, size + huge_page_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw != MAP_FAILED) {
+      const auto begin = reinterpret_cast<std::uintptr_t>(raw);
+      const std::uintptr_t aligned = (begin + huge_page_bytes - 1) & ~std::uintptr_t{huge_page_bytes - 1};
+      if (aligned > begin) ::munmap(raw, aligned - begin);
+      if (const std::size_t tail = begin + huge_page_bytes - aligned; tail > 0)
+        ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+      (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+      return reinterpret_cast<void*>(aligned);
+    }
+  }
+#endif
+  return ::operator new(n);
+}
+
+inline void release_large(void* p, std::size_t n) noexcept {
+  if (!p) return;
+#if defined(__linux__)
+  if (n >= huge_page_bytes && n <= (~std::size_t{0} >> 1)) {
+    ::munmap(p, (n + huge_page_bytes - 1) & ~(huge_page_bytes - 1));
+    return;
+  }
+#endif
+  ::operator delete(p);
+}
+
+// A std allocator over allocate_large (for the entry table's vector).
+template <class T>
+struct large_allocator {
+  using value_type = T;
+  large_allocator() noexcept = default;
+  template <class U>
+  large_allocator(const large_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_large(n * sizeof(T))); }  // n <= max_size()
+  void deallocate(T* p, std::size_t n) noexcept { release_large(p, n * sizeof(T)); }
+  friend bool operator==(const large_allocator&, const large_allocator&) noexcept { return true; }
+};
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/bundle/large_pages.hpp ----
+
+namespace tfckpt::detail {
+
+class chunk_arena {
+ public:
+  // `first_chunk`: the size of the first chunk (a guess at the total, so that usually one chunk
+  // serves). Chunks are left uninitialised: only the pages written are ever touched.
+  explicit chunk_arena(std::size_t first_chunk = std::size_t{64} << 10) noexcept
+      : next_size_(std::max<std::size_t>(first_chunk, 256)) {}
+  chunk_arena(chunk_arena&& o) noexcept
+      : chunks_(std::move(o.chunks_)),
+        cur_(std::exchange(o.cur_, nullptr)),
+        left_(std::exchange(o.left_, 0)),
+        next_size_(o.next_size_),
+        reserved_(std::exchange(o.reserved_, 0)) {}
+  chunk_arena& operator=(chunk_arena&& o) noexcept {
+    if (this != &o) {
+      release();
+      chunks_ = std::move(o.chunks_);
+      cur_ = std::exchange(o.cur_, nullptr);
+      left_ = std::exchange(o.left_, 0);
+      next_size_ = o.next_size_;
+      reserved_ = std::exchange(o.reserved_, 0);
+    }
+    return *this;
+  }
+  chunk_arena(const chunk_arena&) = delete;
+  chunk_arena& operator=(const chunk_arena&) = delete;
+  ~chunk_arena() { release(); }
+
+  // `n` bytes aligned to 8 (enough for the integers stored here).
+  char* allocate(std::size_t n) {
+    n = (n + 7) & ~std::size_t{7};
+    if (n > left_) grow(n);
+    char* p = cur_;
+    cur_ += n;
+    left_ -= n;
+    return p;
+  }
+
+  std::string_view copy(std::string_view s) {
+    if (s.empty()) return {};
+    char* p = allocate(s.size());
+    std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+
+  // Bytes held in chunks (used or not).
+  std::size_t reserved() const noexcept { return reserved_; }
+
+ private:
+  void grow(std::size_t n) {
+    // Each chunk at least as large as the last, and half of everything so far: a table that
+    // outgrows the guess takes O(log n) chunks and wastes at most a third of them.
+    const std::size_t size = std::max({n, next_size_, reserved_ / 2});
+    chunks_.reserve(chunks_.size() + 1);  // (nothing to leak if this fails)
+    chunks_.push_back({static_cast<char*>(allocate_large(size)), size});
+    cur_ = chunks_.back().first;
+    left_ = size;
+    reserved_ += size;
+    next_size_ = size;
+  }
+
+  void release() noexcept {
+    for (auto& [p, n] : chunks_) release_large(p, n);
+    chunks_.clear();
+  }
+
+  std::vector<std::pair<char*, std::size_t>> chunks_;
+  char* cur_ = nullptr;
+  std::size_t left_ = 0;
+  std::size_t next_size_;
+  std::size_t reserved_ = 0;
+};
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/bundle/arena.hpp ----
 
 namespace tfckpt {
 
@@ -5750,23 +6044,79 @@ TFCKPT_LAZY result<void> open_bundle_table(table_reader::iterator& it, const rea
   return check_bundle_header(it, opts, out);
 }
 
-// The iterator's current entry into `info`, with the checks every reader of an index makes
-// (validate_entry, then each slice against the shape). `count` entries came before it.
-TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
-                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
-  if (count >= opts.max_entries)
-    return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
-  entry_fields fields;
-  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
-    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+// The checks every reader of an index makes on a decoded entry: validate_entry, then each slice
+// against the shape.
+TFCKPT_LAZY result<void> check_decoded_entry(std::string_view key, const entry_fields& fields, const bundle_header& header,
+                                        std::span<const std::int64_t> shape, std::span<const tensor_slice> slices) {
   if (const fault ok = validate_entry(fields, header.num_shards); !ok)
     return make_error(ok.code, std::string(ok.what) + " (shard " + std::to_string(fields.shard_id) + " of " +
                                    std::to_string(header.num_shards) + ")")
-        .at_key(it.key());
-  for (const tensor_slice& s : info.slices)
-    if (auto ok = check_slice(s, info.shape); !ok) return std::move(ok).error().at_key(it.key());
+        .at_key(key);
+  if (!slices.empty()) {
+    const shape_t full(shape.begin(), shape.end());
+    for (const tensor_slice& s : slices)
+      if (auto ok = check_slice(s, full); !ok) return std::move(ok).error().at_key(key);
+  }
   return {};
 }
+
+inline error too_many_entries(const read_options& opts) {
+  return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
+}
+
+// The iterator's current entry into `info`, checked (check_decoded_entry). `count` entries came
+// before it.
+TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
+  if (count >= opts.max_entries) return too_many_entries(opts);
+  entry_fields fields;
+  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
+    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+  return check_decoded_entry(it.key(), fields, header, info.shape, info.slices);
+}
+
+// bundle_reader's entry table: the entries, their keys and shapes in arena chunks, the slices
+// of partitioned tensors (rare) each in a vector of their own.
+struct entry_table {
+  explicit entry_table(std::size_t arena_guess) : arena(arena_guess) {}
+  using entries = std::vector<entry, large_allocator<entry>>;
+  entries visible;  // key order
+  entries parts;    // slice parts of partitioned tensors, key order
+  chunk_arena arena;
+  std::deque<std::vector<tensor_slice>> slices;
+};
+
+// decode_entry_fields' sink for the entry table: the dims into a fixed array (a rank is at most
+// max_rank), then copied once into the arena; no allocation per entry. Errors read as
+// bundle_entry_sink's.
+struct entry_table_sink {
+  std::size_t rank = 0;
+  std::vector<tensor_slice> slices;
+  std::optional<error> slice_error;
+  std::int64_t dims[max_rank];
+
+  void clear() noexcept {
+    rank = 0;
+    slices.clear();
+  }
+  void clear_shape() noexcept { rank = 0; }
+  void dim(std::int64_t d) noexcept { dims[rank++] = d; }  // the decoders stop at max_rank
+  fault slice(std::string_view bytes) {
+    auto s = decode_slice(bytes);
+    if (!s) {
+      slice_error = std::move(s).error();
+      return {errc::corruption, "malformed TensorSliceProto"};
+    }
+    slices.push_back(std::move(*s));
+    return {};
+  }
+  std::span<const std::int64_t> shape() const noexcept { return {dims, rank}; }
+  error to_error(fault f) {
+    if (slice_error) return std::move(*slice_error);
+    if (f.what == invalid_shape_fault.what) return make_error(f.code, std::string(f.what) + " " + shape_to_string(shape()));
+    return make_error(f);
+  }
+};
 
 // Sorts `order` (indices) by (shard, offset) of info(i), stably: an LSD radix sort over the
 // bytes of the offset, then of the shard, skipping the bytes all records share. On 10^5 small
@@ -5784,7 +6134,7 @@ void sort_by_position(std::vector<std::size_t>& order, Info&& info) {
   std::vector<item> a(n), b(n);
   bool sorted = true;
   for (std::size_t k = 0; k < n; ++k) {
-    const bundle_entry& e = info(order[k]);
+    const auto& e = info(order[k]);
     a[k] = {static_cast<std::uint64_t>(e.offset), static_cast<std::uint32_t>(e.shard_id), order[k]};
     if (k > 0 && (a[k].shard < a[k - 1].shard || (a[k].shard == a[k - 1].shard && a[k].offset < a[k - 1].offset)))
       sorted = false;
@@ -5824,10 +6174,17 @@ TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open(const std::string& pat
   // over later (a training loop reusing a name) then cannot pair this index with new data.
   const auto lock = detail::directory_lock::acquire(detail::path_dirname(r.index_name_),
                                                     detail::directory_lock::mode::shared);
-  auto bytes = detail::read_file(r.index_name_, opts.max_index_bytes);
-  if (!bytes) return std::move(bytes).error().in_file(r.index_name_);
-  r.index_owned_ = std::make_shared<const std::string>(std::move(*bytes));
-  r.index_view_ = *r.index_owned_;
+  // Mapped, not copied (a copy into fresh memory cost as much as decoding the entries): read-only
+  // and private, and tfckpt's and TF's writers replace an index by renaming a new file over it,
+  // which leaves this mapping's file as it was.
+  auto index = detail::mapped_file::open(r.index_name_, ~std::uint64_t{0});
+  if (!index) return std::move(index).error().in_file(r.index_name_);
+  if (index->bytes().size() > opts.max_index_bytes)
+    return make_error(errc::limit_exceeded, "file has " + std::to_string(index->bytes().size()) + " bytes, limit is " +
+                                                std::to_string(opts.max_index_bytes))
+        .in_file(r.index_name_);
+  r.index_owned_ = std::make_shared<const detail::mapped_file>(std::move(*index));
+  r.index_view_ = r.index_owned_->bytes();
   if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
   r.shards_ = std::make_shared<detail::shard_set>(r.prefix_, r.header_.num_shards);
   r.shards_->open_files(eager_shard_limit);
@@ -5863,7 +6220,10 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   auto it = table->make_iterator();
   TFCKPT_TRY(detail::open_bundle_table(it, opts_, header_));
 
-  std::vector<entry> all;
+  // The first arena chunk: the index size, about what its keys and shapes take (TF's 10^5-entry
+  // index: 5.1 MB, 4.2 MB of keys and dims); a table outgrowing it takes a few more chunks.
+  auto owned = std::make_shared<detail::entry_table>(index_view_.size());
+  auto& all = owned->visible;
   // A guess at the entry count (an entry takes at least ~24 index bytes: key suffix, sizes, a
   // dtype, a shape, an offset, a size and a CRC), so that 10^5 entries are not moved as the table
   // grows; the table can still grow past it.
@@ -5874,26 +6234,49 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   const std::uint64_t table_limit =
       std::min<std::uint64_t>(opts_.max_total_bytes,
                               (std::uint64_t{64} << 20) + opts_.max_index_expansion * index_view_.size());
+  auto sink = std::make_unique<detail::entry_table_sink>();
+  entry_fields fields;
   TFCKPT_TRY(it.next());
-  for (; it.valid();) {
-    entry e{std::string(it.key()), {}};
-    TFCKPT_TRY(detail::decode_checked_entry(it, header_, opts_, all.size(), e.info));
-    table_bytes += sizeof(entry) + 2 * it.key().size() + e.info.shape.size() * sizeof(std::int64_t);
-    for (const tensor_slice& s : e.info.slices)
-      table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + it.key().size() + 64;
+  TFCKPT_TRY(it.for_each([&](std::string_view key, std::string_view value) -> result<void> {
+    if (all.size() >= opts_.max_entries) return detail::too_many_entries(opts_);
+    if (const fault ok = decode_entry_fields(value, fields, *sink); !ok)
+      return sink->to_error(ok).at_key(key).at_offset(it.block_offset());
+    if (!validate_entry(fields, header_.num_shards) || fields.slices != 0)
+      TFCKPT_TRY(detail::check_decoded_entry(key, fields, header_, sink->shape(), sink->slices));
+    table_bytes += sizeof(entry) + 2 * key.size() + sink->rank * sizeof(std::int64_t);
+    for (const tensor_slice& s : sink->slices)
+      table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + key.size() + 64;
     if (table_bytes > table_limit)
       return make_error(errc::limit_exceeded, "the entry table would need more than " + std::to_string(table_limit) +
                                                   " bytes (max_total_bytes / max_index_expansion)")
-          .at_key(it.key());
-    for (const tensor_slice& s : e.info.slices) hidden.insert(encode_tensor_name_slice(it.key(), s));
-    all.push_back(std::move(e));
-    TFCKPT_TRY(it.next());
-  }
-  if (hidden.empty()) {  // no partitioned tensors: the usual case, one move instead of one per entry
-    visible_ = std::move(all);
+          .at_key(key);
+    entry& e = all.emplace_back();
+    e.key = owned->arena.copy(key);
+    if (sink->rank != 0) {
+      auto* dims = reinterpret_cast<std::int64_t*>(owned->arena.allocate(sink->rank * sizeof(std::int64_t)));
+      std::memcpy(dims, sink->dims, sink->rank * sizeof(std::int64_t));
+      e.info.shape = shape_view(dims, sink->rank);
+    }
+    e.info.dtype = fields.dtype;
+    e.info.shard_id = fields.shard_id;
+    e.info.offset = fields.offset;
+    e.info.size = fields.size;
+    e.info.crc32c = fields.crc32c;
+    if (!sink->slices.empty()) {
+      for (const tensor_slice& s : sink->slices) hidden.insert(encode_tensor_name_slice(key, s));
+      e.info.slices = owned->slices.emplace_back(std::move(sink->slices));
+      sink->slices = {};
+    }
     return {};
+  }));
+  if (!hidden.empty()) {
+    detail::entry_table::entries visible;
+    for (const entry& e : all) (hidden.count(std::string(e.key)) ? owned->parts : visible).push_back(e);
+    owned->visible = std::move(visible);
   }
-  for (auto& e : all) (hidden.count(e.key) ? parts_ : visible_).push_back(std::move(e));
+  visible_ = owned->visible;
+  parts_ = owned->parts;
+  table_ = std::move(owned);
   return {};
 }
 
@@ -5995,7 +6378,7 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
                                        static_cast<std::uint64_t>(e.info.size));
         !ok)
       return located(std::move(ok).error(), e);
-    tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
+    tensor t = detail::tensor_access::zeros(e.info.dtype, shape_t(e.info.shape.begin(), e.info.shape.end()));
     if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
     return t;
   }
@@ -6008,10 +6391,10 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
                                                     header_.endian == endianness::big)
                      : detail::decode_variant_record(*rec, n, e.info.crc32c, verify);
     if (!elems) return located(std::move(elems).error(), e);
-    return detail::tensor_access::strings(e.info.shape, std::move(*elems), e.info.dtype);
+    return detail::tensor_access::strings(shape_t(e.info.shape.begin(), e.info.shape.end()), std::move(*elems), e.info.dtype);
   }
   // resource: kept as one raw element
-  return detail::tensor_access::strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
+  return detail::tensor_access::strings(shape_t(e.info.shape.begin(), e.info.shape.end()), {std::move(*rec)}, e.info.dtype);
 }
 
 // Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
@@ -6019,14 +6402,17 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
 template <class Fn>
 result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
   // TF's rules (docs/errors.md): overlapping slices are refused, coverage is checked by volumes.
-  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
+  // (Owned copies for the format layer's checks: partitioned tensors are few.)
+  const shape_t full(e.info.shape.begin(), e.info.shape.end());
+  if (auto ok = check_slice_partition(std::vector<tensor_slice>(e.info.slices.begin(), e.info.slices.end()), full); !ok)
+    return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
     if (!part)
       return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
                                                       " of partitioned tensor"),
                      e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
+    if (part->info.dtype != e.info.dtype || !same_shape(part->info.shape, slice_shape(s, full)))
       return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
@@ -6058,10 +6444,11 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::assemble_into(const entry& e, char* 
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
+  const shape_t full(e.info.shape.begin(), e.info.shape.end());
   return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
     auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
-    if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
+    if (auto ok = copy_slice_into(s, full, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
     return {};
   });
@@ -6087,7 +6474,7 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_partitioned(const entry& e) c
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
   TFCKPT_TRY(check_parts(e));
-  tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
+  tensor t = detail::tensor_access::zeros(e.info.dtype, shape_t(e.info.shape.begin(), e.info.shape.end()));
   TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
   return t;
 }
@@ -6184,16 +6571,16 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::read_many_into(std::span<const read_
   std::vector<std::size_t> run_order;
   for (std::size_t i = 0; i < requests.size(); ++i)
     if (is_small(i)) run_order.push_back(i);
-  detail::sort_by_position(run_order, [&](std::size_t i) -> const bundle_entry& { return entries[i]->info; });
+  detail::sort_by_position(run_order, [&](std::size_t i) -> const entry_info& { return entries[i]->info; });
   std::vector<run> runs;
   std::vector<bool> in_run(requests.size(), false);
   for (std::size_t k = 0; k < run_order.size();) {
-    const bundle_entry& head = entries[run_order[k]]->info;
+    const entry_info& head = entries[run_order[k]]->info;
     const auto start = static_cast<std::uint64_t>(head.offset);
     std::uint64_t end = start + static_cast<std::uint64_t>(head.size);
     std::size_t m = k + 1;
     for (; m < run_order.size(); ++m) {
-      const bundle_entry& next = entries[run_order[m]]->info;
+      const entry_info& next = entries[run_order[m]]->info;
       const auto at = static_cast<std::uint64_t>(next.offset);
       const auto next_end = at + static_cast<std::uint64_t>(next.size);
       if (next.shard_id != head.shard_id || at < end || at - end > max_gap || next_end - start > run_limit) break;
@@ -6419,7 +6806,6 @@ TFCKPT_LAZY_DEF result<verify_summary> bundle_reader::verify() const {
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -6520,6 +6906,9 @@ class table_builder {
   }
 
   TFCKPT_LAZY std::size_t num_entries() const { return num_entries_; }
+  // Room for a file of about `bytes` (a writer that knows its entries saves the string's
+  // regrowth: copies into fresh memory, each a page fault per 4 KiB).
+  TFCKPT_LAZY void reserve(std::size_t bytes) { out_.reserve(bytes); }
 
  private:
   // The index entry for a block is written only once the next block's first key is known, so
@@ -6566,6 +6955,140 @@ class table_builder {
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/table_builder.hpp ----
+// ---- begin tfckpt/bundle/key_set.hpp ----
+// tfckpt: the distinct keys of a bundle being written, numbered in the order they were added,
+// each copied once into an arena and found again by hash (open addressing, linear probing).
+// bundle_writer checks every add against it: 10^5 adds cost 10^5 hash probes instead of a
+// std::map of strings (a node, a string and ~17 string compares per add).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+
+namespace tfckpt::detail {
+
+class key_set {
+ public:
+  static constexpr std::size_t npos = ~std::size_t{0};
+
+  // The number of `key`, or npos.
+  std::size_t find(std::string_view key) const noexcept {
+    if (slots_.empty()) return npos;
+    const std::size_t h = std::hash<std::string_view>{}(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (s.number == 0) return npos;
+      if (s.hash == static_cast<std::uint32_t>(h) && keys_[s.number - 1] == key) return s.number - 1;
+    }
+  }
+
+  // Adds `key` (REQUIRES: find(key) == npos) and returns its number, size() before the call.
+  std::size_t insert(std::string_view key) {
+    if ((keys_.size() + 1) * 4 > slots_.size() * 3) rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+    keys_.push_back(arena_.copy(key));
+    key_bytes_ += key.size();
+    place(std::hash<std::string_view>{}(key), keys_.size());
+    return keys_.size() - 1;
+  }
+
+  // Forgets the keys numbered n and above (a batch of adds that failed as a whole).
+  void truncate(std::size_t n) {
+    if (n >= keys_.size()) return;
+    for (std::size_t i = n; i < keys_.size(); ++i) key_bytes_ -= keys_[i].size();
+    keys_.resize(n);
+    rehash(slots_.size());
+  }
+
+  std::size_t size() const noexcept { return keys_.size(); }
+  std::size_t key_bytes() const noexcept { return key_bytes_; }
+
+  // The key numbers in bytewise key order (what an SSTable needs). Keys added in order cost one
+  // pass; otherwise an MSD radix sort on the key bytes: ~17 string compares per key for a
+  // comparison sort on 10^5 keys took longer than writing their records.
+  std::vector<std::size_t> sorted() const {
+    std::vector<std::size_t> order(keys_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    bool in_order = true;
+    for (std::size_t i = 1; i < keys_.size() && in_order; ++i) in_order = keys_[i - 1] < keys_[i];
+    if (in_order) return order;
+    std::vector<std::size_t> scratch(order.size());
+    std::vector<std::uint16_t> digits(order.size());
+    radix_sort(order.data(), scratch.data(), digits.data(), order.size(), 0);
+    return order;
+  }
+  std::string_view operator[](std::size_t i) const noexcept { return keys_[i]; }
+
+ private:
+  struct slot {
+    std::uint32_t hash = 0;    // low bits of the key's hash: most mismatches fail without a compare
+    std::uint32_t number = 0;  // key number + 1; 0 = empty
+  };
+
+  void place(std::size_t h, std::size_t number_plus_1) {
+    std::size_t i = h & mask_;
+    while (slots_[i].number != 0) i = (i + 1) & mask_;
+    slots_[i] = {static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(number_plus_1)};
+  }
+
+  // Sorts order[0, n) by key bytes from `depth` on (the first `depth` bytes are all equal).
+  // Buckets by the byte at `depth` (0 for a key that ends there, which sorts first); the
+  // largest bucket continues in the loop, the others recurse: each holds at most half, so the
+  // recursion stays within log2(n) levels whatever the keys.
+  void radix_sort(std::size_t* order, std::size_t* scratch, std::uint16_t* digits, std::size_t n,
+                  std::size_t depth) const {
+    while (n > 1) {
+      if (n < 32) {
+        std::sort(order, order + n,
+                  [&](std::size_t a, std::size_t b) { return keys_[a].substr(depth) < keys_[b].substr(depth); });
+        return;
+      }
+      std::size_t count[257] = {};
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::string_view key = keys_[order[k]];
+        digits[k] = key.size() > depth ? static_cast<std::uint16_t>(1 + static_cast<unsigned char>(key[depth])) : 0;
+        ++count[digits[k]];
+      }
+      std::size_t start[257];
+      std::size_t sum = 0, largest = 0;
+      for (std::size_t d = 0; d < 257; ++d) {
+        start[d] = sum;
+        sum += count[d];
+        if (count[d] > count[largest]) largest = d;
+      }
+      if (count[largest] != n) {
+        std::size_t next[257];
+        std::copy(start, start + 257, next);
+        for (std::size_t k = 0; k < n; ++k) scratch[next[digits[k]]++] = order[k];
+        std::copy(scratch, scratch + n, order);
+        for (std::size_t d = 1; d < 257; ++d)  // bucket 0: keys ending at depth, at most one
+          if (d != largest && count[d] > 1) radix_sort(order + start[d], scratch, digits, count[d], depth + 1);
+      }
+      if (largest == 0) return;
+      order += start[largest];
+      n = count[largest];
+      ++depth;
+    }
+  }
+
+  void rehash(std::size_t n) {
+    slots_.assign(n, slot{});
+    mask_ = n - 1;
+    for (std::size_t k = 0; k < keys_.size(); ++k) place(std::hash<std::string_view>{}(keys_[k]), k + 1);
+  }
+
+  chunk_arena arena_{std::size_t{256} << 10};
+  std::vector<std::string_view, large_allocator<std::string_view>> keys_;
+  std::vector<slot, large_allocator<slot>> slots_;  // a power of two, at most 3/4 full
+  std::size_t key_bytes_ = 0;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace tfckpt::detail
+// ---- end tfckpt/bundle/key_set.hpp ----
 
 namespace tfckpt {
 
@@ -6639,9 +7162,13 @@ class bundle_writer {
     }
     shards_.clear();
     if (opts_.sync) TFCKPT_TRY(detail::fsync_directory(detail::path_dirname(prefix_)));
-    for (auto& [key, e] : entries_)
+    std::map<std::string, bundle_entry> out;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      bundle_entry e = owned_entry(i);
       if (e.slices.empty()) e.shard_id += shard_offset_;
-    return std::move(entries_);
+      out.emplace(std::string(keys_[i]), std::move(e));
+    }
+    return out;
   }
 
   bundle_writer(bundle_writer&&) noexcept = default;
@@ -6655,11 +7182,13 @@ class bundle_writer {
                    std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
     if (deferring_) {
-      pending_keys_.emplace(key);
-      pending_.push_back(deferred{std::string(key), t, shape, bytes, shard});
+      // (The shard is checked now: the queue is written later as one batch that cannot fail
+      // on a request.)
+      TFCKPT_TRY(check_shard(key, shard));
+      pending_.push_back(queued{new_entry(key, t, shape, /*pending=*/true), bytes, shard});
       return {};
     }
-    return append(std::string(key), t, shape, bytes, std::nullopt, shard);
+    return append(key, t, shape, bytes, std::nullopt, shard);
   }
 
   template <class T>
@@ -6702,53 +7231,29 @@ class bundle_writer {
   // thread. That beats several threads on one file, whose buffered writes the kernel serializes.
   // Every request is checked before anything is written; an invalid one fails the call whole.
   TFCKPT_LAZY result<void> add_many(std::span<const request> requests) {
-    std::vector<std::string_view> keys;
-    keys.reserve(requests.size());
     for (const request& q : requests) {
       TFCKPT_TRY(check_fixed_size(q.key, q.type, q.shape, q.bytes.size()));
-      if (q.shard != any_shard && (q.shard < 0 || q.shard >= static_cast<std::int32_t>(shards_.size())))
-        return make_error(errc::invalid_argument, "shard " + std::to_string(q.shard) + " out of range").at_key(q.key);
-      keys.push_back(q.key);
+      TFCKPT_TRY(check_shard(q.key, q.shard));
     }
-    std::sort(keys.begin(), keys.end());
-    if (auto d = std::adjacent_find(keys.begin(), keys.end()); d != keys.end())
-      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(*d);
-
-    std::vector<bundle_entry> placed;
-    placed.reserve(requests.size());
+    // The batch's entries, or none of them: a key repeated within it fails it whole, naming the
+    // smallest such key.
+    const std::size_t first = entries_.size();
+    std::optional<std::string_view> duplicate;
     for (const request& q : requests) {
-      auto e = place(q.key, q.type, q.shape, q.bytes.size(), q.shard);  // checked above: cannot fail
-      if (!e) return std::move(e).error();
-      placed.push_back(std::move(*e));
-    }
-    std::vector<std::optional<error>> errors(requests.size());
-    auto write_one = [&](std::size_t i, unsigned threads) {
-      if (auto r = write_placed(placed[i], requests[i].bytes, std::nullopt, threads); !r)
-        errors[i] = std::move(r).error().at_key(requests[i].key);
-    };
-    if (opts_.threads > 1 && shards_.size() > 1) {
-      // Per shard, its records in request order: the file grows exactly as placed.
-      std::vector<std::vector<std::size_t>> by_shard(shards_.size());
-      for (std::size_t i = 0; i < placed.size(); ++i) by_shard[static_cast<std::size_t>(placed[i].shard_id)].push_back(i);
-      detail::parallel_for(by_shard.size(), opts_.threads, [&](std::size_t s) {
-        for (std::size_t i : by_shard[s]) {
-          write_one(i, 1);
-          if (errors[i]) return;
-        }
-      });
-    } else {
-      for (std::size_t i = 0; i < placed.size(); ++i) {
-        write_one(i, opts_.threads);
-        if (errors[i]) break;
+      if (keys_.find(q.key) != detail::key_set::npos) {
+        if (!duplicate || q.key < *duplicate) duplicate = q.key;
+        continue;
       }
+      if (!duplicate) new_entry(q.key, q.type, q.shape);
     }
-    for (auto& err : errors)
-      if (err) {
-        broken_ = true;
-        return std::move(*err);
-      }
-    for (std::size_t i = 0; i < placed.size(); ++i) entries_.emplace(std::string(requests[i].key), std::move(placed[i]));
-    return {};
+    if (duplicate) {
+      const std::string key(*duplicate);
+      drop_entries(first);
+      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
+    }
+    std::vector<queued> batch(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) batch[i] = {first + i, requests[i].bytes, requests[i].shard};
+    return write_queued(batch);
   }
 
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
@@ -6759,18 +7264,17 @@ class bundle_writer {
     if (is_full_slice(slice, full_shape)) return add(key, t, full_shape, slice_bytes, shard);
     if (!is_fixed_size(t))
       return make_error(errc::invalid_argument, "partitioned tensors need a fixed-size dtype").at_key(key);
-    auto it = entries_.find(std::string(key));
-    if (it == entries_.end()) {
+    std::size_t i = keys_.find(key);
+    if (i == detail::key_set::npos || entries_[i].pending) {
       TFCKPT_TRY(check_new(key, t, full_shape));
-      bundle_entry full;
-      full.dtype = t;
-      full.shape = full_shape;
-      it = entries_.emplace(std::string(key), std::move(full)).first;
-    } else if (it->second.slices.empty() || it->second.dtype != t || it->second.shape != full_shape) {
+      i = new_entry(key, t, full_shape);
+      slices_.emplace_back();
+      entries_[i].slices = static_cast<std::uint32_t>(slices_.size());
+    } else if (entries_[i].slices == 0 || entries_[i].type != t || !same_shape(shape_of(i), full_shape)) {
       return make_error(errc::invalid_argument, "slice disagrees with the tensor already added under this key")
           .at_key(key);
     }
-    it->second.slices.push_back(slice);
+    slices_[entries_[i].slices - 1].push_back(slice);
     return add(encode_tensor_name_slice(key, slice), t, slice_shape(slice, full_shape), slice_bytes, shard);
   }
 
@@ -6789,6 +7293,26 @@ class bundle_writer {
     std::uint64_t bytes;
   };
 
+  // Entry i has key keys_[i]; entries are kept in the order added and sorted by key (bytewise,
+  // as TF) once, by finish().
+  struct stored {  // 48 bytes
+    dtype type = dtype::invalid;
+    std::int32_t shard_id = 0;
+    std::int64_t offset = 0;
+    std::int64_t size = 0;
+    const std::int64_t* dims = nullptr;  // in dims_
+    std::uint32_t crc32c = 0;  // masked
+    std::uint32_t rank = 0;    // <= max_rank
+    std::uint32_t slices = 0;  // a partitioned tensor's full entry: 1 + its index in slices_
+    bool pending = false;      // queued by a deferred add, not yet placed
+  };
+  // A record to write: entry `entry`, its bytes, the shard asked for.
+  struct queued {
+    std::size_t entry = 0;
+    std::string_view bytes;
+    std::int32_t shard = any_shard;
+  };
+
   bundle_writer() = default;
 
   friend struct detail::deferred_writes;
@@ -6796,14 +7320,12 @@ class bundle_writer {
   void defer_fixed_size_writes() noexcept { deferring_ = true; }
 
   TFCKPT_LAZY result<void> write_deferred() {
-    std::vector<deferred> queued = std::move(pending_);
+    std::vector<queued> batch = std::move(pending_);
     pending_.clear();
-    pending_keys_.clear();
     deferring_ = false;
-    std::vector<request> batch;
-    batch.reserve(queued.size());
-    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
-    return add_many(batch);
+    if (batch.empty()) return {};
+    if (broken_) return broken_error();
+    return write_queued(batch);
   }
 
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
@@ -6830,7 +7352,7 @@ class bundle_writer {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
     if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
-    if (entries_.count(std::string(key)) || pending_keys_.count(key))
+    if (keys_.find(key) != detail::key_set::npos)
       return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
     if (!is_storable(static_cast<std::int32_t>(t)))
       return make_error(errc::invalid_argument, "dtype cannot be stored in a bundle").at_key(key);
@@ -6862,37 +7384,69 @@ class bundle_writer {
     std::string rec;
     const std::uint32_t crc = t == dtype::string ? detail::encode_string_record(values, rec)
                                                  : detail::encode_variant_record(values, rec);
-    return append(std::string(key), t, shape, rec, crc, shard);
+    return append(key, t, shape, rec, crc, shard);
   }
 
-  // Where the next record of `size` bytes goes: the shard (any_shard = the one holding the fewest
-  // bytes) and its offset there. The shard's end moves past the record and its alignment padding,
-  // so several records can be placed before any is written (add_many).
-  TFCKPT_LAZY result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
-                             std::int32_t shard_id) {
+  TFCKPT_LAZY result<void> check_shard(std::string_view key, std::int32_t shard) const {
+    if (shard != any_shard && (shard < 0 || shard >= static_cast<std::int32_t>(shards_.size())))
+      return make_error(errc::invalid_argument, "shard " + std::to_string(shard) + " out of range").at_key(key);
+    return {};
+  }
+
+  // Registers a checked new key: an entry not yet placed in a data file.
+  TFCKPT_LAZY std::size_t new_entry(std::string_view key, dtype t, const shape_t& shape, bool pending = false) {
+    const std::size_t i = keys_.insert(key);
+    stored& e = entries_.emplace_back();
+    e.type = t;
+    e.pending = pending;
+    e.rank = static_cast<std::uint32_t>(shape.size());  // checked: <= max_rank
+    if (!shape.empty()) {
+      auto* dims = reinterpret_cast<std::int64_t*>(dims_.allocate(shape.size() * sizeof(std::int64_t)));
+      std::copy(shape.begin(), shape.end(), dims);
+      e.dims = dims;
+    }
+    return i;
+  }
+
+  // Forgets the entries from `first` on (a batch refused whole; nothing of it was written).
+  TFCKPT_LAZY void drop_entries(std::size_t first) {
+    entries_.resize(first);
+    keys_.truncate(first);
+  }
+
+  TFCKPT_LAZY std::span<const std::int64_t> shape_of(std::size_t i) const noexcept { return {entries_[i].dims, entries_[i].rank}; }
+
+  TFCKPT_LAZY bundle_entry owned_entry(std::size_t i) const {
+    const stored& s = entries_[i];
+    const auto shape = shape_of(i);
+    bundle_entry e{s.type, shape_t(shape.begin(), shape.end()), s.shard_id, s.offset, s.size, s.crc32c, {}};
+    if (s.slices != 0) e.slices = slices_[s.slices - 1];
+    return e;
+  }
+
+  // Where entry i's record of `size` bytes goes: the shard (any_shard = the one holding the
+  // fewest bytes; REQUIRES: check_shard) and its offset there. The shard's end moves past the
+  // record and its alignment padding, so several records can be placed before any is written
+  // (add_many).
+  TFCKPT_LAZY void place(std::size_t i, std::uint64_t size, std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
       for (std::size_t s = 1; s < shards_.size(); ++s)
         if (shards_[s].bytes < shards_[static_cast<std::size_t>(shard_id)].bytes) shard_id = static_cast<std::int32_t>(s);
     }
-    if (shard_id < 0 || shard_id >= static_cast<std::int32_t>(shards_.size()))
-      return make_error(errc::invalid_argument, "shard " + std::to_string(shard_id) + " out of range").at_key(key);
     shard& s = shards_[static_cast<std::size_t>(shard_id)];
-    bundle_entry e;
-    e.dtype = t;
-    e.shape = shape;
+    stored& e = entries_[i];
+    e.pending = false;
     e.shard_id = shard_id;
     e.offset = static_cast<std::int64_t>(s.bytes);
     e.size = static_cast<std::int64_t>(size);
     s.bytes += size;
     s.bytes += (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment;
-    return e;
   }
 
   // Writes a placed record and its padding at the shard file's end, which must be where the record
   // was placed; fills in the entry's CRC (`crc` if already known, else computed while writing).
-  TFCKPT_LAZY result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
-                            unsigned threads) {
+  TFCKPT_LAZY result<void> write_placed(stored& e, std::string_view rec, std::optional<std::uint32_t> crc, unsigned threads) {
     detail::writable_file& f = shards_[static_cast<std::size_t>(e.shard_id)].file;
     if (f.size() != static_cast<std::uint64_t>(e.offset))
       return make_error(errc::io_error, "record placed at offset " + std::to_string(e.offset) +
@@ -6915,15 +7469,49 @@ class bundle_writer {
     return {};
   }
 
-  TFCKPT_LAZY result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+  TFCKPT_LAZY result<void> append(std::string_view key, dtype t, const shape_t& shape, std::string_view rec,
                       std::optional<std::uint32_t> crc, std::int32_t shard_id) {
-    auto e = place(key, t, shape, rec.size(), shard_id);
-    if (!e) return std::move(e).error();
-    if (auto r = write_placed(*e, rec, crc, opts_.threads); !r) {
+    TFCKPT_TRY(check_shard(key, shard_id));
+    const std::size_t i = new_entry(key, t, shape);
+    place(i, rec.size(), shard_id);
+    if (auto r = write_placed(entries_[i], rec, crc, opts_.threads); !r) {
       broken_ = true;
       return std::move(r).error().at_key(key);
     }
-    entries_.emplace(std::move(key), std::move(*e));
+    return {};
+  }
+
+  // Places the queued records in order, then writes them: with opts.threads > 1 and several
+  // shards, each shard's records on a thread of their own (see add_many).
+  result<void> write_queued(std::span<const queued> batch) {
+    for (const queued& q : batch) place(q.entry, q.bytes.size(), q.shard);
+    std::vector<std::optional<error>> errors(batch.size());
+    auto write_one = [&](std::size_t k, unsigned threads) {
+      if (auto r = write_placed(entries_[batch[k].entry], batch[k].bytes, std::nullopt, threads); !r)
+        errors[k] = std::move(r).error().at_key(keys_[batch[k].entry]);
+    };
+    if (opts_.threads > 1 && shards_.size() > 1) {
+      // Per shard, its records in batch order: the file grows exactly as placed.
+      std::vector<std::vector<std::size_t>> by_shard(shards_.size());
+      for (std::size_t k = 0; k < batch.size(); ++k)
+        by_shard[static_cast<std::size_t>(entries_[batch[k].entry].shard_id)].push_back(k);
+      detail::parallel_for(by_shard.size(), opts_.threads, [&](std::size_t s) {
+        for (std::size_t k : by_shard[s]) {
+          write_one(k, 1);
+          if (errors[k]) return;
+        }
+      });
+    } else {
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        write_one(k, opts_.threads);
+        if (errors[k]) break;
+      }
+    }
+    for (auto& err : errors)
+      if (err) {
+        broken_ = true;
+        return std::move(*err);
+      }
     return {};
   }
 
@@ -6964,10 +7552,19 @@ class bundle_writer {
 
   TFCKPT_LAZY result<void> finish_files() {
     detail::table_builder table;
+    // The index in one allocation: keys (shared prefixes not subtracted) + ~24 bytes of entry each.
+    table.reserve(keys_.key_bytes() + 32 * entries_.size() + 4096);
     bundle_header header;
     header.num_shards = opts_.num_shards;
     table.add("", encode_bundle_header(header));
-    for (const auto& [key, e] : entries_) table.add(key, encode_bundle_entry(e));
+    std::string value;
+    for (const std::size_t i : keys_.sorted()) {
+      const stored& e = entries_[i];
+      value.clear();
+      append_bundle_entry(value, e.type, shape_of(i), e.shard_id, e.offset, e.size, e.crc32c,
+                          e.slices != 0 ? std::span<const tensor_slice>(slices_[e.slices - 1]) : std::span<const tensor_slice>());
+      table.add(keys_[i], value);
+    }
     const std::string index = table.finish();
 
     const std::string index_name = index_filename(prefix_);
@@ -7019,17 +7616,12 @@ class bundle_writer {
   std::string prefix_;
   write_options opts_;
   std::vector<shard> shards_;
-  std::map<std::string, bundle_entry> entries_;  // std::map<string> sorts bytewise, as TF
+  detail::key_set keys_;
+  std::vector<stored, detail::large_allocator<stored>> entries_;
+  detail::chunk_arena dims_;
+  std::vector<std::vector<tensor_slice>> slices_;
   std::string index_temp_;
-  struct deferred {
-    std::string key;
-    dtype type;
-    shape_t shape;
-    std::string_view bytes;
-    std::int32_t shard;
-  };
-  std::vector<deferred> pending_;  // see detail::deferred_writes
-  std::set<std::string, std::less<>> pending_keys_;
+  std::vector<queued> pending_;  // see detail::deferred_writes
   bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()
@@ -7431,13 +8023,13 @@ TFCKPT_LAZY result<const entry*> checked_entry(const bundle_reader& r, const std
                                           const shape_t& shape, shape_rule rule, std::string_view path) {
   const entry* e = r.find(key);
   if (!e) return make_error(errc::not_found, "the object graph names a value that is not in the bundle").at_key(key);
-  const bundle_entry& info = e->info;
+  const entry_info& info = e->info;
   if (want != dtype::invalid && info.dtype != want)
     return make_error(errc::dtype_mismatch, std::string(path) + ": dtype " + std::string(dtype_name(info.dtype)) +
                                                 " in checkpoint, " + std::string(dtype_name(want)) +
                                                 " in struct (TensorFlow does not cast)").at_key(key);
   const bool ok = rule == shape_rule::any || (rule == shape_rule::any_length && info.shape.size() == 1) ||
-                  (rule == shape_rule::exact && info.shape == shape);
+                  (rule == shape_rule::exact && same_shape(info.shape, shape));
   if (!ok)
     return make_error(errc::shape_mismatch, std::string(path) + ": shape " + shape_to_string(info.shape) +
                                                 " in checkpoint, " +
@@ -7481,7 +8073,7 @@ TFCKPT_LAZY void unread_keys(const bundle_reader& r, const trackable_object& n, 
       auto it = std::lower_bound(entries.begin(), entries.end(), prefix,
                                  [](const entry& e, std::string_view k) { return std::string_view(e.key) < k; });
       for (; it != entries.end() && std::string_view(it->key).substr(0, prefix.size()) == prefix; ++it) {
-        keys.insert(it->key);
+        keys.insert(std::string(it->key));
         any = true;
       }
     }
@@ -7505,7 +8097,7 @@ TFCKPT_LAZY error all_mismatches(std::vector<error> m) {
 }
 
 // The C++ field that would hold a stored value: `std::int64_t`, `tfckpt::fixed<float, 3>`, ...
-TFCKPT_LAZY std::string field_type_for(const bundle_entry& e) {
+TFCKPT_LAZY std::string field_type_for(const entry_info& e) {
   std::string el;
   switch (e.dtype) {
     case dtype::float32: el = "float"; break;
@@ -7723,7 +8315,7 @@ TFCKPT_LAZY result<restore_status> restore_tree(live_tree& tree, const bundle_re
     }
     if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok)
       return std::move(ok).error().at_key(*key).in_file(r.prefix());
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     used[sid] = true;
     restored[bound[sid]] = true;
@@ -7837,13 +8429,13 @@ TFCKPT_LAZY result<restore_status> restore_by_names(live_tree& tree, const bundl
     if (!e) return std::move(e).error().in_file(r.prefix());
     if (auto ok = v.io->restore(v.object, r, it->second, (*e)->info); !ok)
       return std::move(ok).error().at_key(it->second).in_file(r.prefix());
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     used.insert(it->second);
     ++st.matched_nodes;
     ++st.restored;
   }
   for (const auto& e : r.entries())
-    if (!used.count(e.key)) st.unused_values.push_back(e.key);
+    if (!used.count(std::string(e.key))) st.unused_values.emplace_back(e.key);
   st.unused = st.unused_values.size();
   return st;
 }
@@ -8239,7 +8831,7 @@ struct dense_leaf {
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     return core::read_bytes_into(r, key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
   }
 };
@@ -8271,7 +8863,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
     const auto& v = *static_cast<const std::vector<E>*>(o);
     return core::write_bytes(w, key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info& e) {
     auto& v = *static_cast<std::vector<E>*>(o);
     // The length comes from the index, which may be hostile: resizing to a declared 2^40
     // elements before the reader checked anything allocated terabytes (fuzz_restore,
@@ -8307,7 +8899,7 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
     const auto& s = *static_cast<const std::span<E>*>(o);
     return core::write_bytes(w, key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     if constexpr (std::is_const_v<E>) {
       return make_error(errc::invalid_argument, "cannot restore into a std::span of const").at_key(key);
     } else {
@@ -8331,7 +8923,7 @@ struct leaf_traits<tensor> {
       return make_error(errc::invalid_argument, "cannot save a tensor with no dtype").at_key(key);
     return core::write_tensor(w, key, t);
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<tensor*>(o) = std::move(*t);
@@ -8358,7 +8950,7 @@ struct leaf_traits<tensor_of<E>> {
           .at_key(key);
     return core::write_bytes(w, key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info& e) {
     auto& t = *static_cast<tensor_of<E>*>(o);
     const std::int64_t n = num_elements(e.shape);
     // Allocate only what the stored record can hold (a plain entry's byte size is known before
@@ -8371,7 +8963,7 @@ struct leaf_traits<tensor_of<E>> {
       if (!v) return std::move(v).error().at_key(key);
       if (full->shape() != e.shape || v->size() != static_cast<std::size_t>(n))
         return make_error(errc::corruption, "partitioned tensor does not assemble to its shape").at_key(key);
-      auto assembled = tensor_of<E>::from_values(e.shape, *v);
+      auto assembled = tensor_of<E>::from_values(e.shape.to_shape(), *v);
       if (!assembled) return std::move(assembled).error().at_key(key);
       t = std::move(*assembled);
       return {};
@@ -8382,7 +8974,7 @@ struct leaf_traits<tensor_of<E>> {
                                               shape_to_string(e.shape))
           .at_key(key);
     TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
-    auto fresh = tensor_of<E>::zeros(e.shape);
+    auto fresh = tensor_of<E>::zeros(e.shape.to_shape());
     if (!fresh) return std::move(fresh).error().at_key(key);
     if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh->values())); !ok) return ok;
     t = std::move(*fresh);
@@ -8402,7 +8994,7 @@ struct leaf_traits<std::string> {
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::string*>(o) = std::move(t->strings()[0]);  // shape [] checked: one element
@@ -8421,7 +9013,7 @@ struct leaf_traits<std::vector<std::string>> {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
     return core::write_strings(w, key, shape(v), v);
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::vector<std::string>*>(o) = std::move(t->strings());
@@ -10636,7 +11228,7 @@ TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefix
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
   merged.num_shards = 0;
-  std::map<std::string, bundle_entry> entries;
+  std::map<std::string, bundle_entry, std::less<>> entries;
   std::vector<std::string> data_files;                  // distinct input data files, first-seen order
   std::map<std::string, std::int32_t> new_shard_of;     // input data file → new shard id
   std::string version_bytes;
@@ -10665,13 +11257,13 @@ TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefix
           if (it->second.slices.empty())
             return make_error(errc::invalid_argument, "duplicate tensor key in merge inputs")
                 .at_key(e.key).in_file(index_filename(in));
-          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || it->second.shape != e.info.shape)
+          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || !same_shape(it->second.shape, e.info.shape))
             return make_error(errc::invalid_argument, "partitioned tensor disagrees between merge inputs")
                 .at_key(e.key).in_file(index_filename(in));
           it->second.slices.insert(it->second.slices.end(), e.info.slices.begin(), e.info.slices.end());
           continue;
         }
-        bundle_entry copy = e.info;
+        bundle_entry copy = e.info.to_bundle_entry();
         if (copy.slices.empty()) {
           const std::string file = data_filename(r->prefix(), e.info.shard_id, h.num_shards);
           auto [pos, added] = new_shard_of.emplace(file, static_cast<std::int32_t>(data_files.size()));
@@ -11631,7 +12223,7 @@ TFCKPT_LAZY result<void> save_tree_variable(const void* object, bundle_writer& w
   if (*c->on_saved) (*c->on_saved)(c->index);
   return {};
 }
-TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const bundle_entry&) {
+TFCKPT_LAZY result<void> restore_tree_variable(void*, const bundle_reader&, const std::string& key, const entry_info&) {
   return make_error(errc::unsupported, "a tree of tree_variable is write-only").at_key(key);
 }
 inline constexpr variable_io tree_variable_io{&save_tree_variable, &restore_tree_variable};

@@ -72,7 +72,7 @@ void from_checkpoint(const std::string& prefix) {
   }
   std::set<std::string> entry_seeds;
   auto each = [&](const entry& e) {
-    const std::string enc = encode_bundle_entry(e.info);
+    const std::string enc = encode_bundle_entry(e.info.to_bundle_entry());
     if (entry_seeds.size() < 10 && entry_seeds.insert(enc).second) seed("fuzz_bundle_entry", enc);
     if (e.info.dtype == dtype::string || e.info.dtype == dtype::variant) {
       const std::string& data = shards[static_cast<std::size_t>(e.info.shard_id)];

@@ -13,7 +13,7 @@ std::vector<std::string> list_keys(const std::string& prefix, std::string& error
     error = r.error().to_string();
     return keys;
   }
-  for (const auto& e : r->entries()) keys.push_back(e.key);
+  for (const auto& e : r->entries()) keys.emplace_back(e.key);
   return keys;
 }
 

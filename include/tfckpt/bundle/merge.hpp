@@ -29,7 +29,7 @@ TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefix
   if (input_prefixes.empty()) return make_error(errc::invalid_argument, "merge_bundles: no inputs");
   bundle_header merged;
   merged.num_shards = 0;
-  std::map<std::string, bundle_entry> entries;
+  std::map<std::string, bundle_entry, std::less<>> entries;
   std::vector<std::string> data_files;                  // distinct input data files, first-seen order
   std::map<std::string, std::int32_t> new_shard_of;     // input data file → new shard id
   std::string version_bytes;
@@ -58,13 +58,13 @@ TFCKPT_LAZY result<void> merge_bundles(std::span<const std::string> input_prefix
           if (it->second.slices.empty())
             return make_error(errc::invalid_argument, "duplicate tensor key in merge inputs")
                 .at_key(e.key).in_file(index_filename(in));
-          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || it->second.shape != e.info.shape)
+          if (e.info.slices.empty() || it->second.dtype != e.info.dtype || !same_shape(it->second.shape, e.info.shape))
             return make_error(errc::invalid_argument, "partitioned tensor disagrees between merge inputs")
                 .at_key(e.key).in_file(index_filename(in));
           it->second.slices.insert(it->second.slices.end(), e.info.slices.begin(), e.info.slices.end());
           continue;
         }
-        bundle_entry copy = e.info;
+        bundle_entry copy = e.info.to_bundle_entry();
         if (copy.slices.empty()) {
           const std::string file = data_filename(r->prefix(), e.info.shard_id, h.num_shards);
           auto [pos, added] = new_shard_of.emplace(file, static_cast<std::int32_t>(data_files.size()));

@@ -5,6 +5,7 @@
 //   auto r = tfckpt::bundle_reader::open("runs/exp1");       // directory, prefix or .index path
 //   if (!r) { std::puts(r.error().to_string().c_str()); return 1; }
 //   for (const auto& e : r->entries()) ...                     // key order, slice parts hidden
+//     (e.key, e.info.dtype, e.info.shape: views into the reader's entry table)
 //   auto t = r->read("model/w/.ATTRIBUTES/VARIABLE_VALUE");    // result<tensor>
 #pragma once
 
@@ -32,10 +33,33 @@
 
 namespace tfckpt {
 
-struct entry {
-  std::string key;
-  bundle_entry info;
+// An index entry as bundle_reader holds it: bundle_entry's fields, with the shape and slices
+// viewed in the reader's entry table (valid while the reader, or a copy of it, lives). The table
+// keeps every key and shape in a few shared chunks instead of a string and a vector per entry.
+struct entry_info {
+  ::tfckpt::dtype dtype = ::tfckpt::dtype::invalid;
+  std::int32_t shard_id = 0;  // (fields ordered so that an entry takes 80 bytes, not 88)
+  shape_view shape;
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+  std::uint32_t crc32c = 0;  // masked, as stored
+  std::span<const tensor_slice> slices;  // a partitioned tensor's parts; empty otherwise
+
+  // An owning copy (to keep past the reader, or to hand to a bundle_writer-side API).
+  bundle_entry to_bundle_entry() const {
+    return bundle_entry{dtype, shape.to_shape(), shard_id, offset, size, crc32c,
+                        std::vector<tensor_slice>(slices.begin(), slices.end())};
+  }
 };
+
+struct entry {
+  std::string_view key;  // in the reader's entry table, like `info`'s views
+  entry_info info;
+};
+
+namespace detail {
+struct entry_table;  // reader_impl.hpp
+}
 
 struct verify_summary {
   std::uint64_t tensors = 0;  // records checked (slice parts count individually)
@@ -145,10 +169,11 @@ class bundle_reader {
   std::string prefix_;  // empty for in-memory bundles
   std::string index_name_;
   bundle_header header_;
-  std::vector<entry> visible_;  // key order
-  std::vector<entry> parts_;    // slice parts of partitioned tensors, key order
+  std::shared_ptr<const detail::entry_table> table_;  // shared by copies: entries point into it
+  std::span<const entry> visible_;  // key order
+  std::span<const entry> parts_;    // slice parts of partitioned tensors, key order
   std::shared_ptr<detail::shard_set> shards_;
-  std::shared_ptr<const std::string> index_owned_;  // a file-based reader's index bytes (verify())
+  std::shared_ptr<const detail::mapped_file> index_owned_;  // a file-based reader's index (verify())
   std::string_view index_view_;  // the index bytes (owned or caller's)
 };
 

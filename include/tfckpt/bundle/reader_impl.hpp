@@ -4,11 +4,14 @@
 // Included on its own (e.g. by the header self-containment check), the class comes first: this
 // include then reaches back here only after #pragma once has marked this file, so it is a no-op.
 #include <array>
+#include <deque>
 #include <functional>
 #include <utility>
 
 #include "reader.hpp"
 #include "../format/byte_swap.hpp"
+#include "arena.hpp"
+#include "large_pages.hpp"
 #include "parallel.hpp"
 
 namespace tfckpt {
@@ -119,23 +122,79 @@ TFCKPT_LAZY result<void> open_bundle_table(table_reader::iterator& it, const rea
   return check_bundle_header(it, opts, out);
 }
 
-// The iterator's current entry into `info`, with the checks every reader of an index makes
-// (validate_entry, then each slice against the shape). `count` entries came before it.
-TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
-                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
-  if (count >= opts.max_entries)
-    return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
-  entry_fields fields;
-  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
-    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+// The checks every reader of an index makes on a decoded entry: validate_entry, then each slice
+// against the shape.
+TFCKPT_LAZY result<void> check_decoded_entry(std::string_view key, const entry_fields& fields, const bundle_header& header,
+                                        std::span<const std::int64_t> shape, std::span<const tensor_slice> slices) {
   if (const fault ok = validate_entry(fields, header.num_shards); !ok)
     return make_error(ok.code, std::string(ok.what) + " (shard " + std::to_string(fields.shard_id) + " of " +
                                    std::to_string(header.num_shards) + ")")
-        .at_key(it.key());
-  for (const tensor_slice& s : info.slices)
-    if (auto ok = check_slice(s, info.shape); !ok) return std::move(ok).error().at_key(it.key());
+        .at_key(key);
+  if (!slices.empty()) {
+    const shape_t full(shape.begin(), shape.end());
+    for (const tensor_slice& s : slices)
+      if (auto ok = check_slice(s, full); !ok) return std::move(ok).error().at_key(key);
+  }
   return {};
 }
+
+inline error too_many_entries(const read_options& opts) {
+  return make_error(errc::limit_exceeded, "more than " + std::to_string(opts.max_entries) + " entries");
+}
+
+// The iterator's current entry into `info`, checked (check_decoded_entry). `count` entries came
+// before it.
+TFCKPT_LAZY result<void> decode_checked_entry(const table_reader::iterator& it, const bundle_header& header,
+                                         const read_options& opts, std::uint64_t count, bundle_entry& info) {
+  if (count >= opts.max_entries) return too_many_entries(opts);
+  entry_fields fields;
+  if (auto d = decode_bundle_entry_into(it.value(), info, fields); !d)
+    return std::move(d).error().at_key(it.key()).at_offset(it.block_offset());
+  return check_decoded_entry(it.key(), fields, header, info.shape, info.slices);
+}
+
+// bundle_reader's entry table: the entries, their keys and shapes in arena chunks, the slices
+// of partitioned tensors (rare) each in a vector of their own.
+struct entry_table {
+  explicit entry_table(std::size_t arena_guess) : arena(arena_guess) {}
+  using entries = std::vector<entry, large_allocator<entry>>;
+  entries visible;  // key order
+  entries parts;    // slice parts of partitioned tensors, key order
+  chunk_arena arena;
+  std::deque<std::vector<tensor_slice>> slices;
+};
+
+// decode_entry_fields' sink for the entry table: the dims into a fixed array (a rank is at most
+// max_rank), then copied once into the arena; no allocation per entry. Errors read as
+// bundle_entry_sink's.
+struct entry_table_sink {
+  std::size_t rank = 0;
+  std::vector<tensor_slice> slices;
+  std::optional<error> slice_error;
+  std::int64_t dims[max_rank];
+
+  void clear() noexcept {
+    rank = 0;
+    slices.clear();
+  }
+  void clear_shape() noexcept { rank = 0; }
+  void dim(std::int64_t d) noexcept { dims[rank++] = d; }  // the decoders stop at max_rank
+  fault slice(std::string_view bytes) {
+    auto s = decode_slice(bytes);
+    if (!s) {
+      slice_error = std::move(s).error();
+      return {errc::corruption, "malformed TensorSliceProto"};
+    }
+    slices.push_back(std::move(*s));
+    return {};
+  }
+  std::span<const std::int64_t> shape() const noexcept { return {dims, rank}; }
+  error to_error(fault f) {
+    if (slice_error) return std::move(*slice_error);
+    if (f.what == invalid_shape_fault.what) return make_error(f.code, std::string(f.what) + " " + shape_to_string(shape()));
+    return make_error(f);
+  }
+};
 
 // Sorts `order` (indices) by (shard, offset) of info(i), stably: an LSD radix sort over the
 // bytes of the offset, then of the shard, skipping the bytes all records share. On 10^5 small
@@ -153,7 +212,7 @@ void sort_by_position(std::vector<std::size_t>& order, Info&& info) {
   std::vector<item> a(n), b(n);
   bool sorted = true;
   for (std::size_t k = 0; k < n; ++k) {
-    const bundle_entry& e = info(order[k]);
+    const auto& e = info(order[k]);
     a[k] = {static_cast<std::uint64_t>(e.offset), static_cast<std::uint32_t>(e.shard_id), order[k]};
     if (k > 0 && (a[k].shard < a[k - 1].shard || (a[k].shard == a[k - 1].shard && a[k].offset < a[k - 1].offset)))
       sorted = false;
@@ -193,10 +252,17 @@ TFCKPT_LAZY_DEF result<bundle_reader> bundle_reader::open(const std::string& pat
   // over later (a training loop reusing a name) then cannot pair this index with new data.
   const auto lock = detail::directory_lock::acquire(detail::path_dirname(r.index_name_),
                                                     detail::directory_lock::mode::shared);
-  auto bytes = detail::read_file(r.index_name_, opts.max_index_bytes);
-  if (!bytes) return std::move(bytes).error().in_file(r.index_name_);
-  r.index_owned_ = std::make_shared<const std::string>(std::move(*bytes));
-  r.index_view_ = *r.index_owned_;
+  // Mapped, not copied (a copy into fresh memory cost as much as decoding the entries): read-only
+  // and private, and tfckpt's and TF's writers replace an index by renaming a new file over it,
+  // which leaves this mapping's file as it was.
+  auto index = detail::mapped_file::open(r.index_name_, ~std::uint64_t{0});
+  if (!index) return std::move(index).error().in_file(r.index_name_);
+  if (index->bytes().size() > opts.max_index_bytes)
+    return make_error(errc::limit_exceeded, "file has " + std::to_string(index->bytes().size()) + " bytes, limit is " +
+                                                std::to_string(opts.max_index_bytes))
+        .in_file(r.index_name_);
+  r.index_owned_ = std::make_shared<const detail::mapped_file>(std::move(*index));
+  r.index_view_ = r.index_owned_->bytes();
   if (auto ok = r.load_index(); !ok) return std::move(ok).error().in_file(r.index_name_);
   r.shards_ = std::make_shared<detail::shard_set>(r.prefix_, r.header_.num_shards);
   r.shards_->open_files(eager_shard_limit);
@@ -232,7 +298,10 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   auto it = table->make_iterator();
   TFCKPT_TRY(detail::open_bundle_table(it, opts_, header_));
 
-  std::vector<entry> all;
+  // The first arena chunk: the index size, about what its keys and shapes take (TF's 10^5-entry
+  // index: 5.1 MB, 4.2 MB of keys and dims); a table outgrowing it takes a few more chunks.
+  auto owned = std::make_shared<detail::entry_table>(index_view_.size());
+  auto& all = owned->visible;
   // A guess at the entry count (an entry takes at least ~24 index bytes: key suffix, sizes, a
   // dtype, a shape, an offset, a size and a CRC), so that 10^5 entries are not moved as the table
   // grows; the table can still grow past it.
@@ -243,26 +312,49 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::load_index() {
   const std::uint64_t table_limit =
       std::min<std::uint64_t>(opts_.max_total_bytes,
                               (std::uint64_t{64} << 20) + opts_.max_index_expansion * index_view_.size());
+  auto sink = std::make_unique<detail::entry_table_sink>();
+  entry_fields fields;
   TFCKPT_TRY(it.next());
-  for (; it.valid();) {
-    entry e{std::string(it.key()), {}};
-    TFCKPT_TRY(detail::decode_checked_entry(it, header_, opts_, all.size(), e.info));
-    table_bytes += sizeof(entry) + 2 * it.key().size() + e.info.shape.size() * sizeof(std::int64_t);
-    for (const tensor_slice& s : e.info.slices)
-      table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + it.key().size() + 64;
+  TFCKPT_TRY(it.for_each([&](std::string_view key, std::string_view value) -> result<void> {
+    if (all.size() >= opts_.max_entries) return detail::too_many_entries(opts_);
+    if (const fault ok = decode_entry_fields(value, fields, *sink); !ok)
+      return sink->to_error(ok).at_key(key).at_offset(it.block_offset());
+    if (!validate_entry(fields, header_.num_shards) || fields.slices != 0)
+      TFCKPT_TRY(detail::check_decoded_entry(key, fields, header_, sink->shape(), sink->slices));
+    table_bytes += sizeof(entry) + 2 * key.size() + sink->rank * sizeof(std::int64_t);
+    for (const tensor_slice& s : sink->slices)
+      table_bytes += sizeof(tensor_slice) + s.extents.size() * (sizeof(slice_extent) + 20) + key.size() + 64;
     if (table_bytes > table_limit)
       return make_error(errc::limit_exceeded, "the entry table would need more than " + std::to_string(table_limit) +
                                                   " bytes (max_total_bytes / max_index_expansion)")
-          .at_key(it.key());
-    for (const tensor_slice& s : e.info.slices) hidden.insert(encode_tensor_name_slice(it.key(), s));
-    all.push_back(std::move(e));
-    TFCKPT_TRY(it.next());
-  }
-  if (hidden.empty()) {  // no partitioned tensors: the usual case, one move instead of one per entry
-    visible_ = std::move(all);
+          .at_key(key);
+    entry& e = all.emplace_back();
+    e.key = owned->arena.copy(key);
+    if (sink->rank != 0) {
+      auto* dims = reinterpret_cast<std::int64_t*>(owned->arena.allocate(sink->rank * sizeof(std::int64_t)));
+      std::memcpy(dims, sink->dims, sink->rank * sizeof(std::int64_t));
+      e.info.shape = shape_view(dims, sink->rank);
+    }
+    e.info.dtype = fields.dtype;
+    e.info.shard_id = fields.shard_id;
+    e.info.offset = fields.offset;
+    e.info.size = fields.size;
+    e.info.crc32c = fields.crc32c;
+    if (!sink->slices.empty()) {
+      for (const tensor_slice& s : sink->slices) hidden.insert(encode_tensor_name_slice(key, s));
+      e.info.slices = owned->slices.emplace_back(std::move(sink->slices));
+      sink->slices = {};
+    }
     return {};
+  }));
+  if (!hidden.empty()) {
+    detail::entry_table::entries visible;
+    for (const entry& e : all) (hidden.count(std::string(e.key)) ? owned->parts : visible).push_back(e);
+    owned->visible = std::move(visible);
   }
-  for (auto& e : all) (hidden.count(e.key) ? parts_ : visible_).push_back(std::move(e));
+  visible_ = owned->visible;
+  parts_ = owned->parts;
+  table_ = std::move(owned);
   return {};
 }
 
@@ -364,7 +456,7 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
                                        static_cast<std::uint64_t>(e.info.size));
         !ok)
       return located(std::move(ok).error(), e);
-    tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
+    tensor t = detail::tensor_access::zeros(e.info.dtype, shape_t(e.info.shape.begin(), e.info.shape.end()));
     if (e.info.size != 0) TFCKPT_TRY(read_record_into(e, reinterpret_cast<char*>(t.bytes().data()), verify));
     return t;
   }
@@ -377,10 +469,10 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
                                                     header_.endian == endianness::big)
                      : detail::decode_variant_record(*rec, n, e.info.crc32c, verify);
     if (!elems) return located(std::move(elems).error(), e);
-    return detail::tensor_access::strings(e.info.shape, std::move(*elems), e.info.dtype);
+    return detail::tensor_access::strings(shape_t(e.info.shape.begin(), e.info.shape.end()), std::move(*elems), e.info.dtype);
   }
   // resource: kept as one raw element
-  return detail::tensor_access::strings(e.info.shape, {std::move(*rec)}, e.info.dtype);
+  return detail::tensor_access::strings(shape_t(e.info.shape.begin(), e.info.shape.end()), {std::move(*rec)}, e.info.dtype);
 }
 
 // Calls fn(slice, part) for every slice of partitioned `e`, once the slices cover its shape,
@@ -388,14 +480,17 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_plain(const entry& e, bool ve
 template <class Fn>
 result<void> bundle_reader::for_each_part(const entry& e, Fn&& fn) const {
   // TF's rules (docs/errors.md): overlapping slices are refused, coverage is checked by volumes.
-  if (auto ok = check_slice_partition(e.info.slices, e.info.shape); !ok) return located(std::move(ok).error(), e);
+  // (Owned copies for the format layer's checks: partitioned tensors are few.)
+  const shape_t full(e.info.shape.begin(), e.info.shape.end());
+  if (auto ok = check_slice_partition(std::vector<tensor_slice>(e.info.slices.begin(), e.info.slices.end()), full); !ok)
+    return located(std::move(ok).error(), e);
   for (const tensor_slice& s : e.info.slices) {
     const entry* part = find(encode_tensor_name_slice(e.key, s));
     if (!part)
       return located(make_error(errc::corruption, "missing slice " + tensor_slice_to_string(s) +
                                                       " of partitioned tensor"),
                      e);
-    if (part->info.dtype != e.info.dtype || part->info.shape != slice_shape(s, e.info.shape))
+    if (part->info.dtype != e.info.dtype || !same_shape(part->info.shape, slice_shape(s, full)))
       return located(make_error(errc::corruption, "slice " + tensor_slice_to_string(s) + " has dtype " +
                                                       std::string(dtype_name(part->info.dtype)) + " shape " +
                                                       shape_to_string(part->info.shape)),
@@ -427,10 +522,11 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::assemble_into(const entry& e, char* 
     return located(make_error(errc::unsupported, "partitioned " + std::string(dtype_name(e.info.dtype)) +
                                                      " tensors cannot be assembled"),
                    e);
+  const shape_t full(e.info.shape.begin(), e.info.shape.end());
   return for_each_part(e, [&](const tensor_slice& s, const entry& part) -> result<void> {
     auto rec = read_record(part, opts_.verify_checksums);
     if (!rec) return std::move(rec).error();
-    if (auto ok = copy_slice_into(s, e.info.shape, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
+    if (auto ok = copy_slice_into(s, full, dtype_size(e.info.dtype), *rec, dst, dst_size); !ok)
       return located(std::move(ok).error(), e);
     return {};
   });
@@ -456,7 +552,7 @@ TFCKPT_LAZY_DEF result<tensor> bundle_reader::read_partitioned(const entry& e) c
   // exist and their records fit in the data files (they cover the tensor, so this bounds the
   // allocation by the bytes actually present), or a tiny index could demand terabytes.
   TFCKPT_TRY(check_parts(e));
-  tensor t = detail::tensor_access::zeros(e.info.dtype, e.info.shape);
+  tensor t = detail::tensor_access::zeros(e.info.dtype, shape_t(e.info.shape.begin(), e.info.shape.end()));
   TFCKPT_TRY(assemble_into(e, reinterpret_cast<char*>(t.bytes().data()), t.bytes().size()));
   return t;
 }
@@ -553,16 +649,16 @@ TFCKPT_LAZY_DEF result<void> bundle_reader::read_many_into(std::span<const read_
   std::vector<std::size_t> run_order;
   for (std::size_t i = 0; i < requests.size(); ++i)
     if (is_small(i)) run_order.push_back(i);
-  detail::sort_by_position(run_order, [&](std::size_t i) -> const bundle_entry& { return entries[i]->info; });
+  detail::sort_by_position(run_order, [&](std::size_t i) -> const entry_info& { return entries[i]->info; });
   std::vector<run> runs;
   std::vector<bool> in_run(requests.size(), false);
   for (std::size_t k = 0; k < run_order.size();) {
-    const bundle_entry& head = entries[run_order[k]]->info;
+    const entry_info& head = entries[run_order[k]]->info;
     const auto start = static_cast<std::uint64_t>(head.offset);
     std::uint64_t end = start + static_cast<std::uint64_t>(head.size);
     std::size_t m = k + 1;
     for (; m < run_order.size(); ++m) {
-      const bundle_entry& next = entries[run_order[m]]->info;
+      const entry_info& next = entries[run_order[m]]->info;
       const auto at = static_cast<std::uint64_t>(next.offset);
       const auto next_end = at + static_cast<std::uint64_t>(next.size);
       if (next.shard_id != head.shard_id || at < end || at - end > max_gap || next_end - start > run_limit) break;

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +27,9 @@
 #include "../format/table_builder.hpp"
 #include "../format/naming.hpp"
 #include "../format/slice.hpp"
+#include "arena.hpp"
+#include "key_set.hpp"
+#include "large_pages.hpp"
 #include "tensor.hpp"
 
 namespace tfckpt {
@@ -102,9 +104,13 @@ class bundle_writer {
     }
     shards_.clear();
     if (opts_.sync) TFCKPT_TRY(detail::fsync_directory(detail::path_dirname(prefix_)));
-    for (auto& [key, e] : entries_)
+    std::map<std::string, bundle_entry> out;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      bundle_entry e = owned_entry(i);
       if (e.slices.empty()) e.shard_id += shard_offset_;
-    return std::move(entries_);
+      out.emplace(std::string(keys_[i]), std::move(e));
+    }
+    return out;
   }
 
   bundle_writer(bundle_writer&&) noexcept = default;
@@ -118,11 +124,13 @@ class bundle_writer {
                    std::int32_t shard = any_shard) {
     TFCKPT_TRY(check_fixed_size(key, t, shape, bytes.size()));
     if (deferring_) {
-      pending_keys_.emplace(key);
-      pending_.push_back(deferred{std::string(key), t, shape, bytes, shard});
+      // (The shard is checked now: the queue is written later as one batch that cannot fail
+      // on a request.)
+      TFCKPT_TRY(check_shard(key, shard));
+      pending_.push_back(queued{new_entry(key, t, shape, /*pending=*/true), bytes, shard});
       return {};
     }
-    return append(std::string(key), t, shape, bytes, std::nullopt, shard);
+    return append(key, t, shape, bytes, std::nullopt, shard);
   }
 
   template <class T>
@@ -165,53 +173,29 @@ class bundle_writer {
   // thread. That beats several threads on one file, whose buffered writes the kernel serializes.
   // Every request is checked before anything is written; an invalid one fails the call whole.
   TFCKPT_LAZY result<void> add_many(std::span<const request> requests) {
-    std::vector<std::string_view> keys;
-    keys.reserve(requests.size());
     for (const request& q : requests) {
       TFCKPT_TRY(check_fixed_size(q.key, q.type, q.shape, q.bytes.size()));
-      if (q.shard != any_shard && (q.shard < 0 || q.shard >= static_cast<std::int32_t>(shards_.size())))
-        return make_error(errc::invalid_argument, "shard " + std::to_string(q.shard) + " out of range").at_key(q.key);
-      keys.push_back(q.key);
+      TFCKPT_TRY(check_shard(q.key, q.shard));
     }
-    std::sort(keys.begin(), keys.end());
-    if (auto d = std::adjacent_find(keys.begin(), keys.end()); d != keys.end())
-      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(*d);
-
-    std::vector<bundle_entry> placed;
-    placed.reserve(requests.size());
+    // The batch's entries, or none of them: a key repeated within it fails it whole, naming the
+    // smallest such key.
+    const std::size_t first = entries_.size();
+    std::optional<std::string_view> duplicate;
     for (const request& q : requests) {
-      auto e = place(q.key, q.type, q.shape, q.bytes.size(), q.shard);  // checked above: cannot fail
-      if (!e) return std::move(e).error();
-      placed.push_back(std::move(*e));
-    }
-    std::vector<std::optional<error>> errors(requests.size());
-    auto write_one = [&](std::size_t i, unsigned threads) {
-      if (auto r = write_placed(placed[i], requests[i].bytes, std::nullopt, threads); !r)
-        errors[i] = std::move(r).error().at_key(requests[i].key);
-    };
-    if (opts_.threads > 1 && shards_.size() > 1) {
-      // Per shard, its records in request order: the file grows exactly as placed.
-      std::vector<std::vector<std::size_t>> by_shard(shards_.size());
-      for (std::size_t i = 0; i < placed.size(); ++i) by_shard[static_cast<std::size_t>(placed[i].shard_id)].push_back(i);
-      detail::parallel_for(by_shard.size(), opts_.threads, [&](std::size_t s) {
-        for (std::size_t i : by_shard[s]) {
-          write_one(i, 1);
-          if (errors[i]) return;
-        }
-      });
-    } else {
-      for (std::size_t i = 0; i < placed.size(); ++i) {
-        write_one(i, opts_.threads);
-        if (errors[i]) break;
+      if (keys_.find(q.key) != detail::key_set::npos) {
+        if (!duplicate || q.key < *duplicate) duplicate = q.key;
+        continue;
       }
+      if (!duplicate) new_entry(q.key, q.type, q.shape);
     }
-    for (auto& err : errors)
-      if (err) {
-        broken_ = true;
-        return std::move(*err);
-      }
-    for (std::size_t i = 0; i < placed.size(); ++i) entries_.emplace(std::string(requests[i].key), std::move(placed[i]));
-    return {};
+    if (duplicate) {
+      const std::string key(*duplicate);
+      drop_entries(first);
+      return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
+    }
+    std::vector<queued> batch(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) batch[i] = {first + i, requests[i].bytes, requests[i].shard};
+    return write_queued(batch);
   }
 
   // One part of a partitioned tensor (BundleWriter::AddSlice). A slice covering the whole
@@ -222,18 +206,17 @@ class bundle_writer {
     if (is_full_slice(slice, full_shape)) return add(key, t, full_shape, slice_bytes, shard);
     if (!is_fixed_size(t))
       return make_error(errc::invalid_argument, "partitioned tensors need a fixed-size dtype").at_key(key);
-    auto it = entries_.find(std::string(key));
-    if (it == entries_.end()) {
+    std::size_t i = keys_.find(key);
+    if (i == detail::key_set::npos || entries_[i].pending) {
       TFCKPT_TRY(check_new(key, t, full_shape));
-      bundle_entry full;
-      full.dtype = t;
-      full.shape = full_shape;
-      it = entries_.emplace(std::string(key), std::move(full)).first;
-    } else if (it->second.slices.empty() || it->second.dtype != t || it->second.shape != full_shape) {
+      i = new_entry(key, t, full_shape);
+      slices_.emplace_back();
+      entries_[i].slices = static_cast<std::uint32_t>(slices_.size());
+    } else if (entries_[i].slices == 0 || entries_[i].type != t || !same_shape(shape_of(i), full_shape)) {
       return make_error(errc::invalid_argument, "slice disagrees with the tensor already added under this key")
           .at_key(key);
     }
-    it->second.slices.push_back(slice);
+    slices_[entries_[i].slices - 1].push_back(slice);
     return add(encode_tensor_name_slice(key, slice), t, slice_shape(slice, full_shape), slice_bytes, shard);
   }
 
@@ -252,6 +235,26 @@ class bundle_writer {
     std::uint64_t bytes;
   };
 
+  // Entry i has key keys_[i]; entries are kept in the order added and sorted by key (bytewise,
+  // as TF) once, by finish().
+  struct stored {  // 48 bytes
+    dtype type = dtype::invalid;
+    std::int32_t shard_id = 0;
+    std::int64_t offset = 0;
+    std::int64_t size = 0;
+    const std::int64_t* dims = nullptr;  // in dims_
+    std::uint32_t crc32c = 0;  // masked
+    std::uint32_t rank = 0;    // <= max_rank
+    std::uint32_t slices = 0;  // a partitioned tensor's full entry: 1 + its index in slices_
+    bool pending = false;      // queued by a deferred add, not yet placed
+  };
+  // A record to write: entry `entry`, its bytes, the shard asked for.
+  struct queued {
+    std::size_t entry = 0;
+    std::string_view bytes;
+    std::int32_t shard = any_shard;
+  };
+
   bundle_writer() = default;
 
   friend struct detail::deferred_writes;
@@ -259,14 +262,12 @@ class bundle_writer {
   void defer_fixed_size_writes() noexcept { deferring_ = true; }
 
   TFCKPT_LAZY result<void> write_deferred() {
-    std::vector<deferred> queued = std::move(pending_);
+    std::vector<queued> batch = std::move(pending_);
     pending_.clear();
-    pending_keys_.clear();
     deferring_ = false;
-    std::vector<request> batch;
-    batch.reserve(queued.size());
-    for (const deferred& q : queued) batch.push_back(request{q.key, q.type, q.shape, q.bytes, q.shard});
-    return add_many(batch);
+    if (batch.empty()) return {};
+    if (broken_) return broken_error();
+    return write_queued(batch);
   }
 
   // The common start of finish() and finish_shard(): queued records written, the writer spent.
@@ -293,7 +294,7 @@ class bundle_writer {
     if (finished_) return make_error(errc::invalid_argument, "add after finish()").at_key(key);
     if (broken_) return broken_error();
     if (key.empty()) return make_error(errc::invalid_argument, "empty tensor key (reserved for the header)");
-    if (entries_.count(std::string(key)) || pending_keys_.count(key))
+    if (keys_.find(key) != detail::key_set::npos)
       return make_error(errc::invalid_argument, "duplicate tensor key").at_key(key);
     if (!is_storable(static_cast<std::int32_t>(t)))
       return make_error(errc::invalid_argument, "dtype cannot be stored in a bundle").at_key(key);
@@ -325,37 +326,69 @@ class bundle_writer {
     std::string rec;
     const std::uint32_t crc = t == dtype::string ? detail::encode_string_record(values, rec)
                                                  : detail::encode_variant_record(values, rec);
-    return append(std::string(key), t, shape, rec, crc, shard);
+    return append(key, t, shape, rec, crc, shard);
   }
 
-  // Where the next record of `size` bytes goes: the shard (any_shard = the one holding the fewest
-  // bytes) and its offset there. The shard's end moves past the record and its alignment padding,
-  // so several records can be placed before any is written (add_many).
-  TFCKPT_LAZY result<bundle_entry> place(std::string_view key, dtype t, const shape_t& shape, std::uint64_t size,
-                             std::int32_t shard_id) {
+  TFCKPT_LAZY result<void> check_shard(std::string_view key, std::int32_t shard) const {
+    if (shard != any_shard && (shard < 0 || shard >= static_cast<std::int32_t>(shards_.size())))
+      return make_error(errc::invalid_argument, "shard " + std::to_string(shard) + " out of range").at_key(key);
+    return {};
+  }
+
+  // Registers a checked new key: an entry not yet placed in a data file.
+  TFCKPT_LAZY std::size_t new_entry(std::string_view key, dtype t, const shape_t& shape, bool pending = false) {
+    const std::size_t i = keys_.insert(key);
+    stored& e = entries_.emplace_back();
+    e.type = t;
+    e.pending = pending;
+    e.rank = static_cast<std::uint32_t>(shape.size());  // checked: <= max_rank
+    if (!shape.empty()) {
+      auto* dims = reinterpret_cast<std::int64_t*>(dims_.allocate(shape.size() * sizeof(std::int64_t)));
+      std::copy(shape.begin(), shape.end(), dims);
+      e.dims = dims;
+    }
+    return i;
+  }
+
+  // Forgets the entries from `first` on (a batch refused whole; nothing of it was written).
+  TFCKPT_LAZY void drop_entries(std::size_t first) {
+    entries_.resize(first);
+    keys_.truncate(first);
+  }
+
+  TFCKPT_LAZY std::span<const std::int64_t> shape_of(std::size_t i) const noexcept { return {entries_[i].dims, entries_[i].rank}; }
+
+  TFCKPT_LAZY bundle_entry owned_entry(std::size_t i) const {
+    const stored& s = entries_[i];
+    const auto shape = shape_of(i);
+    bundle_entry e{s.type, shape_t(shape.begin(), shape.end()), s.shard_id, s.offset, s.size, s.crc32c, {}};
+    if (s.slices != 0) e.slices = slices_[s.slices - 1];
+    return e;
+  }
+
+  // Where entry i's record of `size` bytes goes: the shard (any_shard = the one holding the
+  // fewest bytes; REQUIRES: check_shard) and its offset there. The shard's end moves past the
+  // record and its alignment padding, so several records can be placed before any is written
+  // (add_many).
+  TFCKPT_LAZY void place(std::size_t i, std::uint64_t size, std::int32_t shard_id) {
     if (shard_id == any_shard) {
       shard_id = 0;
       for (std::size_t s = 1; s < shards_.size(); ++s)
         if (shards_[s].bytes < shards_[static_cast<std::size_t>(shard_id)].bytes) shard_id = static_cast<std::int32_t>(s);
     }
-    if (shard_id < 0 || shard_id >= static_cast<std::int32_t>(shards_.size()))
-      return make_error(errc::invalid_argument, "shard " + std::to_string(shard_id) + " out of range").at_key(key);
     shard& s = shards_[static_cast<std::size_t>(shard_id)];
-    bundle_entry e;
-    e.dtype = t;
-    e.shape = shape;
+    stored& e = entries_[i];
+    e.pending = false;
     e.shard_id = shard_id;
     e.offset = static_cast<std::int64_t>(s.bytes);
     e.size = static_cast<std::int64_t>(size);
     s.bytes += size;
     s.bytes += (opts_.data_alignment - s.bytes % opts_.data_alignment) % opts_.data_alignment;
-    return e;
   }
 
   // Writes a placed record and its padding at the shard file's end, which must be where the record
   // was placed; fills in the entry's CRC (`crc` if already known, else computed while writing).
-  TFCKPT_LAZY result<void> write_placed(bundle_entry& e, std::string_view rec, std::optional<std::uint32_t> crc,
-                            unsigned threads) {
+  TFCKPT_LAZY result<void> write_placed(stored& e, std::string_view rec, std::optional<std::uint32_t> crc, unsigned threads) {
     detail::writable_file& f = shards_[static_cast<std::size_t>(e.shard_id)].file;
     if (f.size() != static_cast<std::uint64_t>(e.offset))
       return make_error(errc::io_error, "record placed at offset " + std::to_string(e.offset) +
@@ -378,15 +411,49 @@ class bundle_writer {
     return {};
   }
 
-  TFCKPT_LAZY result<void> append(std::string key, dtype t, const shape_t& shape, std::string_view rec,
+  TFCKPT_LAZY result<void> append(std::string_view key, dtype t, const shape_t& shape, std::string_view rec,
                       std::optional<std::uint32_t> crc, std::int32_t shard_id) {
-    auto e = place(key, t, shape, rec.size(), shard_id);
-    if (!e) return std::move(e).error();
-    if (auto r = write_placed(*e, rec, crc, opts_.threads); !r) {
+    TFCKPT_TRY(check_shard(key, shard_id));
+    const std::size_t i = new_entry(key, t, shape);
+    place(i, rec.size(), shard_id);
+    if (auto r = write_placed(entries_[i], rec, crc, opts_.threads); !r) {
       broken_ = true;
       return std::move(r).error().at_key(key);
     }
-    entries_.emplace(std::move(key), std::move(*e));
+    return {};
+  }
+
+  // Places the queued records in order, then writes them: with opts.threads > 1 and several
+  // shards, each shard's records on a thread of their own (see add_many).
+  result<void> write_queued(std::span<const queued> batch) {
+    for (const queued& q : batch) place(q.entry, q.bytes.size(), q.shard);
+    std::vector<std::optional<error>> errors(batch.size());
+    auto write_one = [&](std::size_t k, unsigned threads) {
+      if (auto r = write_placed(entries_[batch[k].entry], batch[k].bytes, std::nullopt, threads); !r)
+        errors[k] = std::move(r).error().at_key(keys_[batch[k].entry]);
+    };
+    if (opts_.threads > 1 && shards_.size() > 1) {
+      // Per shard, its records in batch order: the file grows exactly as placed.
+      std::vector<std::vector<std::size_t>> by_shard(shards_.size());
+      for (std::size_t k = 0; k < batch.size(); ++k)
+        by_shard[static_cast<std::size_t>(entries_[batch[k].entry].shard_id)].push_back(k);
+      detail::parallel_for(by_shard.size(), opts_.threads, [&](std::size_t s) {
+        for (std::size_t k : by_shard[s]) {
+          write_one(k, 1);
+          if (errors[k]) return;
+        }
+      });
+    } else {
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        write_one(k, opts_.threads);
+        if (errors[k]) break;
+      }
+    }
+    for (auto& err : errors)
+      if (err) {
+        broken_ = true;
+        return std::move(*err);
+      }
     return {};
   }
 
@@ -427,10 +494,19 @@ class bundle_writer {
 
   TFCKPT_LAZY result<void> finish_files() {
     detail::table_builder table;
+    // The index in one allocation: keys (shared prefixes not subtracted) + ~24 bytes of entry each.
+    table.reserve(keys_.key_bytes() + 32 * entries_.size() + 4096);
     bundle_header header;
     header.num_shards = opts_.num_shards;
     table.add("", encode_bundle_header(header));
-    for (const auto& [key, e] : entries_) table.add(key, encode_bundle_entry(e));
+    std::string value;
+    for (const std::size_t i : keys_.sorted()) {
+      const stored& e = entries_[i];
+      value.clear();
+      append_bundle_entry(value, e.type, shape_of(i), e.shard_id, e.offset, e.size, e.crc32c,
+                          e.slices != 0 ? std::span<const tensor_slice>(slices_[e.slices - 1]) : std::span<const tensor_slice>());
+      table.add(keys_[i], value);
+    }
     const std::string index = table.finish();
 
     const std::string index_name = index_filename(prefix_);
@@ -482,17 +558,12 @@ class bundle_writer {
   std::string prefix_;
   write_options opts_;
   std::vector<shard> shards_;
-  std::map<std::string, bundle_entry> entries_;  // std::map<string> sorts bytewise, as TF
+  detail::key_set keys_;
+  std::vector<stored, detail::large_allocator<stored>> entries_;
+  detail::chunk_arena dims_;
+  std::vector<std::vector<tensor_slice>> slices_;
   std::string index_temp_;
-  struct deferred {
-    std::string key;
-    dtype type;
-    shape_t shape;
-    std::string_view bytes;
-    std::int32_t shard;
-  };
-  std::vector<deferred> pending_;  // see detail::deferred_writes
-  std::set<std::string, std::less<>> pending_keys_;
+  std::vector<queued> pending_;  // see detail::deferred_writes
   bool deferring_ = false;
   bool finished_ = false;
   bool broken_ = false;  // a write failed: see broken_error()

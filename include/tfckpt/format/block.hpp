@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,8 @@ struct block_entry {
 // Decodes the entry at `pos` of `data` (the entries region only, so nothing can spill into the
 // restart array). Returns the offset just past the entry, or 0 on malformed input (an entry is
 // never empty, so 0 cannot be a valid end).
-TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
-  std::string_view in = data.substr(pos);
+TFCKPT_ALWAYS_INLINE std::size_t decode_block_entry(std::string_view data, std::size_t pos, block_entry& e) {
+  std::string_view in(data.data() + pos, data.size() - pos);  // REQUIRES: pos <= data.size()
   std::uint32_t shared, non_shared, value_len;
   if (in.size() >= 3 && static_cast<unsigned char>(in[0] | in[1] | in[2]) < 0x80) {
     // Fast path, as in TF: all three lengths fit in one byte each (the common case).
@@ -46,8 +47,8 @@ TFCKPT_LAZY std::size_t decode_block_entry(std::string_view data, std::size_t po
   }
   if (std::uint64_t{non_shared} + value_len > in.size()) return 0;
   e.shared = shared;
-  e.key_delta = in.substr(0, non_shared);
-  e.value = in.substr(non_shared, value_len);
+  e.key_delta = std::string_view(in.data(), non_shared);
+  e.value = std::string_view(in.data() + non_shared, value_len);
   return data.size() - (in.size() - non_shared - value_len);
 }
 
@@ -113,7 +114,7 @@ class block_iter {
   explicit block_iter(const block& b, bool strict = true) : block_(b), strict_(strict) {}
 
   bool valid() const { return valid_; }
-  std::string_view key() const { return key_; }
+  std::string_view key() const { return {key_buf_.data(), key_len_}; }
   std::string_view value() const { return value_; }
 
   result<void> seek_to_first() { return seek_to_restart(0); }
@@ -132,7 +133,7 @@ class block_iter {
       else right = mid - 1;
     }
     TFCKPT_TRY(seek_to_restart(left));
-    while (valid_ && std::string_view(key_) < target) TFCKPT_TRY(next());
+    while (valid_ && key() < target) TFCKPT_TRY(next());
     return {};
   }
 
@@ -142,9 +143,21 @@ class block_iter {
     return parse_at(next_);
   }
 
+  // fn(key, value) -> result<void> for the current entry and each one after it in the block
+  // (the checks of next()), until the block ends (then !valid()) or fn fails (its error is
+  // returned, the iterator left at that entry). Walks a large block without a call per entry.
+  template <class Fn>
+  result<void> visit(Fn&& fn) {
+    while (valid_) {
+      TFCKPT_TRY(fn(key(), value_));
+      TFCKPT_TRY(parse_at(next_));
+    }
+    return {};
+  }
+
  private:
   result<void> seek_to_restart(std::uint32_t i) {
-    key_.clear();
+    key_len_ = 0;
     valid_ = false;  // no previous key to order against
     next_restart_ = i;
     if (block_.empty()) return {};
@@ -153,46 +166,50 @@ class block_iter {
 
   // Every restart point must fall on an entry boundary and hold a full key (shared == 0), or
   // seeks and sequential reads would disagree; walking the block checks each one as it passes.
-  result<void> parse_at(std::size_t pos) {
+  // The errors are built out of line: the walk of a large index runs this once per entry, and
+  // inlined string building made its every call set up a large frame.
+  TFCKPT_ALWAYS_INLINE result<void> parse_at(std::size_t pos) {
     const bool has_prev = valid_;
     valid_ = false;
     const std::string_view data = block_.entries();
     bool at_restart = false;
     for (; next_restart_ < block_.num_restarts() && block_.restart(next_restart_) <= pos; ++next_restart_) {
-      if (block_.restart(next_restart_) < pos)
-        return fail("restart point " + std::to_string(next_restart_) + " is not on an entry boundary");
+      if (block_.restart(next_restart_) < pos) return fail_at(fault_kind::restart, pos, 0, false);
       at_restart = true;
     }
     if (pos >= data.size()) return {};  // past the last entry
     block_entry e;
     const std::size_t end = decode_block_entry(data, pos, e);
-    if (end == 0) return fail("entry at block offset " + std::to_string(pos) + " runs past the entries");
-    if (e.shared > key_.size() || (at_restart && e.shared != 0))
-      return fail("entry at block offset " + std::to_string(pos) + " shares " + std::to_string(e.shared) +
-                  " bytes with a " + std::to_string(at_restart ? 0 : key_.size()) + "-byte previous key");
+    if (end == 0) return fail_at(fault_kind::overrun, pos, 0, false);
+    if (e.shared > key_len_ || (at_restart && e.shared != 0)) return fail_at(fault_kind::shared, pos, e.shared, at_restart);
     // Order check against the previous key: its first `shared` bytes equal ours, so comparing
     // the remainder of the old key with our delta decides the order without a copy.
     if (has_prev) {
       // Prefix compression makes the first differing byte usually the first byte of the delta,
       // which settles the order without a memcmp call.
-      const std::string_view old_rest(key_.data() + e.shared, key_.size() - e.shared);
+      const std::string_view old_rest(key_buf_.data() + e.shared, key_len_ - e.shared);
       const bool decided = !old_rest.empty() && !e.key_delta.empty() && e.key_delta[0] != old_rest[0];
       const int c = decided ? (static_cast<unsigned char>(e.key_delta[0]) < static_cast<unsigned char>(old_rest[0]) ? -1 : 1)
                             : e.key_delta.compare(old_rest);
-      if (c < 0 || (c == 0 && strict_))
-        return fail("keys out of order at block offset " + std::to_string(pos));
+      if (c < 0 || (c == 0 && strict_)) return fail_at(fault_kind::order, pos, 0, false);
     }
-    key_.resize(e.shared);
-    key_.append(e.key_delta);
+    // The key in place: a buffer that only grows, so usually one memcpy of the delta.
+    const std::size_t key_len = e.shared + e.key_delta.size();
+    if (key_len > key_buf_.size()) key_buf_.resize(key_len);
+    if (!e.key_delta.empty()) std::memcpy(key_buf_.data() + e.shared, e.key_delta.data(), e.key_delta.size());
+    key_len_ = key_len;
     value_ = e.value;
     next_ = end;
     valid_ = true;
     return {};
   }
 
+  enum class fault_kind { restart, overrun, shared, order };
+  result<void> fail_at(fault_kind k, std::size_t pos, std::uint32_t shared, bool at_restart);
+
   result<void> fail(std::string what) {
     valid_ = false;
-    key_.clear();
+    key_len_ = 0;
     value_ = {};
     return block_corruption(std::move(what));
   }
@@ -200,11 +217,27 @@ class block_iter {
   block block_;
   bool strict_ = true;
   bool valid_ = false;
-  std::string key_;
+  std::vector<char> key_buf_;  // the current key is its first key_len_ bytes
+  std::size_t key_len_ = 0;
   std::string_view value_;
   std::size_t next_ = 0;  // offset of the entry after the current one
   std::uint32_t next_restart_ = 0;  // first restart point not yet reached
 };
+
+inline result<void> block_iter::fail_at(fault_kind k, std::size_t pos, std::uint32_t shared, bool at_restart) {
+  switch (k) {
+    case fault_kind::restart:
+      return fail("restart point " + std::to_string(next_restart_) + " is not on an entry boundary");
+    case fault_kind::overrun:
+      return fail("entry at block offset " + std::to_string(pos) + " runs past the entries");
+    case fault_kind::shared:
+      return fail("entry at block offset " + std::to_string(pos) + " shares " + std::to_string(shared) +
+                  " bytes with a " + std::to_string(at_restart ? 0 : key_len_) + "-byte previous key");
+    case fault_kind::order:
+      break;
+  }
+  return fail("keys out of order at block offset " + std::to_string(pos));
+}
 
 // Builds a block byte-identically to TF's BlockBuilder (tensorflow/core/lib/io/block_builder.cc).
 class block_builder {

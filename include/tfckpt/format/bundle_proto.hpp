@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,15 +85,6 @@ TFCKPT_LAZY result<tensor_slice> decode_slice(std::string_view bytes) {
     }
   }
   return s;
-}
-
-TFCKPT_LAZY void encode_shape(const shape_t& shape, std::string& out) {
-  proto_writer w(out);
-  for (std::int64_t d : shape) {
-    std::string dim;
-    proto_writer(dim).int64_field(1, d);
-    w.bytes_field_always(2, dim);
-  }
 }
 
 TFCKPT_LAZY void encode_slice(const tensor_slice& s, std::string& out) {
@@ -501,21 +493,43 @@ TFCKPT_LAZY result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
   return e;
 }
 
-TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
-  std::string out, shape;
+// A BundleEntryProto of these fields appended to `out`, allocating nothing but out's growth for
+// plain entries (the writer encodes 10^5 of them into one reused buffer).
+TFCKPT_LAZY void append_bundle_entry(std::string& out, dtype type, std::span<const std::int64_t> shape,
+                                std::int32_t shard_id, std::int64_t offset, std::int64_t size, std::uint32_t crc32c,
+                                std::span<const tensor_slice> slices) {
   detail::proto_writer w(out);
-  w.int64_field(1, static_cast<std::int32_t>(e.dtype));
-  detail::encode_shape(e.shape, shape);
-  w.bytes_field_always(2, shape);  // TF always sets the shape, even for scalars (`12 00`)
-  w.int64_field(3, e.shard_id);
-  w.int64_field(4, e.offset);
-  w.int64_field(5, e.size);
-  w.fixed32_field(6, e.crc32c);
-  for (const tensor_slice& s : e.slices) {
+  w.int64_field(1, static_cast<std::int32_t>(type));
+  // TF always sets the shape, even for scalars (`12 00`); each dim is a message `12 len [08 size]`.
+  auto dim_bytes = [](std::int64_t d) -> std::size_t {
+    return d == 0 ? 0 : 1 + static_cast<std::size_t>(detail::varint_length(static_cast<std::uint64_t>(d)));
+  };
+  std::size_t shape_bytes = 0;
+  for (std::int64_t d : shape) {
+    const std::size_t n = dim_bytes(d);
+    shape_bytes += 1 + static_cast<std::size_t>(detail::varint_length(n)) + n;
+  }
+  w.tag(2, detail::wire_type::length_delimited);
+  detail::put_varint64(out, shape_bytes);
+  for (std::int64_t d : shape) {
+    w.tag(2, detail::wire_type::length_delimited);
+    detail::put_varint64(out, dim_bytes(d));
+    w.int64_field(1, d);
+  }
+  w.int64_field(3, shard_id);
+  w.int64_field(4, offset);
+  w.int64_field(5, size);
+  w.fixed32_field(6, crc32c);
+  for (const tensor_slice& s : slices) {
     std::string slice;
     detail::encode_slice(s, slice);
     w.bytes_field_always(7, slice);
   }
+}
+
+TFCKPT_LAZY std::string encode_bundle_entry(const bundle_entry& e) {
+  std::string out;
+  append_bundle_entry(out, e.dtype, e.shape, e.shard_id, e.offset, e.size, e.crc32c, e.slices);
   return out;
 }
 

@@ -74,11 +74,26 @@ inline bool get_varint64(std::string_view& in, std::uint64_t& v) noexcept {
 }
 
 // The same over a pointer range [p, end), p advanced past the varint. For per-entry decoding
-// loops: the one-byte case (tags, dtypes, dims) stays inline, the rest is get_varint64 above.
+// loops: up to three bytes (tags, dtypes, dims, offsets below 2 MiB) stay inline, the rest is
+// get_varint64 above.
 TFCKPT_ALWAYS_INLINE bool get_varint64(const char*& p, const char* end, std::uint64_t& v) noexcept {
   if (p != end && static_cast<unsigned char>(*p) < 0x80) {
     v = static_cast<unsigned char>(*p++);
     return true;
+  }
+  if (end - p >= 3) {  // here p[0] >= 0x80
+    const std::uint64_t b0 = static_cast<unsigned char>(p[0]) & 0x7f, b1 = static_cast<unsigned char>(p[1]);
+    if (b1 < 0x80) {
+      v = b0 | b1 << 7;
+      p += 2;
+      return true;
+    }
+    const std::uint64_t b2 = static_cast<unsigned char>(p[2]);
+    if (b2 < 0x80) {
+      v = b0 | (b1 & 0x7f) << 7 | b2 << 14;
+      p += 3;
+      return true;
+    }
   }
   std::string_view rest(p, static_cast<std::size_t>(end - p));
   if (!get_varint64(rest, v)) return false;

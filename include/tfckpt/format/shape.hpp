@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,31 @@ inline std::int64_t num_elements(const std::int64_t* dims, std::size_t rank) noe
 }
 
 inline std::int64_t num_elements(const shape_t& shape) noexcept { return num_elements(shape.data(), shape.size()); }
+// (Shapes viewed in place: bundle_reader's entries.)
+inline std::int64_t num_elements(std::span<const std::int64_t> shape) noexcept {
+  return num_elements(shape.data(), shape.size());
+}
 
-inline std::string shape_to_string(const shape_t& shape) {
+inline bool same_shape(std::span<const std::int64_t> a, std::span<const std::int64_t> b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// A shape held elsewhere (bundle_reader's entry table keeps every entry's dims in shared
+// chunks): a span of the dims that compares with shape_t and with other views.
+class shape_view : public std::span<const std::int64_t> {
+ public:
+  shape_view() = default;
+  shape_view(std::span<const std::int64_t> s) noexcept : std::span<const std::int64_t>(s) {}  // NOLINT: implicit
+  shape_view(const std::int64_t* dims, std::size_t rank) noexcept : std::span<const std::int64_t>(dims, rank) {}
+  shape_t to_shape() const { return shape_t(begin(), end()); }
+  friend bool operator==(shape_view a, shape_view b) noexcept { return same_shape(a, b); }
+  friend bool operator==(shape_view a, const shape_t& b) noexcept { return same_shape(a, b); }
+};
+
+inline std::string shape_to_string(std::span<const std::int64_t> shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (i) s += ',';

@@ -97,6 +97,9 @@ class table_builder {
   }
 
   TFCKPT_LAZY std::size_t num_entries() const { return num_entries_; }
+  // Room for a file of about `bytes` (a writer that knows its entries saves the string's
+  // regrowth: copies into fresh memory, each a page fault per 4 KiB).
+  TFCKPT_LAZY void reserve(std::size_t bytes) { out_.reserve(bytes); }
 
  private:
   // The index entry for a block is written only once the next block's first key is known, so

@@ -165,9 +165,26 @@ class table_reader {
       // key (still held by the exhausted data_) is checked against the index key and kept for
       // the cross-block order check: per-entry copies and compares dominate listing big indexes.
       if (data_.valid()) return {};
-      TFCKPT_TRY(check_key());
-      TFCKPT_TRY(index_step(index_.next()));
-      return enter_block(mode::after_last, {});
+      return next_block();
+    }
+
+    // fn(key, value) -> result<void> for the current entry and every one after it, as a loop of
+    // next() visits them (the same checks and errors); stops at fn's first error, returned as
+    // it is (positioned at that entry). The walk of a whole index, a block at a time.
+    template <class Fn>
+    result<void> for_each(Fn&& fn) {
+      while (data_.valid()) {
+        bool fn_failed = false;
+        auto r = data_.visit([&](std::string_view k, std::string_view v) -> result<void> {
+          auto ok = fn(k, v);
+          fn_failed = !ok;
+          return ok;
+        });
+        if (fn_failed) return r;
+        if (!r) return fail(std::move(r).error());
+        TFCKPT_TRY(next_block());
+      }
+      return {};
     }
 
     bool valid() const { return data_.valid(); }
@@ -181,6 +198,12 @@ class table_reader {
 
     iterator(std::shared_ptr<const state> s, const table_read_options& opts)
         : s_(std::move(s)), opts_(opts), index_(s_->index, /*strict=*/false) {}
+
+    result<void> next_block() {
+      TFCKPT_TRY(check_key());
+      TFCKPT_TRY(index_step(index_.next()));
+      return enter_block(mode::after_last, {});
+    }
 
     result<void> index_step(result<void> r) {
       if (!r) {

@@ -24,6 +24,7 @@ namespace tfckpt {
 // Leaves only pass them through (core_io.hpp), so a unit describing its structs needs neither
 // definition.
 class bundle_reader;
+struct entry_info;
 class bundle_writer;
 }  // namespace tfckpt
 
@@ -54,7 +55,7 @@ struct variable_io {
   result<void> (*save)(const void* object, bundle_writer& w, const std::string& key);
   // Called after dtype and shape were checked against the variable's rule.
   result<void> (*restore)(void* object, const bundle_reader& r, const std::string& key,
-                          const bundle_entry& stored);
+                          const entry_info& stored);
 };
 
 struct variable {

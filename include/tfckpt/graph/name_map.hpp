@@ -48,13 +48,13 @@ TFCKPT_LAZY result<restore_status> restore_by_names(live_tree& tree, const bundl
     if (!e) return std::move(e).error().in_file(r.prefix());
     if (auto ok = v.io->restore(v.object, r, it->second, (*e)->info); !ok)
       return std::move(ok).error().at_key(it->second).in_file(r.prefix());
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     used.insert(it->second);
     ++st.matched_nodes;
     ++st.restored;
   }
   for (const auto& e : r.entries())
-    if (!used.count(e.key)) st.unused_values.push_back(e.key);
+    if (!used.count(std::string(e.key))) st.unused_values.emplace_back(e.key);
   st.unused = st.unused_values.size();
   return st;
 }

@@ -48,13 +48,13 @@ TFCKPT_LAZY result<const entry*> checked_entry(const bundle_reader& r, const std
                                           const shape_t& shape, shape_rule rule, std::string_view path) {
   const entry* e = r.find(key);
   if (!e) return make_error(errc::not_found, "the object graph names a value that is not in the bundle").at_key(key);
-  const bundle_entry& info = e->info;
+  const entry_info& info = e->info;
   if (want != dtype::invalid && info.dtype != want)
     return make_error(errc::dtype_mismatch, std::string(path) + ": dtype " + std::string(dtype_name(info.dtype)) +
                                                 " in checkpoint, " + std::string(dtype_name(want)) +
                                                 " in struct (TensorFlow does not cast)").at_key(key);
   const bool ok = rule == shape_rule::any || (rule == shape_rule::any_length && info.shape.size() == 1) ||
-                  (rule == shape_rule::exact && info.shape == shape);
+                  (rule == shape_rule::exact && same_shape(info.shape, shape));
   if (!ok)
     return make_error(errc::shape_mismatch, std::string(path) + ": shape " + shape_to_string(info.shape) +
                                                 " in checkpoint, " +
@@ -98,7 +98,7 @@ TFCKPT_LAZY void unread_keys(const bundle_reader& r, const trackable_object& n, 
       auto it = std::lower_bound(entries.begin(), entries.end(), prefix,
                                  [](const entry& e, std::string_view k) { return std::string_view(e.key) < k; });
       for (; it != entries.end() && std::string_view(it->key).substr(0, prefix.size()) == prefix; ++it) {
-        keys.insert(it->key);
+        keys.insert(std::string(it->key));
         any = true;
       }
     }
@@ -122,7 +122,7 @@ TFCKPT_LAZY error all_mismatches(std::vector<error> m) {
 }
 
 // The C++ field that would hold a stored value: `std::int64_t`, `tfckpt::fixed<float, 3>`, ...
-TFCKPT_LAZY std::string field_type_for(const bundle_entry& e) {
+TFCKPT_LAZY std::string field_type_for(const entry_info& e) {
   std::string el;
   switch (e.dtype) {
     case dtype::float32: el = "float"; break;
@@ -340,7 +340,7 @@ TFCKPT_LAZY result<restore_status> restore_tree(live_tree& tree, const bundle_re
     }
     if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok)
       return std::move(ok).error().at_key(*key).in_file(r.prefix());
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     used[sid] = true;
     restored[bound[sid]] = true;

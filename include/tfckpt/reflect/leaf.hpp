@@ -66,7 +66,7 @@ struct dense_leaf {
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_bytes(w, key, type, to_shape(Dims), as_bytes(o, Count * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     return core::read_bytes_into(r, key, type, std::span<std::byte>(static_cast<std::byte*>(o), Count * sizeof(E)));
   }
 };
@@ -98,7 +98,7 @@ struct leaf_traits<std::vector<E>, std::enable_if_t<is_numeric<E> && !std::is_sa
     const auto& v = *static_cast<const std::vector<E>*>(o);
     return core::write_bytes(w, key, type, shape(v), detail::as_bytes(v.data(), v.size() * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info& e) {
     auto& v = *static_cast<std::vector<E>*>(o);
     // The length comes from the index, which may be hostile: resizing to a declared 2^40
     // elements before the reader checked anything allocated terabytes (fuzz_restore,
@@ -134,7 +134,7 @@ struct leaf_traits<std::span<E>, std::enable_if_t<is_numeric<std::remove_const_t
     const auto& s = *static_cast<const std::span<E>*>(o);
     return core::write_bytes(w, key, type, shape(s), detail::as_bytes(s.data(), s.size_bytes()));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     if constexpr (std::is_const_v<E>) {
       return make_error(errc::invalid_argument, "cannot restore into a std::span of const").at_key(key);
     } else {
@@ -158,7 +158,7 @@ struct leaf_traits<tensor> {
       return make_error(errc::invalid_argument, "cannot save a tensor with no dtype").at_key(key);
     return core::write_tensor(w, key, t);
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<tensor*>(o) = std::move(*t);
@@ -185,7 +185,7 @@ struct leaf_traits<tensor_of<E>> {
           .at_key(key);
     return core::write_bytes(w, key, type, t.shape(), detail::as_bytes(t.data(), t.size() * sizeof(E)));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry& e) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info& e) {
     auto& t = *static_cast<tensor_of<E>*>(o);
     const std::int64_t n = num_elements(e.shape);
     // Allocate only what the stored record can hold (a plain entry's byte size is known before
@@ -198,7 +198,7 @@ struct leaf_traits<tensor_of<E>> {
       if (!v) return std::move(v).error().at_key(key);
       if (full->shape() != e.shape || v->size() != static_cast<std::size_t>(n))
         return make_error(errc::corruption, "partitioned tensor does not assemble to its shape").at_key(key);
-      auto assembled = tensor_of<E>::from_values(e.shape, *v);
+      auto assembled = tensor_of<E>::from_values(e.shape.to_shape(), *v);
       if (!assembled) return std::move(assembled).error().at_key(key);
       t = std::move(*assembled);
       return {};
@@ -209,7 +209,7 @@ struct leaf_traits<tensor_of<E>> {
                                               shape_to_string(e.shape))
           .at_key(key);
     TFCKPT_TRY(core::check_readable(r, key));  // limits and data-file size before allocating (hostile index)
-    auto fresh = tensor_of<E>::zeros(e.shape);
+    auto fresh = tensor_of<E>::zeros(e.shape.to_shape());
     if (!fresh) return std::move(fresh).error().at_key(key);
     if (auto ok = core::read_bytes_into(r, key, type, std::as_writable_bytes(fresh->values())); !ok) return ok;
     t = std::move(*fresh);
@@ -229,7 +229,7 @@ struct leaf_traits<std::string> {
   static result<void> save(const void* o, bundle_writer& w, const std::string& key) {
     return core::write_strings(w, key, {}, std::span<const std::string>(static_cast<const std::string*>(o), 1));
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::string*>(o) = std::move(t->strings()[0]);  // shape [] checked: one element
@@ -248,7 +248,7 @@ struct leaf_traits<std::vector<std::string>> {
     const auto& v = *static_cast<const std::vector<std::string>*>(o);
     return core::write_strings(w, key, shape(v), v);
   }
-  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const bundle_entry&) {
+  static result<void> restore(void* o, const bundle_reader& r, const std::string& key, const entry_info&) {
     auto t = core::read_tensor(r, key);
     if (!t) return std::move(t).error();
     *static_cast<std::vector<std::string>*>(o) = std::move(t->strings());
