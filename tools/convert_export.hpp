@@ -89,7 +89,7 @@ inline result<std::vector<planned_tensor>> plan_export(const tfckpt::bundle_read
   std::map<std::string, std::string> by_name;  // name -> key, collisions
   std::size_t matched = 0;
   for (const auto& e : r.entries()) {
-    const std::string key(key);
+    const std::string key(e.key);
     if (key == tfckpt::object_graph_key || !o.sel.selects(key)) continue;
     ++matched;
     if (std::string why = unsupported_reason(o.to, e); !why.empty()) {

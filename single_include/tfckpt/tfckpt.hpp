@@ -5598,6 +5598,16 @@ class table_reader {
 
 }  // namespace tfckpt::detail
 // ---- end tfckpt/format/table_reader.hpp ----
+// ---- begin tfckpt/bundle/entry.hpp ----
+// tfckpt: an index entry as bundle_reader holds it (entry_info, and entry: its key with it). Its
+// own header because the per-struct code of a separately compiled unit restores leaves from an
+// entry_info without parsing the reader (graph/core_io.hpp).
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
 
 namespace tfckpt {
 
@@ -5624,6 +5634,11 @@ struct entry {
   std::string_view key;  // in the reader's entry table, like `info`'s views
   entry_info info;
 };
+
+}  // namespace tfckpt
+// ---- end tfckpt/bundle/entry.hpp ----
+
+namespace tfckpt {
 
 namespace detail {
 struct entry_table;  // reader_impl.hpp
@@ -5802,6 +5817,7 @@ inline void swap_elements(char* p, std::size_t n, dtype t) noexcept {
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 
 #if defined(__linux__)
@@ -5828,6 +5844,13 @@ inline void* allocate_large(std::size_t n) {
       (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
       return reinterpret_cast<void*>(aligned);
     }
+    // No address space left. release_large would munmap whatever this returned, so it cannot
+    // fall back to operator new: fail the way operator new does.
+#if defined(__cpp_exceptions)
+    throw std::bad_alloc();
+#else
+    std::abort();
+#endif
   }
 #endif
   return ::operator new(n);
@@ -8259,7 +8282,7 @@ TFCKPT_LAZY result<void> restore_attributes(live_node& ln, std::size_t live, con
       return std::move(e).error();
     }
     if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok) return std::move(ok).error().at_key(*key);
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     read.insert(*key);
     restored.insert({live, i});

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 
 #if defined(__linux__)
@@ -34,6 +35,13 @@ inline void* allocate_large(std::size_t n) {
       (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
       return reinterpret_cast<void*>(aligned);
     }
+    // No address space left. release_large would munmap whatever this returned, so it cannot
+    // fall back to operator new: fail the way operator new does.
+#if defined(__cpp_exceptions)
+    throw std::bad_alloc();
+#else
+    std::abort();
+#endif
   }
 #endif
   return ::operator new(n);

@@ -284,7 +284,7 @@ TFCKPT_LAZY result<void> restore_attributes(live_node& ln, std::size_t live, con
       return std::move(e).error();
     }
     if (auto ok = v.io->restore(v.object, r, *key, (*e)->info); !ok) return std::move(ok).error().at_key(*key);
-    v.shape = (*e)->info.shape;
+    v.shape.assign((*e)->info.shape.begin(), (*e)->info.shape.end());
     if (v.type == dtype::invalid) v.type = (*e)->info.dtype;
     read.insert(*key);
     restored.insert({live, i});

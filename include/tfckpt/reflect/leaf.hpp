@@ -12,6 +12,7 @@
 
 #include "../graph/core_io.hpp"
 #include "../graph/live_tree.hpp"
+#include "../bundle/entry.hpp"
 #include "../bundle/tensor.hpp"
 #include "fixed.hpp"
 
