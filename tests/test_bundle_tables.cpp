@@ -1,6 +1,7 @@
 // The bundle writer's and reader's tables: chunk_arena (views that stay valid as it grows, huge
 // chunks included) and key_set (hash lookup, truncation, and the radix sort that orders an
-// SSTable's keys), checked against std containers.
+// SSTable's keys), checked against std containers; and the reader's sort of read requests by
+// (shard, offset), checked against std::stable_sort.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <tfckpt/bundle/arena.hpp>
 #include <tfckpt/bundle/key_set.hpp>
+#include <tfckpt/bundle/reader.hpp>
 #include <utility>
 #include <vector>
 
@@ -87,6 +89,27 @@ TEST_CASE("key_set: sorted() is the bytewise order, for keys added in any order"
   CHECK(std::string_view("\x80", 1) > std::string_view("\x7f", 1));
 }
 
+TEST_CASE("key_set: insert reuses the last find's hash only for that same view") {
+  key_set set;
+  const std::string a = "layer/kernel", b = "layer/bias";
+  REQUIRE(set.find(a) == key_set::npos);
+  CHECK(set.insert(b) == 0);  // another key than the one looked up: hashed afresh
+  REQUIRE(set.find(a) == key_set::npos);
+  CHECK(set.insert(a) == 1);  // the view just looked up
+  std::string copy = a;       // equal bytes elsewhere
+  CHECK(set.find(copy) == 1);
+  CHECK(set.find(b) == 0);
+  CHECK(set.find("layer") == key_set::npos);
+  // Many keys through one buffer, each looked up then inserted: all findable afterwards.
+  std::string buffer;
+  for (int i = 0; i < 3000; ++i) {
+    buffer = "v/" + std::to_string(i);
+    REQUIRE(set.find(buffer) == key_set::npos);
+    REQUIRE(set.insert(buffer) == static_cast<std::size_t>(i) + 2);
+  }
+  for (int i = 0; i < 3000; ++i) REQUIRE(set.find("v/" + std::to_string(i)) == static_cast<std::size_t>(i) + 2);
+}
+
 TEST_CASE("key_set: truncate forgets the last keys and keeps the others findable") {
   key_set set;
   std::vector<std::string> keys;
@@ -105,4 +128,42 @@ TEST_CASE("key_set: truncate forgets the last keys and keeps the others findable
   CHECK(set.find(keys[2999]) == 1000);
   set.truncate(5000);  // past the end: nothing to forget
   CHECK(set.size() == 1001);
+}
+
+TEST_CASE("sort_by_position: the order of std::stable_sort by (shard, offset), ties kept in request order") {
+  struct position {
+    std::int32_t shard_id;
+    std::int64_t offset;
+  };
+  std::mt19937_64 rng(11);
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{100},
+                              std::size_t{5000}}) {
+    // Offsets spread over few bytes, over all 8 (high bytes only varying), equal ones (ties), and
+    // a single shard or many.
+    for (int variant = 0; variant < 5; ++variant) {
+      CAPTURE(n);
+      CAPTURE(variant);
+      std::vector<position> info(n + 7);  // more entries than requests: order holds a subset
+      for (auto& p : info) {
+        const std::uint64_t r = rng();
+        p.shard_id = variant == 3 ? static_cast<std::int32_t>(r % 3) : variant == 4 ? static_cast<std::int32_t>(r % 70000) : 2;
+        p.offset = variant == 0   ? static_cast<std::int64_t>(r % 5000000)
+                   : variant == 1 ? static_cast<std::int64_t>((r >> 1) & 0x7f00'0000'0000'0000ull)
+                   : variant == 2 ? static_cast<std::int64_t>(r % 4) * 64
+                                  : static_cast<std::int64_t>(r >> 1);
+      }
+      std::vector<std::size_t> order;
+      for (std::size_t i = 0; i < n; ++i) order.push_back((i * 7 + 3) % info.size());
+      auto expected = order;
+      std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+        return info[a].shard_id != info[b].shard_id ? info[a].shard_id < info[b].shard_id
+                                                    : info[a].offset < info[b].offset;
+      });
+      tfckpt::detail::sort_by_position(order, [&](std::size_t i) -> const position& { return info[i]; });
+      CHECK(order == expected);
+      // Already in order: unchanged.
+      tfckpt::detail::sort_by_position(order, [&](std::size_t i) -> const position& { return info[i]; });
+      CHECK(order == expected);
+    }
+  }
 }

@@ -3,9 +3,12 @@
 
 // Included on its own (e.g. by the header self-containment check), the class comes first: this
 // include then reaches back here only after #pragma once has marked this file, so it is a no-op.
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "reader.hpp"
@@ -196,42 +199,71 @@ struct entry_table_sink {
   }
 };
 
-// Sorts `order` (indices) by (shard, offset) of info(i), stably: an LSD radix sort over the
-// bytes of the offset, then of the shard, skipping the bytes all records share. On 10^5 small
-// records a comparison sort through the entries was a sixth of read_many_into's time; this
-// makes one pass to count and one per varying byte (usually two or three).
+// Sorts `order` (indices) by (shard, offset) of info(i), stably: an LSD radix sort over the bits
+// of the offset, then of the shard, skipping the bits all records share. On 10^5 small records a
+// comparison sort through the entries was a sixth of read_many_into's time; this makes one pass
+// to find the varying bits, one to count and one per digit of up to 11 of them (byte digits over
+// 24-byte items, all 12 bytes counted, were still 15% of a restore).
 template <class Info>
 void sort_by_position(std::vector<std::size_t>& order, Info&& info) {
   const std::size_t n = order.size();
   if (n < 2) return;
+  constexpr std::size_t max32 = std::numeric_limits<std::uint32_t>::max();
+  if (n > max32 || *std::max_element(order.begin(), order.end()) > max32) {
+    // (beyond any index's entry count: items keep 32-bit indices)
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      const auto &l = info(x), &r = info(y);
+      return l.shard_id != r.shard_id ? l.shard_id < r.shard_id : l.offset < r.offset;
+    });
+    return;
+  }
   struct item {
     std::uint64_t offset;
     std::uint32_t shard;
-    std::size_t index;
+    std::uint32_t index;  // order's value
   };
   std::vector<item> a(n), b(n);
   bool sorted = true;
+  std::uint64_t offset_diff = 0;  // the bits in which some offset differs from the first
+  std::uint32_t shard_diff = 0;
   for (std::size_t k = 0; k < n; ++k) {
     const auto& e = info(order[k]);
-    a[k] = {static_cast<std::uint64_t>(e.offset), static_cast<std::uint32_t>(e.shard_id), order[k]};
+    a[k] = {static_cast<std::uint64_t>(e.offset), static_cast<std::uint32_t>(e.shard_id), static_cast<std::uint32_t>(order[k])};
+    offset_diff |= a[k].offset ^ a[0].offset;
+    shard_diff |= a[k].shard ^ a[0].shard;
     if (k > 0 && (a[k].shard < a[k - 1].shard || (a[k].shard == a[k - 1].shard && a[k].offset < a[k - 1].offset)))
       sorted = false;
   }
   if (sorted) return;  // a bundle read in the order it was written
-  // 12 key bytes, least significant first: offset bytes 0..7, then shard bytes 0..3.
-  auto byte_of = [](const item& x, unsigned d) -> std::size_t {
-    return d < 8 ? (x.offset >> (8 * d)) & 0xff : (x.shard >> (8 * (d - 8))) & 0xff;
+  // Digits of at most 11 bits over the bits that vary, offset first, then shard: 10^5 records
+  // of 64 bytes (offsets varying in bits 6..22) take two passes.
+  struct digit {
+    bool shard;
+    unsigned shift, width;
   };
-  std::vector<std::array<std::size_t, 256>> counts(12);
+  digit digits[12];
+  unsigned m = 0;
+  auto add_digits = [&](bool shard, std::uint64_t diff) {
+    if (diff == 0) return;
+    const unsigned lo = static_cast<unsigned>(std::countr_zero(diff));
+    const unsigned bits = 64 - static_cast<unsigned>(std::countl_zero(diff)) - lo;
+    const unsigned passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
+    for (unsigned j = 0; j < passes; ++j) digits[m++] = {shard, lo + j * width, width};
+  };
+  add_digits(false, offset_diff);
+  add_digits(true, shard_diff);
+  auto value_of = [](const item& x, const digit& d) -> std::size_t {
+    return static_cast<std::size_t>(((d.shard ? x.shard : x.offset) >> d.shift) & ((std::uint64_t{1} << d.width) - 1));
+  };
+  std::vector<std::array<std::uint32_t, 2048>> counts(m);
   for (auto& c : counts) c.fill(0);
   for (const item& x : a)
-    for (unsigned d = 0; d < 12; ++d) ++counts[d][byte_of(x, d)];
-  for (unsigned d = 0; d < 12; ++d) {
-    auto& c = counts[d];
-    if (c[byte_of(a[0], d)] == n) continue;  // every record has the same byte here
-    std::size_t sum = 0;
+    for (unsigned j = 0; j < m; ++j) ++counts[j][value_of(x, digits[j])];
+  for (unsigned j = 0; j < m; ++j) {
+    auto& c = counts[j];
+    std::uint32_t sum = 0;
     for (auto& v : c) sum += std::exchange(v, sum);
-    for (const item& x : a) b[c[byte_of(x, d)]++] = x;
+    for (const item& x : a) b[c[value_of(x, digits[j])]++] = x;
     a.swap(b);
   }
   for (std::size_t k = 0; k < n; ++k) order[k] = a[k].index;

@@ -261,9 +261,11 @@ class block_builder {
       counter_ = 0;
     }
     const std::size_t non_shared = key.size() - shared;
-    put_varint32(buffer_, static_cast<std::uint32_t>(shared));
-    put_varint32(buffer_, static_cast<std::uint32_t>(non_shared));
-    put_varint32(buffer_, static_cast<std::uint32_t>(value.size()));
+    char head[3 * max_varint32_bytes];  // the three lengths, appended at once
+    char* p = encode_varint64(head, static_cast<std::uint32_t>(shared));
+    p = encode_varint64(p, static_cast<std::uint32_t>(non_shared));
+    p = encode_varint64(p, static_cast<std::uint32_t>(value.size()));
+    buffer_.append(head, static_cast<std::size_t>(p - head));
     buffer_.append(key.substr(shared));
     buffer_.append(value);
     last_key_.assign(key);

@@ -498,9 +498,9 @@ TFCKPT_LAZY result<bundle_entry> decode_bundle_entry(std::string_view bytes) {
 TFCKPT_LAZY void append_bundle_entry(std::string& out, dtype type, std::span<const std::int64_t> shape,
                                 std::int32_t shard_id, std::int64_t offset, std::int64_t size, std::uint32_t crc32c,
                                 std::span<const tensor_slice> slices) {
-  detail::proto_writer w(out);
-  w.int64_field(1, static_cast<std::int32_t>(type));
-  // TF always sets the shape, even for scalars (`12 00`); each dim is a message `12 len [08 size]`.
+  // Written through a pointer into room for the longest encoding (a varint field is at most 11
+  // bytes, a dim 13), then cut to size: field by field appends were a tenth of a 10^5-entry save.
+  // Same bytes as proto_writer: proto3 scalars omitted when zero, the shape always present.
   auto dim_bytes = [](std::int64_t d) -> std::size_t {
     return d == 0 ? 0 : 1 + static_cast<std::size_t>(detail::varint_length(static_cast<std::uint64_t>(d)));
   };
@@ -509,17 +509,32 @@ TFCKPT_LAZY void append_bundle_entry(std::string& out, dtype type, std::span<con
     const std::size_t n = dim_bytes(d);
     shape_bytes += 1 + static_cast<std::size_t>(detail::varint_length(n)) + n;
   }
-  w.tag(2, detail::wire_type::length_delimited);
-  detail::put_varint64(out, shape_bytes);
+  const std::size_t start = out.size();
+  out.resize(start + 6 * (1 + detail::max_varint64_bytes) + shape.size() * (3 + detail::max_varint64_bytes));
+  char* p = out.data() + start;
+  auto field = [&p](char tag, std::uint64_t v) {
+    if (v == 0) return;
+    *p++ = tag;
+    p = detail::encode_varint64(p, v);
+  };
+  field(0x08, static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(type))));
+  *p++ = 0x12;
+  p = detail::encode_varint64(p, shape_bytes);
   for (std::int64_t d : shape) {
-    w.tag(2, detail::wire_type::length_delimited);
-    detail::put_varint64(out, dim_bytes(d));
-    w.int64_field(1, d);
+    *p++ = 0x12;
+    p = detail::encode_varint64(p, dim_bytes(d));
+    field(0x08, static_cast<std::uint64_t>(d));
   }
-  w.int64_field(3, shard_id);
-  w.int64_field(4, offset);
-  w.int64_field(5, size);
-  w.fixed32_field(6, crc32c);
+  field(0x18, static_cast<std::uint64_t>(static_cast<std::int64_t>(shard_id)));
+  field(0x20, static_cast<std::uint64_t>(offset));
+  field(0x28, static_cast<std::uint64_t>(size));
+  if (crc32c != 0) {
+    *p++ = 0x35;
+    detail::encode_fixed32(p, crc32c);
+    p += 4;
+  }
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  detail::proto_writer w(out);
   for (const tensor_slice& s : slices) {
     std::string slice;
     detail::encode_slice(s, slice);
