@@ -14,16 +14,22 @@ namespace tfckpt::detail {
 inline constexpr int max_varint32_bytes = 5;
 inline constexpr int max_varint64_bytes = 10;
 
+// REQUIRES: p points at >= 4 writable bytes.
+inline void encode_fixed32(char* p, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 // The encoders build the bytes in a local buffer and append them once: a push_back per byte
 // (a capacity check and a terminator each) was a tenth of a 10^5-entry save.
 inline void put_fixed32(std::string& out, std::uint32_t v) {
   char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  encode_fixed32(b, v);
   out.append(b, 4);
 }
 inline void put_fixed64(std::string& out, std::uint64_t v) {
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  encode_fixed32(b, static_cast<std::uint32_t>(v));
+  encode_fixed32(b + 4, static_cast<std::uint32_t>(v >> 32));
   out.append(b, 8);
 }
 // REQUIRES: p points at >= 4 (resp. 8) readable bytes.
@@ -35,9 +41,6 @@ inline std::uint32_t decode_fixed32(const char* p) noexcept {
 inline std::uint64_t decode_fixed64(const char* p) noexcept {
   return static_cast<std::uint64_t>(decode_fixed32(p)) |
          static_cast<std::uint64_t>(decode_fixed32(p + 4)) << 32;
-}
-inline void encode_fixed32(char* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 // Writes v's varint at p (REQUIRES: max_varint64_bytes writable) and returns the end: for
